@@ -1,0 +1,80 @@
+"""kthw: remote access (SSH tunnel, admin credentials, kubeconfig) and the network plan of a hard-way cluster.
+
+Thin on purpose: read and validate all config first (so bad config registers no resource), then build the
+components and export the outputs of the contract.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.api_server_sans import api_server_cert_sans
+from components.cluster_network import ClusterNetwork
+from components.credentials import AdminCredentials
+from components.errors import ConfigError
+from components.kubeconfig import Kubeconfig
+from components.network_plan import kubernetes_service_ip
+from components.settings import TOP_LEVEL_KEYS, Settings, parse_settings
+from components.tunnel import ApiTunnel
+from components.verify import ClusterVerification
+
+NAMESPACE = "kthw"
+
+
+def read_settings() -> Settings:
+    """Every ``kthw:`` config value, validated; a bad one stops the program with a message naming its key."""
+    config = pulumi.Config(NAMESPACE)
+    raw = {key: config.get(key) for key in TOP_LEVEL_KEYS}
+    secret_keys = [key for key in TOP_LEVEL_KEYS if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")]
+    try:
+        return parse_settings(raw, secret_keys)
+    except ConfigError as error:
+        raise pulumi.RunError(str(error)) from None
+
+
+settings = read_settings()
+
+network = ClusterNetwork("network", spec=settings.network)
+credentials = AdminCredentials(
+    "admin",
+    admin_user=settings.admin_user,
+    pki=settings.pki,
+    ca_cert_pem=settings.ca_cert_pem,
+    ca_key_pem=settings.ca_key_pem,
+)
+tunnel = ApiTunnel("api-tunnel", load_balancer=settings.load_balancer, tunnel=settings.tunnel)
+kubeconfig = Kubeconfig(
+    "admin",
+    cluster_name=settings.cluster_name,
+    user=settings.admin_user,
+    server=settings.api_server_url,
+    ca_cert_pem=credentials.ca_cert_pem,
+    client_cert_pem=credentials.admin_cert_pem,
+    client_key_pem=credentials.admin_key_pem,
+)
+
+pulumi.export("kubeconfig", kubeconfig.kubeconfig)
+pulumi.export("tunnelCommand", tunnel.tunnel_command)
+pulumi.export("apiServerUrl", settings.api_server_url)
+pulumi.export("clusterName", settings.cluster_name)
+pulumi.export("contextName", settings.cluster_name)
+pulumi.export("adminUser", settings.admin_user)
+pulumi.export("caCertPem", credentials.ca_cert_pem)
+pulumi.export("adminCertPem", credentials.admin_cert_pem)
+pulumi.export("adminKeyPem", credentials.admin_key_pem)
+pulumi.export(
+    "apiServerCertSans",
+    api_server_cert_sans(settings.load_balancer.address, kubernetes_service_ip(settings.network)),
+)
+pulumi.export("network", network.network)
+
+if settings.verify:
+    verification = ClusterVerification(
+        "verify",
+        kubeconfig=kubeconfig.kubeconfig,
+        cluster_name=settings.cluster_name,
+        network=network.network,
+        ready=tunnel.command.stdout if tunnel.command else None,
+        opts=pulumi.ResourceOptions(depends_on=[tunnel.command] if tunnel.command else []),
+    )
+    pulumi.export("verification", verification.result)

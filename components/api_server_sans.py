@@ -1,0 +1,20 @@
+"""The names and addresses kube-apiserver's serving certificate must carry for this access path."""
+
+from __future__ import annotations
+
+from components.network_plan import CLUSTER_DOMAIN
+
+KUBERNETES_SERVICE_NAMES = (
+    "kubernetes",
+    "kubernetes.default",
+    "kubernetes.default.svc",
+    f"kubernetes.default.svc.{CLUSTER_DOMAIN.split('.')[0]}",
+    f"kubernetes.default.svc.{CLUSTER_DOMAIN}",
+)
+
+
+def api_server_cert_sans(load_balancer_address: str, kubernetes_service_ip: str) -> list[str]:
+    """kubectl reaches the API server as ``localhost`` through the tunnel, pods as the kubernetes service IP or
+    its DNS names, and the load balancer by its address: each must be in the certificate."""
+    sans = ["localhost", "127.0.0.1", load_balancer_address, kubernetes_service_ip, *KUBERNETES_SERVICE_NAMES]
+    return list(dict.fromkeys(sans))

@@ -1,0 +1,82 @@
+"""Strict parsing of IP addresses and CIDRs, as Go's parsers and the Kubernetes API read them.
+
+Python's ``ipaddress`` accepts forms that kube-apiserver and kube-controller-manager reject (netmask notation,
+host bits, IPv4-mapped IPv6, surrounding blanks). Everything the plan reads goes through these two functions, so
+such a value is refused at ``pulumi preview`` instead of by the cluster later.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from components.errors import ConfigError
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_IPV4_OCTET = re.compile(r"^(0|[1-9][0-9]{0,2})$")
+_PREFIX_LENGTH = re.compile(r"^(0|[1-9][0-9]{0,2})$")
+
+
+def family_name(version: int) -> str:
+    """``IPv4`` or ``IPv6`` for an ``ipaddress`` version number."""
+    return "IPv4" if version == 4 else "IPv6"
+
+
+def parse_ip(value: object, key: str) -> IPAddress:
+    """Parse one IP address; IPv4 without leading zeros, IPv6 not IPv4-mapped and without a zone."""
+    accepted = "an IPv4 or IPv6 address such as 10.240.0.20 or fd00::20"
+    if not isinstance(value, str):
+        raise ConfigError(key, f"{value!r} is not a string", accepted)
+    if value == "" or value != value.strip():
+        raise ConfigError(key, f"{value!r} is empty or has surrounding blanks", accepted)
+    if "%" in value:
+        raise ConfigError(key, f"{value!r} has an IPv6 zone, which Kubernetes does not accept", accepted)
+    if ":" not in value:
+        octets = value.split(".")
+        well_formed = len(octets) == 4 and all(_IPV4_OCTET.match(octet) for octet in octets)
+        if well_formed and all(int(octet) <= 255 for octet in octets):
+            return ipaddress.IPv4Address(value)
+        if len(octets) == 4 and all(octet.isdigit() for octet in octets):
+            raise ConfigError(key, f"{value!r} has an IPv4 octet with a leading zero or above 255", accepted)
+        raise ConfigError(key, f"{value!r} is not an IP address", accepted)
+    try:
+        address = ipaddress.IPv6Address(value)
+    except ipaddress.AddressValueError:
+        raise ConfigError(key, f"{value!r} is not an IP address", accepted) from None
+    if address.ipv4_mapped is not None:
+        raise ConfigError(
+            key, f"{value!r} is an IPv4-mapped IPv6 address; write the IPv4 address {address.ipv4_mapped}", accepted
+        )
+    return address
+
+
+def parse_cidr(value: object, key: str) -> IPNetwork:
+    """Parse one CIDR in canonical ``address/prefix`` form, naming the network that was probably meant."""
+    accepted = "a CIDR such as 10.200.0.0/16 or fd00:10:244::/56"
+    if not isinstance(value, str):
+        raise ConfigError(key, f"{value!r} is not a string", accepted)
+    if value.count("/") != 1:
+        if value.count("/") == 0 and value.strip() and "," not in value:
+            raise ConfigError(key, f"{value!r} is an address, not a CIDR: add the prefix length", accepted)
+        raise ConfigError(key, f"{value!r} is not a CIDR", accepted)
+    address_text, prefix_text = value.split("/")
+    address = parse_ip(address_text, key)
+    bits = address.max_prefixlen
+    if "." in prefix_text or ":" in prefix_text:
+        hint = ""
+        try:
+            network = ipaddress.ip_network(f"{address_text}/{prefix_text}", strict=False)
+            hint = f"; write it as {network.network_address}/{network.prefixlen}"
+        except ValueError:
+            pass
+        raise ConfigError(key, f"{value!r} uses netmask notation{hint}", accepted)
+    if not _PREFIX_LENGTH.match(prefix_text) or int(prefix_text) > bits:
+        raise ConfigError(
+            key, f"{value!r} has an invalid prefix length (0 to {bits} for {family_name(address.version)})", accepted
+        )
+    network = ipaddress.ip_network(f"{address}/{prefix_text}", strict=False)
+    if network.network_address != address:
+        raise ConfigError(key, f"{value!r} has host bits set; did you mean {network}?", accepted)
+    return network

@@ -1,0 +1,62 @@
+"""A minimal read-only client for what pulumi-kubernetes cannot read: the list of registered nodes.
+
+The Pulumi provider reads one object by name and fails on a missing one, but verification must skip nodes that
+have not registered yet, so the node list is fetched here with the kubeconfig's own credentials. Python's ssl
+module loads a client key only from a file: it is written to a private temporary directory and removed at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+import ssl
+import tempfile
+import urllib.parse
+from typing import Any
+
+import yaml
+
+
+def _context_from_kubeconfig(config: dict[str, Any]) -> tuple[str, ssl.SSLContext]:
+    current = config["current-context"]
+    context = next(c["context"] for c in config["contexts"] if c["name"] == current)
+    cluster = next(c["cluster"] for c in config["clusters"] if c["name"] == context["cluster"])
+    user = next(u["user"] for u in config["users"] if u["name"] == context["user"])
+    ssl_context = ssl.create_default_context(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
+    with tempfile.TemporaryDirectory(prefix="kthw-verify.") as directory:
+        cert_path = os.path.join(directory, "client.pem")
+        key_path = os.path.join(directory, "client-key.pem")
+        for path, field in ((cert_path, "client-certificate-data"), (key_path, "client-key-data")):
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(base64.b64decode(user[field]))
+        ssl_context.load_cert_chain(cert_path, key_path)
+    return cluster["server"], ssl_context
+
+
+def get_json(kubeconfig: str, path: str, timeout: float = 15.0) -> dict[str, Any]:
+    """GET an API path with the kubeconfig's server, CA and client certificate."""
+    server, ssl_context = _context_from_kubeconfig(yaml.safe_load(kubeconfig))
+    url = urllib.parse.urlsplit(server)
+    connection = http.client.HTTPSConnection(url.hostname or "", url.port or 443, timeout=timeout, context=ssl_context)
+    try:
+        connection.request("GET", path, headers={"Accept": "application/json"})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {server}{path} answered {response.status}: {body[:300].decode(errors='replace')}")
+        result: dict[str, Any] = json.loads(body)
+        return result
+    finally:
+        connection.close()
+
+
+def list_node_pod_cidrs(kubeconfig: str) -> dict[str, list[str]]:
+    """Registered node name -> its podCIDRs (empty until kube-controller-manager assigns them)."""
+    nodes = get_json(kubeconfig, "/api/v1/nodes")
+    return {
+        item["metadata"]["name"]: list(item.get("spec", {}).get("podCIDRs") or [])
+        for item in nodes.get("items", [])
+    }
