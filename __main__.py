@@ -44,7 +44,7 @@ credentials = AdminCredentials(
 )
 tunnel = ApiTunnel("api-tunnel", load_balancer=settings.load_balancer, tunnel=settings.tunnel)
 kubeconfig = Kubeconfig(
-    "admin",
+    "kubeconfig",
     cluster_name=settings.cluster_name,
     user=settings.admin_user,
     server=settings.api_server_url,

@@ -17,7 +17,7 @@ from components.settings import PkiOptions
 ADMIN_ORGANIZATION = "system:masters"
 ADMIN_ALLOWED_USES = ("client_auth", "digital_signature", "key_encipherment")
 CA_ALLOWED_USES = ("cert_signing", "crl_signing", "digital_signature", "key_encipherment")
-CA_SUBJECT = {"common_name": "Kubernetes", "organizations": ["Kubernetes"], "organizational_unit": "CA"}
+CA_SUBJECT = {"common_name": "Kubernetes", "organization": "Kubernetes", "organizational_unit": "CA"}
 
 
 def private_key_args(pki: PkiOptions) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def private_key_args(pki: PkiOptions) -> dict[str, Any]:
 
 def admin_subject(admin_user: str) -> dict[str, Any]:
     """The admin certificate's subject: the user name as CN, system:masters as organization."""
-    return {"common_name": admin_user, "organizations": [ADMIN_ORGANIZATION]}
+    return {"common_name": admin_user, "organization": ADMIN_ORGANIZATION}
 
 
 class AdminCredentials(pulumi.ComponentResource):
@@ -62,7 +62,7 @@ class AdminCredentials(pulumi.ComponentResource):
                 f"{name}-ca",
                 private_key_pem=generated_key.private_key_pem,
                 is_ca_certificate=True,
-                subject=CA_SUBJECT,
+                subject=tls.SelfSignedCertSubjectArgs(**CA_SUBJECT),
                 allowed_uses=list(CA_ALLOWED_USES),
                 opts=child,
                 **validity,
@@ -73,7 +73,7 @@ class AdminCredentials(pulumi.ComponentResource):
         request = tls.CertRequest(
             f"{name}-admin-csr",
             private_key_pem=admin_key.private_key_pem,
-            subject=admin_subject(admin_user),
+            subject=tls.CertRequestSubjectArgs(**admin_subject(admin_user)),
             opts=child,
         )
         admin_cert = tls.LocallySignedCert(

@@ -56,6 +56,15 @@ def node_problems(live: Mapping[str, Sequence[str]], planned: Mapping[str, Seque
     return problems
 
 
+def cluster_ip_of(spec: Any) -> str | None:
+    """The clusterIP of a read Service spec, whether the SDK hands it over as a typed object or a dict."""
+    if isinstance(spec, Mapping):
+        value = spec.get("cluster_ip", spec.get("clusterIP"))
+    else:
+        value = getattr(spec, "cluster_ip", None)
+    return None if value is None else str(value)
+
+
 def _unknown() -> pulumi.Output[Any]:
     """An Output whose value is unknown: a read with an unknown id is skipped in preview."""
     value: asyncio.Future[Any] = asyncio.Future()
@@ -78,7 +87,7 @@ class ClusterVerification(pulumi.ComponentResource):
         cluster_name: str,
         network: pulumi.Output[dict[str, Any]],
         ready: pulumi.Input[Any] = None,
-        list_nodes: Callable[[str], Mapping[str, Sequence[str]]] = live_cluster.list_node_pod_cidrs,
+        list_nodes: Callable[[str], Mapping[str, Sequence[str]]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("kthw:index:ClusterVerification", name, None, opts)
@@ -86,7 +95,10 @@ class ClusterVerification(pulumi.ComponentResource):
             f"{name}-provider", kubeconfig=kubeconfig, cluster_identifier=cluster_name,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        service_id: pulumi.Output[Any] = pulumi.Output.all(ready, kubeconfig).apply(lambda _: "default/kubernetes")
+        # Read only once the kubeconfig (and the tunnel, when managed) exist; the id itself is no secret.
+        service_id: pulumi.Output[Any] = pulumi.Output.unsecret(
+            pulumi.Output.all(ready, kubeconfig).apply(lambda _: "default/kubernetes")
+        )
         if pulumi.runtime.is_dry_run():
             service_id = _unknown()
         service = k8s.core.v1.Service.get(
@@ -99,16 +111,20 @@ class ClusterVerification(pulumi.ComponentResource):
             expected_ip = plan["kubernetesServiceIp"]
             planned = {node: entry["podCidrs"] for node, entry in plan["nodes"].items()}
             problems = []
-            problem = service_ip_problem(spec.cluster_ip, expected_ip, plan["serviceCidrs"])
+            cluster_ip = cluster_ip_of(spec)
+            problem = service_ip_problem(cluster_ip, expected_ip, plan["serviceCidrs"])
             if problem:
                 problems.append(problem)
-            live = list_nodes(config)
+            live = (list_nodes or live_cluster.list_node_pod_cidrs)(config)
             problems += node_problems(live, planned)
             if problems:
                 raise VerificationError("verify: " + "; ".join(problems))
             registered = sorted(name for name in planned if name in live)
-            return {"kubernetesServiceIp": spec.cluster_ip, "registeredNodes": registered}
+            return {"kubernetesServiceIp": cluster_ip, "registeredNodes": registered}
 
-        # The result holds only addresses and node names: not secret, though read with the secret kubeconfig.
-        self.result = pulumi.Output.unsecret(pulumi.Output.all(service.spec, kubeconfig, network).apply(check))
+        if pulumi.runtime.is_dry_run():
+            self.result = _unknown()
+        else:
+            # The result holds only addresses and node names: not secret, though read with the secret kubeconfig.
+            self.result = pulumi.Output.unsecret(pulumi.Output.all(service.spec, kubeconfig, network).apply(check))
         self.register_outputs({"result": self.result})

@@ -1,0 +1,122 @@
+"""Run __main__.py under Pulumi mocks and collect its resources and outputs, as the engine would see them."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.settings import SETTINGS
+from pulumi.runtime.sync_await import _sync_await
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+MAIN = PROJECT_DIR / "__main__.py"
+
+DEV_CONFIG: dict[str, Any] = {
+    "loadBalancer": {"address": "172.31.108.99", "user": "cloud_user"},
+    "nodes": [
+        {"name": "worker-0", "address": "172.31.101.60"},
+        {"name": "worker-1", "address": "172.31.104.202"},
+    ],
+    "network": {"clusterCidr": "10.200.0.0/16", "serviceCidr": "10.32.0.0/24"},
+}
+
+
+def fake_pem(kind: str, name: str) -> str:
+    return f"-----BEGIN {kind}-----\nZmFrZS0{name}\n-----END {kind}-----\n"
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers like the providers would, and records every resource registered or read."""
+
+    def __init__(self, previous_outputs: Mapping[str, Any] | None, service_cluster_ip: str) -> None:
+        self.previous_outputs = dict(previous_outputs or {})
+        self.service_cluster_ip = service_cluster_ip
+        self.registered: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.registered.append(args)
+        state = dict(args.inputs)
+        if args.typ == "pulumi:pulumi:StackReference":
+            state = {"name": args.inputs.get("name"), "outputs": self.previous_outputs, "secretOutputNames": []}
+        elif args.typ == "tls:index/privateKey:PrivateKey":
+            state["privateKeyPem"] = fake_pem("PRIVATE KEY", args.name)
+            state["publicKeyPem"] = fake_pem("PUBLIC KEY", args.name)
+        elif args.typ == "tls:index/certRequest:CertRequest":
+            state["certRequestPem"] = fake_pem("CERTIFICATE REQUEST", args.name)
+        elif args.typ in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):
+            state["certPem"] = fake_pem("CERTIFICATE", args.name)
+        elif args.typ == "command:local:Command":
+            state["stdout"] = "/tmp/kthw-tunnel.abcdefgh"
+            state["stderr"] = ""
+        elif args.typ == "kubernetes:core/v1:Service":
+            state = {"metadata": {"name": "kubernetes", "namespace": "default"},
+                     "spec": {"clusterIP": self.service_cluster_ip}}
+        return (args.resource_id or f"{args.name}-id"), state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+@dataclass
+class ProgramRun:
+    """What one run of the program registered and exported."""
+
+    mocks: RecordingMocks
+    urns: list[str] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    secret: dict[str, bool] = field(default_factory=dict)
+
+    def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
+        return [args for args in self.mocks.registered if args.typ == typ]
+
+    def types(self) -> list[str]:
+        return [args.typ for args in self.mocks.registered]
+
+
+def _config_values(config: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        f"kthw:{key}": value if isinstance(value, str) else json.dumps(value)
+        for key, value in config.items()
+    }
+
+
+def run_program(
+    config: Mapping[str, Any],
+    *,
+    secret_keys: tuple[str, ...] = (),
+    previous_outputs: Mapping[str, Any] | None = None,
+    preview: bool = False,
+    service_cluster_ip: str = "10.32.0.1",
+    list_nodes: Any = None,
+) -> ProgramRun:
+    """Run __main__.py with ``config`` (keys without namespace) and resolve every export."""
+    mocks = RecordingMocks(previous_outputs, service_cluster_ip)
+    pulumi.runtime.set_mocks(mocks, project="kthw", stack="dev", preview=preview, organization="organization")
+    pulumi.runtime.set_all_config(_config_values(config), [f"kthw:{key}" for key in secret_keys])
+    run = ProgramRun(mocks=mocks)
+    exports: dict[str, Any] = {}
+    lister: Callable[[str], dict[str, list[str]]] = list_nodes or (lambda kubeconfig: {})
+
+    def program() -> None:
+        with mock.patch.object(pulumi, "export", exports.__setitem__), \
+                mock.patch("components.live_cluster.list_node_pod_cidrs", lister):
+            runpy.run_path(str(MAIN), run_name="__kthw__")
+            for name, value in exports.items():
+                output = pulumi.Output.from_input(value)
+                run.outputs[name] = _sync_await(output.future())
+                run.secret[name] = _sync_await(output.is_secret())
+
+    try:
+        pulumi.runtime.mocks.test(program)()  # type: ignore[no-untyped-call]
+    finally:
+        monitor = SETTINGS.monitor
+        if isinstance(monitor, pulumi_mocks.MockMonitor):
+            run.urns = list(monitor.get_registered_resources())
+    return run

@@ -1,0 +1,250 @@
+"""The whole program under Pulumi mocks: outputs, secrets, parenting, TLS inputs, CA modes, tunnel, verify, and
+bad config stopping the program before any resource is registered."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import pulumi
+import pytest
+
+from tests.mock_program import DEV_CONFIG, run_program
+from tests.pki import make_ca
+
+COMPONENT_TYPES = {
+    "kthw:index:ClusterNetwork",
+    "kthw:index:AdminCredentials",
+    "kthw:index:ApiTunnel",
+    "kthw:index:Kubeconfig",
+    "kthw:index:ClusterVerification",
+}
+CONTRACT_OUTPUTS = {
+    "kubeconfig", "tunnelCommand", "apiServerUrl", "clusterName", "contextName", "adminUser", "caCertPem",
+    "adminCertPem", "adminKeyPem", "apiServerCertSans", "network",
+}
+
+
+def config_with(**changes: Any) -> dict[str, Any]:
+    config = copy.deepcopy(DEV_CONFIG)
+    config.update(changes)
+    return config
+
+
+def test_dev_stack_exports_every_output_of_the_contract() -> None:
+    run = run_program(DEV_CONFIG)
+    assert set(run.outputs) == CONTRACT_OUTPUTS
+    assert run.outputs["tunnelCommand"] == "ssh -N -L 6443:localhost:6443 cloud_user@172.31.108.99"
+    assert run.outputs["apiServerUrl"] == "https://localhost:6443"
+    assert run.outputs["clusterName"] == run.outputs["contextName"] == "kubernetes-the-hard-way"
+    assert run.outputs["adminUser"] == "admin"
+    assert "172.31.108.99" in run.outputs["apiServerCertSans"]
+    assert "10.32.0.1" in run.outputs["apiServerCertSans"]
+    network = run.outputs["network"]
+    assert network["kubernetesServiceIp"] == "10.32.0.1"
+    assert network["clusterDnsIp"] == "10.32.0.10"
+    assert network["nodes"]["worker-0"] == {"address": "172.31.101.60", "podCidrs": ["10.200.0.0/24"]}
+    assert network["nodes"]["worker-1"] == {"address": "172.31.104.202", "podCidrs": ["10.200.1.0/24"]}
+    assert network["routes"][1] == {"node": "worker-1", "destination": "10.200.1.0/24", "via": "172.31.104.202"}
+
+
+def test_kubeconfig_and_private_key_are_secret_and_nothing_else_is() -> None:
+    run = run_program(DEV_CONFIG)
+    assert {name for name, secret in run.secret.items() if secret} == {"kubeconfig", "adminKeyPem"}
+
+
+def test_kubeconfig_embeds_the_credentials_of_the_stack() -> None:
+    import base64
+
+    import yaml
+
+    run = run_program(DEV_CONFIG)
+    config = yaml.safe_load(run.outputs["kubeconfig"])
+    user = config["users"][0]["user"]
+    assert base64.b64decode(user["client-key-data"]).decode() == run.outputs["adminKeyPem"]
+    assert base64.b64decode(user["client-certificate-data"]).decode() == run.outputs["adminCertPem"]
+    cluster = config["clusters"][0]["cluster"]
+    assert base64.b64decode(cluster["certificate-authority-data"]).decode() == run.outputs["caCertPem"]
+    assert cluster["server"] == "https://localhost:6443"
+
+
+def test_every_resource_is_parented_to_a_component() -> None:
+    run = run_program(config_with(tunnel={"manage": True}, verify=True))
+    for urn in run.urns:
+        qualified_type = urn.split("::")[2]
+        own_type = qualified_type.split("$")[-1]
+        if own_type in COMPONENT_TYPES:
+            assert qualified_type == f"pulumi:pulumi:Stack${own_type}", urn
+        else:
+            parent_type = qualified_type.split("$")[-2]
+            assert parent_type in COMPONENT_TYPES, urn
+
+
+def test_admin_certificate_subject_and_allowed_uses() -> None:
+    run = run_program(DEV_CONFIG)
+    (request,) = run.of_type("tls:index/certRequest:CertRequest")
+    assert request.inputs["subject"] == {"commonName": "admin", "organization": "system:masters"}
+    admin_cert = run.of_type("tls:index/locallySignedCert:LocallySignedCert")[0]
+    assert sorted(admin_cert.inputs["allowedUses"]) == ["client_auth", "digital_signature", "key_encipherment"]
+    assert admin_cert.inputs["validityPeriodHours"] == 8760
+    assert admin_cert.inputs["earlyRenewalHours"] == 720
+
+
+def test_generated_ca_is_a_ca_and_signs_the_admin_certificate() -> None:
+    run = run_program(DEV_CONFIG)
+    (ca,) = run.of_type("tls:index/selfSignedCert:SelfSignedCert")
+    assert ca.inputs["isCaCertificate"] is True
+    assert ca.inputs["subject"] == {
+        "commonName": "Kubernetes", "organization": "Kubernetes", "organizationalUnit": "CA",
+    }
+    assert "cert_signing" in ca.inputs["allowedUses"]
+    (admin_cert,) = run.of_type("tls:index/locallySignedCert:LocallySignedCert")
+    assert admin_cert.inputs["caCertPem"] == run.outputs["caCertPem"]
+    keys = run.of_type("tls:index/privateKey:PrivateKey")
+    assert [key.inputs for key in keys] == [{"algorithm": "RSA", "rsaBits": 2048}] * 2
+
+
+def test_ecdsa_keys_follow_pki_config() -> None:
+    run = run_program(config_with(pki={"algorithm": "ECDSA", "ecdsaCurve": "P384"}))
+    keys = run.of_type("tls:index/privateKey:PrivateKey")
+    assert [key.inputs for key in keys] == [{"algorithm": "ECDSA", "ecdsaCurve": "P384"}] * 2
+
+
+def test_existing_ca_signs_and_no_ca_resource_is_created() -> None:
+    ca = make_ca()
+    ca_cert, ca_key = ca.cert, ca.key
+    run = run_program(config_with(caCertPem=ca_cert, caKeyPem=ca_key), secret_keys=("caKeyPem",))
+    assert run.of_type("tls:index/selfSignedCert:SelfSignedCert") == []
+    assert len(run.of_type("tls:index/privateKey:PrivateKey")) == 1
+    (admin_cert,) = run.of_type("tls:index/locallySignedCert:LocallySignedCert")
+    assert admin_cert.inputs["caCertPem"] == ca_cert
+    secret_marker = "4dabf18193072939515e22adb298388d"  # how the Pulumi wire format marks a secret value
+    assert admin_cert.inputs["caPrivateKeyPem"] == {secret_marker: "1b47061264138c4ac30d75fd1eb44270", "value": ca_key}
+    assert run.outputs["caCertPem"] == ca_cert
+    assert all(ca_key not in str(value) for value in run.outputs.values())
+
+
+def test_unmanaged_tunnel_registers_no_command() -> None:
+    run = run_program(DEV_CONFIG)
+    assert run.of_type("command:local:Command") == []
+
+
+def test_managed_tunnel_is_one_command_that_opens_and_closes_ssh() -> None:
+    run = run_program(config_with(tunnel={"manage": True, "localPort": 16443, "knownHostsFile": "/etc/kthw/hosts"}))
+    (command,) = run.of_type("command:local:Command")
+    create, delete = command.inputs["create"], command.inputs["delete"]
+    assert "ssh -f -N -M -S" in create
+    assert "-L 16443:localhost:6443" in create
+    assert "-o StrictHostKeyChecking=yes" in create and "-o UserKnownHostsFile=/etc/kthw/hosts" in create
+    assert "-o ExitOnForwardFailure=yes" in create and "BatchMode=yes" in create
+    assert '</dev/null >"$dir/log" 2>&1' in create
+    assert '-O exit' in delete and "PULUMI_COMMAND_STDOUT" in delete
+    assert run.outputs["apiServerUrl"] == "https://localhost:16443"
+
+
+def test_verify_builds_a_provider_with_cluster_identifier_and_reads_the_kubernetes_service() -> None:
+    listed: list[str] = []
+
+    def list_nodes(kubeconfig: str) -> dict[str, list[str]]:
+        listed.append(kubeconfig)
+        return {"worker-0": ["10.200.0.0/24"], "controller-0": []}
+
+    run = run_program(config_with(verify=True), list_nodes=list_nodes)
+    (provider,) = run.of_type("pulumi:providers:kubernetes")
+    assert provider.inputs["clusterIdentifier"] == "kubernetes-the-hard-way"
+    (service,) = run.of_type("kubernetes:core/v1:Service")
+    assert service.resource_id == "default/kubernetes"
+    assert run.outputs["verification"] == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-0"]}
+    assert listed == [run.outputs["kubeconfig"]]
+    assert run.secret["verification"] is False
+
+
+def test_verify_names_the_missing_service_cluster_ip_range_flag() -> None:
+    with pytest.raises(pulumi.RunError) as error:
+        run_program(config_with(verify=True), service_cluster_ip="10.0.0.1")
+    message = str(error.value)
+    assert "--service-cluster-ip-range=10.32.0.0/24" in message
+    assert "10.0.0.1" in message and "expects 10.32.0.1" in message
+
+
+def test_verify_reports_a_node_with_another_pod_cidr() -> None:
+    expected = re.escape("node worker-1 has podCIDRs 10.200.7.0/24, the plan gives 10.200.1.0/24")
+    with pytest.raises(pulumi.RunError, match=expected):
+        run_program(config_with(verify=True), list_nodes=lambda kubeconfig: {"worker-1": ["10.200.7.0/24"]})
+
+
+def test_verify_does_not_read_the_cluster_in_preview() -> None:
+    def unreachable(kubeconfig: str) -> dict[str, list[str]]:
+        raise AssertionError("preview must not contact the cluster")
+
+    run = run_program(config_with(verify=True), preview=True, service_cluster_ip="10.0.0.1", list_nodes=unreachable)
+    assert all(args.resource_id != "default/kubernetes" for args in run.mocks.registered)
+
+
+def test_previous_deployment_keeps_each_nodes_block() -> None:
+    first = run_program(config_with(nodes=[
+        {"name": "worker-0", "address": "172.31.101.60"},
+        {"name": "worker-1", "address": "172.31.104.202"},
+        {"name": "worker-2", "address": "172.31.104.203"},
+    ]))
+    second = run_program(
+        config_with(nodes=[
+            {"name": "worker-2", "address": "172.31.104.203"},
+            {"name": "worker-0", "address": "172.31.101.60"},
+            {"name": "worker-3", "address": "172.31.104.204"},
+        ]),
+        previous_outputs=first.outputs,
+    )
+    (reference,) = second.of_type("pulumi:pulumi:StackReference")
+    assert reference.inputs["name"] == "organization/kthw/dev"
+    nodes = second.outputs["network"]["nodes"]
+    assert nodes["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
+    assert nodes["worker-2"]["podCidrs"] == ["10.200.2.0/24"]
+    assert nodes["worker-3"]["podCidrs"] == ["10.200.1.0/24"]
+
+
+def test_pin_on_a_block_another_node_holds_is_refused() -> None:
+    first = run_program(DEV_CONFIG)
+    nodes = [
+        {"name": "worker-0", "address": "172.31.101.60"},
+        {"name": "worker-1", "address": "172.31.104.202"},
+        {"name": "worker-2", "address": "172.31.104.203", "podCidr": "10.200.1.0/24"},
+    ]
+    with pytest.raises(pulumi.RunError, match=r"kthw:nodes\[2\]\.podCidr: 10.200.1.0/24 is already assigned"):
+        run_program(config_with(nodes=nodes), previous_outputs=first.outputs)
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        ({"network": {"serviceCidr": "10.32.0.5/24"}}, "network.serviceCidr"),
+        ({"nodes": [{"name": "Worker_0", "address": "172.31.101.60"}]}, "nodes[0].name"),
+        ({"loadBalancer": {"address": "172.31.108.99", "user": "cloud_user;id"}}, "loadBalancer.user"),
+        ({"tunnel": {"strictHostKeyChecking": "no"}}, "tunnel.strictHostKeyChecking"),
+        ({"caCertPem": "-----BEGIN CERTIFICATE-----\n"}, "caKeyPem"),
+    ],
+)
+def test_bad_config_stops_before_any_resource(changes: dict[str, Any], key: str) -> None:
+    from tests import mock_program
+
+    recorded: list[Any] = []
+    original = mock_program.RecordingMocks.new_resource
+
+    def spy(self: mock_program.RecordingMocks, args: Any) -> Any:
+        recorded.append(args)
+        return original(self, args)
+
+    from unittest import mock
+
+    with mock.patch.object(mock_program.RecordingMocks, "new_resource", spy), pytest.raises(pulumi.RunError) as error:
+        run_program(config_with(**changes))
+    assert str(error.value).startswith(f"invalid config kthw:{key}: ")
+    assert recorded == []
+
+
+def test_missing_load_balancer_is_named() -> None:
+    config = config_with()
+    del config["loadBalancer"]
+    with pytest.raises(pulumi.RunError, match=r"kthw:loadBalancer: is required"):
+        run_program(config)

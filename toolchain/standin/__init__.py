@@ -1,0 +1,1 @@
+"""Stand-in Pulumi resource plugins for the two providers the Go module proxy here does not serve."""
