@@ -9,11 +9,11 @@ from __future__ import annotations
 import pulumi
 
 from components.api_server_sans import api_server_cert_sans
-from components.cluster_network import ClusterNetwork
+from components.cluster_network import ClusterNetwork, plan_this_deployment
 from components.credentials import AdminCredentials
 from components.errors import ConfigError
 from components.kubeconfig import Kubeconfig
-from components.network_plan import kubernetes_service_ip
+from components.network_plan import NetworkPlan
 from components.settings import TOP_LEVEL_KEYS, Settings, parse_settings
 from components.tunnel import ApiTunnel
 from components.verify import ClusterVerification
@@ -21,20 +21,22 @@ from components.verify import ClusterVerification
 NAMESPACE = "kthw"
 
 
-def read_settings() -> Settings:
-    """Every ``kthw:`` config value, validated; a bad one stops the program with a message naming its key."""
+def read_settings() -> tuple[Settings, NetworkPlan]:
+    """Every ``kthw:`` config value, validated, and the network plan; a problem stops the program with a message
+    naming its config key, before any resource is registered."""
     config = pulumi.Config(NAMESPACE)
     raw = {key: config.get(key) for key in TOP_LEVEL_KEYS}
     secret_keys = [key for key in TOP_LEVEL_KEYS if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")]
     try:
-        return parse_settings(raw, secret_keys)
+        settings = parse_settings(raw, secret_keys)
+        return settings, plan_this_deployment(settings.network)
     except ConfigError as error:
         raise pulumi.RunError(str(error)) from None
 
 
-settings = read_settings()
+settings, plan = read_settings()
 
-network = ClusterNetwork("network", spec=settings.network)
+network = ClusterNetwork("network", plan=plan)
 credentials = AdminCredentials(
     "admin",
     admin_user=settings.admin_user,
@@ -64,7 +66,7 @@ pulumi.export("adminCertPem", credentials.admin_cert_pem)
 pulumi.export("adminKeyPem", credentials.admin_key_pem)
 pulumi.export(
     "apiServerCertSans",
-    api_server_cert_sans(settings.load_balancer.address, kubernetes_service_ip(settings.network)),
+    api_server_cert_sans(settings.load_balancer.address, plan.kubernetes_service_ip),
 )
 pulumi.export("network", network.network)
 

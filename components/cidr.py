@@ -35,9 +35,10 @@ def parse_ip(value: object, key: str) -> IPAddress:
         raise ConfigError(key, f"{value!r} has an IPv6 zone, which Kubernetes does not accept", accepted)
     if ":" not in value:
         octets = value.split(".")
-        well_formed = len(octets) == 4 and all(_IPV4_OCTET.match(octet) for octet in octets)
-        if well_formed and all(int(octet) <= 255 for octet in octets):
-            return ipaddress.IPv4Address(value)
+        if len(octets) == 4 and all(_IPV4_OCTET.fullmatch(octet) for octet in octets):
+            a, b, c, d = (int(octet) for octet in octets)
+            if max(a, b, c, d) <= 255:
+                return ipaddress.IPv4Address(a << 24 | b << 16 | c << 8 | d)
         if len(octets) == 4 and all(octet.isdigit() for octet in octets):
             raise ConfigError(key, f"{value!r} has an IPv4 octet with a leading zero or above 255", accepted)
         raise ConfigError(key, f"{value!r} is not an IP address", accepted)
@@ -72,7 +73,7 @@ def parse_cidr(value: object, key: str) -> IPNetwork:
         except ValueError:
             pass
         raise ConfigError(key, f"{value!r} uses netmask notation{hint}", accepted)
-    if not _PREFIX_LENGTH.match(prefix_text) or int(prefix_text) > bits:
+    if not _PREFIX_LENGTH.fullmatch(prefix_text) or int(prefix_text) > bits:
         raise ConfigError(
             key, f"{value!r} has an invalid prefix length (0 to {bits} for {family_name(address.version)})", accepted
         )

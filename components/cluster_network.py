@@ -1,10 +1,17 @@
 """``kthw:index:ClusterNetwork``: the network plan as a stack output, stable across deployments.
 
 Kubernetes never changes a node's podCIDR once set, so the plan must not move a node's block when other nodes are
-removed or reordered. The mechanism is the stack's own previous ``network`` output, read through a StackReference
-to this very stack: it is read in preview too (so the diff shows the real result), works on every backend, needs no
-extra resource per node and no pickled provider code in state. On the first deployment there is no previous
-output and every node gets the lowest free block in list order.
+removed or reordered. The mechanism is this stack's own previous ``network`` output, read with the engine's
+built-in ``pulumi:pulumi:readStackOutputs`` function (what a StackReference reads, without registering a resource).
+The read is synchronous and runs in preview too, so:
+
+* the whole plan, including a pin that collides with a block another node already holds, is decided before any
+  resource is registered, and a problem stops the program with a message naming the config key;
+* ``pulumi preview`` shows the real result, and an unchanged stack previews with no changes;
+* the plan is plain data, not an Output, so 5,000 nodes cost no per-element Output machinery;
+* it works on every backend, needs no resource per node and no pickled provider code in state.
+
+On the first deployment there is no previous output and every node gets the lowest free block in list order.
 """
 
 from __future__ import annotations
@@ -13,10 +20,10 @@ from typing import Any
 
 import pulumi
 
-from components.errors import ConfigError
-from components.network_plan import NetworkSpec, plan_network, previous_pod_cidrs
+from components.network_plan import NetworkPlan, NetworkSpec, plan_network, previous_pod_cidrs
 
 NETWORK_OUTPUT = "network"
+READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
 
 
 def own_stack_name() -> str:
@@ -25,23 +32,29 @@ def own_stack_name() -> str:
     return f"{organization}/{pulumi.get_project()}/{pulumi.get_stack()}"
 
 
-def planned_network(spec: NetworkSpec, previous_output: Any) -> dict[str, Any]:
-    """The ``network`` output for this deployment, keeping the blocks of ``previous_output``."""
+def read_previous_network() -> Any:
+    """This stack's ``network`` output from its last deployment, or None before the first one."""
+    stack = own_stack_name()
     try:
-        return plan_network(spec, previous_pod_cidrs(previous_output)).to_output()
-    except ConfigError as error:
-        raise pulumi.RunError(str(error)) from None
+        result = pulumi.runtime.invoke(READ_STACK_OUTPUTS, {"name": stack})
+    except Exception as error:
+        raise pulumi.RunError(f"cannot read the previous outputs of stack {stack}: {error}") from None
+    outputs = (result.value or {}).get("outputs") or {}
+    return outputs.get(NETWORK_OUTPUT)
+
+
+def plan_this_deployment(spec: NetworkSpec) -> NetworkPlan:
+    """The plan, keeping every node's block from the last deployment. ``spec`` comes validated from settings;
+    raises ConfigError for a pin that collides with a block another node already holds."""
+    return plan_network(spec, previous_pod_cidrs(read_previous_network()), validated=True)
 
 
 class ClusterNetwork(pulumi.ComponentResource):
     """The plan: cluster and service ranges, service IPs, per-node pod CIDRs, routes and component flags."""
 
-    network: pulumi.Output[dict[str, Any]]
+    network: dict[str, Any]
 
-    def __init__(self, name: str, *, spec: NetworkSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, *, plan: NetworkPlan, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kthw:index:ClusterNetwork", name, None, opts)
-        previous = pulumi.StackReference(
-            f"{name}-previous-deployment", stack_name=own_stack_name(), opts=pulumi.ResourceOptions(parent=self)
-        )
-        self.network = previous.get_output(NETWORK_OUTPUT).apply(lambda output: planned_network(spec, output))
+        self.network = plan.to_output()
         self.register_outputs({NETWORK_OUTPUT: self.network})

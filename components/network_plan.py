@@ -23,6 +23,7 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from components.cidr import IPAddress, IPNetwork, family_name
@@ -51,7 +52,7 @@ class NodeSpec:
     addresses: tuple[IPAddress, ...]
     pinned: tuple[IPNetwork, ...] = ()
 
-    @property
+    @cached_property
     def address_text(self) -> str:
         return ",".join(str(address) for address in self.addresses)
 
@@ -160,7 +161,7 @@ def max_nodes(spec: NetworkSpec) -> int:
 
 
 def is_dns1123_subdomain(name: str) -> bool:
-    return len(name) <= DNS1123_SUBDOMAIN_MAX_LENGTH and _DNS1123_SUBDOMAIN.match(name) is not None
+    return len(name) <= DNS1123_SUBDOMAIN_MAX_LENGTH and _DNS1123_SUBDOMAIN.fullmatch(name) is not None
 
 
 def validate_families(cidrs: Sequence[IPNetwork], key: str) -> None:
@@ -239,7 +240,8 @@ def validate_nodes(spec: NetworkSpec) -> None:
         ranges = ", ".join(f"{cidr} in /{spec.node_mask(cidr.version)} blocks" for cidr in spec.cluster_cidrs)
         raise ConfigError(
             "nodes",
-            f"{len(spec.nodes)} nodes do not fit: network.clusterCidr holds {capacity} node blocks ({ranges})",
+            f"{len(spec.nodes)} nodes do not fit: network.clusterCidr holds {capacity} node "
+            f"block{'' if capacity == 1 else 's'} ({ranges})",
             f"at most {capacity} nodes, a larger network.clusterCidr or a longer node mask",
         )
     all_ranges: list[IPNetwork] = [*spec.cluster_cidrs, *spec.service_cidrs]
@@ -248,7 +250,7 @@ def validate_nodes(spec: NetworkSpec) -> None:
         for version in (4, 6)
     }
     names: dict[str, int] = {}
-    addresses: dict[IPAddress, int] = {}
+    addresses: dict[tuple[int, int], int] = {}
     pins: dict[IPNetwork, int] = {}
     for node in spec.nodes:
         prefix = f"nodes[{node.index}]"
@@ -270,21 +272,24 @@ def validate_nodes(spec: NetworkSpec) -> None:
 def _validate_node_addresses(
     node: NodeSpec,
     ranges_by_family: Mapping[int, list[tuple[int, int, IPNetwork]]],
-    seen: dict[IPAddress, int],
+    seen: dict[tuple[int, int], int],
 ) -> None:
     key = f"nodes[{node.index}].address"
+    accepted = "one address, or one IPv4 and one IPv6 address separated by a comma"
+    if len(node.addresses) > 2:
+        raise ConfigError(key, f"has {len(node.addresses)} addresses", accepted)
     if len(node.addresses) == 2 and node.addresses[0].version == node.addresses[1].version:
-        raise ConfigError(key, f"has two {family_name(node.addresses[0].version)} addresses",
-                          "one address, or one IPv4 and one IPv6 address separated by a comma")
+        raise ConfigError(key, f"has two {family_name(node.addresses[0].version)} addresses", accepted)
     for address in node.addresses:
         value = int(address)
         for low, high, network in ranges_by_family[address.version]:
             if low <= value <= high:
                 raise ConfigError(key, f"{address} lies inside {network}",
                                   "a node address outside network.clusterCidr and network.serviceCidr")
-        if address in seen:
-            raise ConfigError(key, f"{address} is already used by nodes[{seen[address]}]", "a unique node address")
-        seen[address] = node.index
+        identity = (address.version, value)
+        if identity in seen:
+            raise ConfigError(key, f"{address} is already used by nodes[{seen[identity]}]", "a unique node address")
+        seen[identity] = node.index
 
 
 def _validate_pins(spec: NetworkSpec, node: NodeSpec, seen: dict[IPNetwork, int]) -> None:
@@ -371,6 +376,20 @@ def _parse_previous(texts: Iterable[object]) -> list[IPNetwork]:
     return blocks
 
 
+def _check_pin_keeps_block(node: NodeSpec, kept: list[IPNetwork], pools: list[_BlockPool]) -> None:
+    """A pin may confirm a node's block from the last deployment, never move it (podCIDR is immutable)."""
+    for pool, pin in zip(pools, node.pinned):
+        for block in kept:
+            index = pool.index_of(block)
+            if index is not None and index != pool.index_of(pin):
+                raise ConfigError(
+                    f"nodes[{node.index}].podCidr",
+                    f"{pin} differs from {pool.text(index)}, which the last deployment gave node "
+                    f"{node.name!r}, and a node's pod CIDR cannot change once assigned",
+                    f"{pool.text(index)}, or remove the node, deploy, and add it back",
+                )
+
+
 def allocate(spec: NetworkSpec, previous: Mapping[str, Sequence[str]] | None = None) -> dict[str, tuple[str, ...]]:
     """Pod CIDRs per node: pinned blocks first, then each node's block from the last deployment, then the lowest
     free block in node-list order. ``previous`` maps node names to the pod CIDRs the last deployment gave them."""
@@ -386,9 +405,12 @@ def allocate(spec: NetworkSpec, previous: Mapping[str, Sequence[str]] | None = N
             pinned_by[(family, index)] = node
             chosen[node.name][family] = index
     for node in spec.nodes:
-        if node.pinned or node.name not in previous:
+        if node.name not in previous:
             continue
         kept = _parse_previous(previous[node.name])
+        if node.pinned:
+            _check_pin_keeps_block(node, kept, pools)
+            continue
         for family, pool in enumerate(pools):
             for block in kept:
                 index = pool.index_of(block)
@@ -419,9 +441,13 @@ def allocate(spec: NetworkSpec, previous: Mapping[str, Sequence[str]] | None = N
     }
 
 
-def plan_network(spec: NetworkSpec, previous: Mapping[str, Sequence[str]] | None = None) -> NetworkPlan:
-    """Validate the spec and allocate every node's pod CIDRs, keeping the blocks of the last deployment."""
-    validate_network(spec)
+def plan_network(
+    spec: NetworkSpec, previous: Mapping[str, Sequence[str]] | None = None, *, validated: bool = False
+) -> NetworkPlan:
+    """Validate the spec (unless the caller already did) and allocate every node's pod CIDRs, keeping the blocks
+    of the last deployment."""
+    if not validated:
+        validate_network(spec)
     return NetworkPlan(spec=spec, pod_cidrs=allocate(spec, previous))
 
 

@@ -116,14 +116,14 @@ def _object(value: Any, key: str, known: Collection[str], required: Collection[s
 def _string(value: Any, key: str, pattern: re.Pattern[str], accepted: str) -> str:
     if not isinstance(value, str):
         raise ConfigError(key, f"{value!r} is not a string", accepted)
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise ConfigError(key, f"{value!r} is not accepted", accepted)
     return value
 
 
 def _choice(value: Any, key: str, choices: Collection[Any]) -> Any:
     accepted = "one of " + ", ".join(repr(choice) for choice in choices)
-    if value not in choices or isinstance(value, bool):
+    if value not in choices or not any(type(value) is type(choice) for choice in choices):
         raise ConfigError(key, f"{value!r} is not accepted", accepted)
     return value
 

@@ -85,7 +85,7 @@ class ClusterVerification(pulumi.ComponentResource):
         *,
         kubeconfig: pulumi.Output[str],
         cluster_name: str,
-        network: pulumi.Output[dict[str, Any]],
+        network: Mapping[str, Any],
         ready: pulumi.Input[Any] = None,
         list_nodes: Callable[[str], Mapping[str, Sequence[str]]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -107,7 +107,8 @@ class ClusterVerification(pulumi.ComponentResource):
         )
 
         def check(values: list[Any]) -> dict[str, Any]:
-            spec, config, plan = values
+            spec, config = values
+            plan = network
             expected_ip = plan["kubernetesServiceIp"]
             planned = {node: entry["podCidrs"] for node, entry in plan["nodes"].items()}
             problems = []
@@ -126,5 +127,5 @@ class ClusterVerification(pulumi.ComponentResource):
             self.result = _unknown()
         else:
             # The result holds only addresses and node names: not secret, though read with the secret kubeconfig.
-            self.result = pulumi.Output.unsecret(pulumi.Output.all(service.spec, kubeconfig, network).apply(check))
+            self.result = pulumi.Output.unsecret(pulumi.Output.all(service.spec, kubeconfig).apply(check))
         self.register_outputs({"result": self.result})

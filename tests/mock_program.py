@@ -39,13 +39,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.previous_outputs = dict(previous_outputs or {})
         self.service_cluster_ip = service_cluster_ip
         self.registered: list[pulumi.runtime.MockResourceArgs] = []
+        self.calls: list[pulumi.runtime.MockCallArgs] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.registered.append(args)
         state = dict(args.inputs)
-        if args.typ == "pulumi:pulumi:StackReference":
-            state = {"name": args.inputs.get("name"), "outputs": self.previous_outputs, "secretOutputNames": []}
-        elif args.typ == "tls:index/privateKey:PrivateKey":
+        if args.typ == "tls:index/privateKey:PrivateKey":
             state["privateKeyPem"] = fake_pem("PRIVATE KEY", args.name)
             state["publicKeyPem"] = fake_pem("PUBLIC KEY", args.name)
         elif args.typ == "tls:index/certRequest:CertRequest":
@@ -61,7 +60,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return (args.resource_id or f"{args.name}-id"), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+        self.calls.append(args)
+        if args.token == "pulumi:pulumi:readStackOutputs":
+            return {"name": args.args["name"], "outputs": self.previous_outputs, "secretOutputNames": []}, []
+        return {}, []
 
 
 @dataclass
@@ -109,9 +111,11 @@ def run_program(
                 mock.patch("components.live_cluster.list_node_pod_cidrs", lister):
             runpy.run_path(str(MAIN), run_name="__kthw__")
             for name, value in exports.items():
-                output = pulumi.Output.from_input(value)
-                run.outputs[name] = _sync_await(output.future())
-                run.secret[name] = _sync_await(output.is_secret())
+                if isinstance(value, pulumi.Output):
+                    run.outputs[name] = _sync_await(value.future())
+                    run.secret[name] = _sync_await(value.is_secret())
+                else:
+                    run.outputs[name], run.secret[name] = value, False
 
     try:
         pulumi.runtime.mocks.test(program)()  # type: ignore[no-untyped-call]

@@ -196,8 +196,8 @@ def test_previous_deployment_keeps_each_nodes_block() -> None:
         ]),
         previous_outputs=first.outputs,
     )
-    (reference,) = second.of_type("pulumi:pulumi:StackReference")
-    assert reference.inputs["name"] == "organization/kthw/dev"
+    (read,) = second.mocks.calls
+    assert (read.token, read.args) == ("pulumi:pulumi:readStackOutputs", {"name": "organization/kthw/dev"})
     nodes = second.outputs["network"]["nodes"]
     assert nodes["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
     assert nodes["worker-2"]["podCidrs"] == ["10.200.2.0/24"]

@@ -165,7 +165,12 @@ EOF
   wait_for 30 curl -sf "http://127.0.0.1:$ecp/health" || { tail -20 "$d/etcd.log" >&2; die "smoke: etcd not healthy"; }
   log "smoke: etcd $("$ETCD" --version | head -1) on :$ecp"
 
+  # The e2e tests pass the range; KTHW_SMOKE_SVC_RANGE= (empty) checks the default.
+  local svc_range=${KTHW_SMOKE_SVC_RANGE-10.32.0.0/24} want_ip=10.32.0.1
+  [ -z "$svc_range" ] && want_ip=10.0.0.1
   local t0=$SECONDS
+  # --advertise-address=127.0.0.1 is rejected by the lease endpoint reconciler
+  # ("may not be in the loopback range"), hence --endpoint-reconciler-type=none.
   "$KUBE_BIN/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$ecp" \
     --service-account-issuer=https://kubernetes.default.svc \
@@ -175,13 +180,16 @@ EOF
     --tls-cert-file="$d/apiserver.pem" --tls-private-key-file="$d/apiserver-key.pem" \
     --cert-dir="$d/certs" \
     --advertise-address=127.0.0.1 --bind-address=127.0.0.1 --secure-port="$sp" \
+    --endpoint-reconciler-type=none \
     --authorization-mode=Node,RBAC \
-    --service-cluster-ip-range=10.32.0.0/24 \
+    ${svc_range:+--service-cluster-ip-range=$svc_range} \
     --disable-admission-plugins=ServiceAccount \
     >"$d/apiserver.log" 2>&1 &
-  pids+=($!)
+  local apid=$!; pids+=($apid)
   local curl_admin=(curl -sf --cacert "$d/ca.pem" --cert "$d/admin.pem" --key "$d/admin-key.pem")
-  wait_for 120 "${curl_admin[@]}" "https://127.0.0.1:$sp/readyz" \
+  # apiserver_up: readyz ok; dies early if the process exited.
+  apiserver_up() { kill -0 "$apid" || return 0; "${curl_admin[@]}" "https://127.0.0.1:$sp/readyz"; }
+  wait_for 120 apiserver_up && kill -0 "$apid" 2>/dev/null \
     || { tail -30 "$d/apiserver.log" >&2; die "smoke: apiserver not ready"; }
   log "smoke: /readyz ok after $((SECONDS - t0))s"
 
@@ -198,7 +206,7 @@ EOF
   local ip=""
   wait_for 30 $K --kubeconfig="$kc" get svc kubernetes -n default || true
   ip=$($K --kubeconfig="$kc" get svc kubernetes -n default -o jsonpath='{.spec.clusterIP}')
-  [ "$ip" = 10.32.0.1 ] || die "smoke: kubernetes svc clusterIP = '$ip'"
+  [ "$ip" = "$want_ip" ] || die "smoke: kubernetes svc clusterIP = '$ip'"
   log "smoke: can-i=yes, svc/kubernetes clusterIP=$ip"
 
   # sshd on an unprivileged loopback port, forwarding to the apiserver.
@@ -222,6 +230,7 @@ AllowTcpForwarding yes
 EOF
   /usr/sbin/sshd -D -e -f "$d/sshd_config" -p "$ssp" >"$d/sshd.log" 2>&1 &
   pids+=($!)
+  wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$ssp" || { cat "$d/sshd.log" >&2; die "smoke: sshd not listening"; }
   ssh -N -L "$lp:127.0.0.1:$sp" -o UserKnownHostsFile="$d/known_hosts" -o StrictHostKeyChecking=yes \
     -o BatchMode=yes -o ExitOnForwardFailure=yes -i "$d/client_key" -p "$ssp" root@127.0.0.1 >"$d/ssh.log" 2>&1 &
   pids+=($!)

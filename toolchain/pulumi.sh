@@ -36,8 +36,6 @@ ROOT=${KTHW_CACHE:-$HOME/.cache/kthw}/pulumi
 CACHE=$ROOT/$CLI_VERSION
 BIN=$CACHE/bin
 PLUGINS=$ROOT/plugins
-# Written once the bin dir is complete; a changed manifest means rebuild.
-MANIFEST="cli=$CLI_VERSION kubernetes=$K8S_VERSION@$K8S_PSEUDO langhost=1"
 NEEDED=(pulumi pulumi-language-python pulumi-language-python-exec
 	pulumi-resource-pulumi-python pulumi-resource-kubernetes)
 
@@ -53,31 +51,15 @@ complete_dir() {
 	for f in "${NEEDED[@]}"; do [[ -x $1/$f ]] || return 1; done
 }
 
-# (1) pulumi already on PATH at the right version, with its plugins beside it.
-if on_path=$(command -v pulumi 2>/dev/null); then
-	dir=$(dirname "$on_path")
-	if [[ $(PULUMI_SKIP_UPDATE_CHECK=1 pulumi version 2>/dev/null) == "v$CLI_VERSION" ]] &&
-		complete_dir "$dir"; then
-		log "using pulumi v$CLI_VERSION from PATH"
-		echo "$dir"
-		exit 0
-	fi
-fi
-
-# (2) cached build.
-if [[ -f $BIN/.manifest && $(<"$BIN/.manifest") == "$MANIFEST" ]] && complete_dir "$BIN"; then
-	echo "$BIN"
-	exit 0
-fi
-
-mkdir -p "$BIN" "$CACHE/src" "$PLUGINS"
-# One builder at a time; a second caller waits, then finds the cache.
-exec 9>"$CACHE/.lock"
-flock 9
+# Written once the bin dir is complete; a changed manifest means rebuild.
+# (Called from main, once every function below is defined.)
+manifest() {
+	echo "cli=$CLI_VERSION kubernetes=$K8S_VERSION@$K8S_PSEUDO" \
+		"langhost=$(declare -f write_langhost_source | sha256sum | cut -c1-12)"
+}
+cached() { [[ -f $BIN/.manifest && $(<"$BIN/.manifest") == "$(manifest)" ]] && complete_dir "$BIN"; }
 
 GO=$(command -v go || echo /usr/local/go/bin/go)
-[[ -x $GO ]] || die "go not found"
-export CGO_ENABLED=0 GOFLAGS=-mod=mod
 BUILD=(-trimpath "-tags=osusergo,grpcnotrace")
 
 # Seconds since $1, for the log.
@@ -96,9 +78,13 @@ official() {
 	curl -fsSL https://get.pulumi.com | sh -s -- --version "$CLI_VERSION" \
 		--install-root "$home" --no-edit-path >&2 || return 1
 	cp -f "$home"/bin/pulumi* "$BIN/"
-	PULUMI_HOME=$home PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" plugin install \
-		resource kubernetes "$K8S_VERSION" >&2 || return 1
-	ln -sf "$home/plugins/resource-kubernetes-v$K8S_VERSION/pulumi-resource-kubernetes" "$BIN/"
+	local name ver
+	for name in tls:5.6.2 command:1.2.1 "kubernetes:$K8S_VERSION"; do
+		ver=${name#*:} name=${name%%:*}
+		PULUMI_HOME=$home PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" plugin install \
+			resource "$name" "$ver" >&2 || return 1
+		ln -sf "$home/plugins/resource-$name-v$ver/pulumi-resource-$name" "$BIN/"
+	done
 }
 
 # (4a) CLI: a wrapper module requiring pkg/v3 and sdk/v3 at one version
@@ -132,9 +118,14 @@ build_langhost() {
 	sdk=$(moddir "github.com/pulumi/pulumi/sdk/v3@v$CLI_VERSION")
 	install -m755 "$sdk/python/cmd/pulumi-language-python-exec" "$BIN/"
 	install -m755 "$sdk/python/dist/pulumi-resource-pulumi-python" "$BIN/"
-	[[ -x $BIN/pulumi-language-python ]] && return
 	local src=$CACHE/src/language-python t=$SECONDS
 	mkdir -p "$src"
+	write_langhost_source "$src/main.go.new"
+	if [[ -x $BIN/pulumi-language-python ]] && cmp -s "$src/main.go.new" "$src/main.go"; then
+		rm "$src/main.go.new"
+		return
+	fi
+	mv "$src/main.go.new" "$src/main.go"
 	cat >"$src/go.mod" <<-EOF
 		module kthw.local/pulumi-language-python
 
@@ -142,7 +133,6 @@ build_langhost() {
 
 		require github.com/pulumi/pulumi/sdk/v3 v$CLI_VERSION
 	EOF
-	write_langhost_source "$src/main.go"
 	log "building pulumi-language-python"
 	(cd "$src" && "$GO" build "${BUILD[@]}" -o "$BIN/.langhost.tmp" \
 		-ldflags "-X main.version=$CLI_VERSION" .)
@@ -150,13 +140,15 @@ build_langhost() {
 	log "pulumi-language-python built in $(since "$t")"
 }
 
-# (4c) kubernetes provider, cached by version under $PLUGINS. The embedded
-# schema-embed.json / terraform-mapping-embed.json (made by the repo's
-# generate.go) are written here and added to the package with -overlay.
+# (4c) kubernetes provider, cached by version under $PLUGINS. Its main
+# package embeds schema-embed.json and terraform-mapping-embed.json (made by
+# the repo's generate.go); module-cache files cannot be added to (nor
+# overlaid), so the wrapper module is the main package: main.go is copied
+# and the embedded files are generated beside it.
 build_kubernetes() {
 	local out=$PLUGINS/kubernetes/$K8S_VERSION
 	if [[ ! -x $out/pulumi-resource-kubernetes ]]; then
-		local src=$out/src t=$SECONDS mod pkg
+		local src=$out/src t=$SECONDS pkg
 		mkdir -p "$src"
 		cat >"$src/go.mod" <<-EOF
 			module kthw.local/pulumi-kubernetes
@@ -167,8 +159,8 @@ build_kubernetes() {
 
 			replace github.com/pulumi/pulumi-kubernetes/sdk/v4 => github.com/pulumi/pulumi-kubernetes/sdk/v4 $K8S_SDK
 		EOF
-		mod=$(moddir "$K8S_MODULE@$K8S_PSEUDO")
-		pkg=$mod/cmd/pulumi-resource-kubernetes
+		pkg=$(moddir "$K8S_MODULE@$K8S_PSEUDO")/cmd/pulumi-resource-kubernetes
+		install -m644 "$pkg/main.go" "$src/main.go"
 		python3 - "$pkg" "$src" "$K8S_VERSION" <<-'EOF'
 			import json, sys
 			pkg, src, version = sys.argv[1:]
@@ -177,14 +169,10 @@ build_kubernetes() {
 			json.dump(schema, open(f"{src}/schema-embed.json", "w"), separators=(",", ":"))
 			mapping = json.load(open(f"{pkg}/terraform-mapping.json"))
 			json.dump(mapping, open(f"{src}/terraform-mapping-embed.json", "w"), separators=(",", ":"))
-			json.dump({"Replace": {f"{pkg}/{n}": f"{src}/{n}" for n in
-			           ("schema-embed.json", "terraform-mapping-embed.json")}},
-			          open(f"{src}/overlay.json", "w"))
 		EOF
 		log "building pulumi-resource-kubernetes $K8S_VERSION (slow: ~1000 packages)"
-		(cd "$src" && "$GO" build "${BUILD[@]}" -overlay overlay.json -o "$out/.tmp" \
-			-ldflags "-X $K8S_MODULE/pkg/version.Version=$K8S_VERSION" \
-			"$K8S_MODULE/cmd/pulumi-resource-kubernetes")
+		(cd "$src" && "$GO" build "${BUILD[@]}" -o "$out/.tmp" \
+			-ldflags "-X $K8S_MODULE/pkg/version.Version=$K8S_VERSION" .)
 		mv "$out/.tmp" "$out/pulumi-resource-kubernetes"
 		log "pulumi-resource-kubernetes built in $(since "$t")"
 	fi
@@ -355,7 +343,11 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if cmd.Env == nil {
 		cmd.Env = os.Environ()
 	}
-	cfg, err := json.Marshal(req.GetConfig())
+	config := req.GetConfig()
+	if config == nil {
+		config = map[string]string{} // the exec script wants an object
+	}
+	cfg, err := json.Marshal(config)
 	if err != nil {
 		return nil, err
 	}
@@ -424,16 +416,51 @@ func main() {
 EOF
 }
 
-start=$SECONDS
-if ! official; then
-	log "building from Go modules into $BIN"
-	build_langhost
-	build_cli
-	build_kubernetes
-fi
-complete_dir "$BIN" || die "incomplete bin dir $BIN"
-got=$(PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" version)
-[[ $got == "v$CLI_VERSION" ]] || die "pulumi version is $got, want v$CLI_VERSION"
-echo "$MANIFEST" >"$BIN/.manifest"
-log "ready in $(since "$start")"
-echo "$BIN"
+main() {
+	local on_path dir start got
+	# (1) pulumi already on PATH at the right version, with its plugins beside
+	# it (our own bin dir is left to the manifest check below).
+	if on_path=$(command -v pulumi 2>/dev/null); then
+		dir=$(dirname "$on_path")
+		if [[ $dir != "$BIN" ]] && complete_dir "$dir" &&
+			[[ $(PULUMI_SKIP_UPDATE_CHECK=1 "$on_path" version 2>/dev/null) == "v$CLI_VERSION" ]]; then
+			log "using pulumi v$CLI_VERSION from PATH"
+			echo "$dir"
+			exit 0
+		fi
+	fi
+
+	# (2) cached build.
+	if cached; then
+		echo "$BIN"
+		exit 0
+	fi
+
+	mkdir -p "$BIN" "$CACHE/src" "$PLUGINS"
+	# One builder at a time; a second caller waits, then finds the cache.
+	exec 9>"$CACHE/.lock"
+	flock 9
+	if cached; then
+		echo "$BIN"
+		exit 0
+	fi
+
+	[[ -x $GO ]] || die "go not found"
+	export CGO_ENABLED=0 GOFLAGS=-mod=mod
+
+	start=$SECONDS
+	if ! official; then
+		log "building from Go modules into $BIN"
+		build_langhost
+		build_cli
+		build_kubernetes
+	fi
+	complete_dir "$BIN" || die "incomplete bin dir $BIN"
+	got=$(PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" version)
+	[[ $got == "v$CLI_VERSION" ]] || die "pulumi version is $got, want v$CLI_VERSION"
+	manifest >"$BIN/.manifest"
+	log "ready in $(since "$start")"
+	echo "$BIN"
+}
+
+main "$@"

@@ -1,0 +1,94 @@
+"""Benchmark: plan and validate N nodes (single- and dual-stack), and the whole program under mocks.
+
+    .venv/bin/python bench/bench_plan.py [--repeat 5]
+
+Prints one line per case with the best and median wall time of --repeat runs and the peak memory of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from components.network_plan import plan_network
+from components.settings import parse_network
+
+NODE_ADDRESSES = ipaddress.IPv4Network("172.16.0.0/12")
+
+
+def nodes_config(count: int, dual_stack: bool) -> list[dict[str, str]]:
+    base = int(NODE_ADDRESSES.network_address)
+    v6_base = int(ipaddress.IPv6Address("fd00:ffff::"))
+    nodes = []
+    for index in range(count):
+        address = str(ipaddress.IPv4Address(base + index + 1))
+        if dual_stack:
+            address += "," + str(ipaddress.IPv6Address(v6_base + index + 1))
+        nodes.append({"name": f"worker-{index}", "address": address})
+    return nodes
+
+
+def network_config(count: int, dual_stack: bool) -> dict[str, Any]:
+    cluster = "10.0.0.0/8" if count > 32768 else "10.128.0.0/9"
+    config: dict[str, Any] = {"clusterCidr": cluster, "serviceCidr": "192.168.0.0/16", "nodeCidrMaskSize": 24}
+    if dual_stack:
+        config["clusterCidr"] += ",fd00:10:244::/48"
+        config["serviceCidr"] += ",fd00:10:96::/108"
+    return config
+
+
+def measure(function: Callable[[], object], repeat: int) -> tuple[float, float, float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    tracemalloc.start()
+    function()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return min(times), statistics.median(times), peak / 2**20
+
+
+def bench_plan(count: int, dual_stack: bool, repeat: int) -> None:
+    network, nodes = network_config(count, dual_stack), nodes_config(count, dual_stack)
+
+    def run() -> object:
+        return plan_network(parse_network(network, nodes), validated=True).to_output()
+
+    best, median, peak = measure(run, repeat)
+    label = "dual-stack " if dual_stack else "single-stack"
+    print(f"plan+validate {label} {count:>6} nodes: best {best * 1000:8.1f} ms  median {median * 1000:8.1f} ms  "
+          f"peak {peak:6.1f} MiB  ({best / count * 1e6:.1f} us/node)")
+
+
+def bench_program(count: int, repeat: int) -> None:
+    from tests.mock_program import DEV_CONFIG, run_program
+
+    config = {**DEV_CONFIG, "network": network_config(count, False), "nodes": nodes_config(count, False)}
+    best, median, peak = measure(lambda: run_program(config), repeat)
+    print(f"whole program under mocks {count:>6} nodes: best {best * 1000:8.1f} ms  median {median * 1000:8.1f} ms  "
+          f"peak {peak:6.1f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    for dual_stack in (False, True):
+        for count in (500, 5000, 50000):
+            bench_plan(count, dual_stack, args.repeat)
+    bench_program(5000, max(1, args.repeat // 2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,223 @@
+"""Property tests of pod CIDR allocation over random valid networks: containment, exact masks, disjointness,
+the allocation order, and stability of every node's blocks when other nodes are removed, reordered or added."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import itertools
+from collections.abc import Sequence
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from components.cidr import IPAddress, IPNetwork
+from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec, plan_network, previous_pod_cidrs
+
+PROPERTY_SETTINGS = settings(max_examples=100, deadline=None)
+MAX_NODES = 8
+FAMILY_ORDERS = [(4,), (6,), (4, 6), (6, 4)]
+
+
+def bits(version: int) -> int:
+    return 32 if version == 4 else 128
+
+
+def network(version: int, prefix: int, value: int) -> IPNetwork:
+    """The network of ``prefix`` bits that contains the address ``value``."""
+    shift = bits(version) - prefix
+    base = (value >> shift) << shift
+    return ipaddress.IPv4Network((base, prefix)) if version == 4 else ipaddress.IPv6Network((base, prefix))
+
+
+def address(version: int, value: int) -> IPAddress:
+    return ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value)
+
+
+def block(cluster: IPNetwork, mask: int, index: int) -> IPNetwork:
+    """Node block ``index`` of ``cluster``, by arithmetic."""
+    start = int(cluster.network_address) + (index << (cluster.max_prefixlen - mask))
+    return network(cluster.version, mask, start)
+
+
+def block_count(spec: NetworkSpec, cluster: IPNetwork) -> int:
+    return 1 << (spec.node_mask(cluster.version) - cluster.prefixlen)
+
+
+def ranges(spec: NetworkSpec) -> list[IPNetwork]:
+    return [*spec.cluster_cidrs, *spec.service_cidrs]
+
+
+def renumber(nodes: Sequence[NodeSpec]) -> tuple[NodeSpec, ...]:
+    return tuple(dataclasses.replace(node, index=i) for i, node in enumerate(nodes))
+
+
+def outside(version: int, value: int, avoid: Sequence[IPNetwork], used: set[IPAddress]) -> IPAddress:
+    """The first address from ``value`` upwards (wrapping) outside ``avoid`` and not in ``used``."""
+    top = 1 << bits(version)
+    while True:
+        candidate = address(version, value)
+        holder = next((r for r in avoid if r.version == version and candidate in r), None)
+        if holder is not None:
+            value = (int(holder.broadcast_address) + 1) % top
+        elif candidate in used:
+            value = (value + 1) % top
+        else:
+            return candidate
+
+
+@st.composite
+def disjoint_ranges(draw: st.DrawFn, version: int) -> tuple[IPNetwork, IPNetwork]:
+    """A cluster range and a service range of one family that share a random common prefix, then differ."""
+    width = bits(version)
+    cluster_prefix = draw(st.integers(8, 28) if version == 4 else st.integers(16, 120))
+    service_prefix = draw(st.integers(12, 30) if version == 4 else st.integers(108, 126))
+    split = 1 << (width - draw(st.integers(1, min(cluster_prefix, service_prefix))))
+    common = draw(st.integers(0, (1 << width) - 1)) & ~(2 * split - 1)
+    cluster_side = draw(st.sampled_from([0, split]))
+    low_bits = st.integers(0, split - 1)
+    cluster = network(version, cluster_prefix, common | cluster_side | draw(low_bits))
+    service = network(version, service_prefix, common | (split - cluster_side) | draw(low_bits))
+    return cluster, service
+
+
+@st.composite
+def block_indexes(draw: st.DrawFn, count: int, size: int) -> list[int]:
+    """``size`` distinct block indexes below ``count``, often among the first few so pins meet allocations."""
+    if count <= 2 * MAX_NODES:
+        return draw(st.permutations(range(count)))[:size]
+    index = st.integers(0, 2 * MAX_NODES - 1) | st.integers(0, count - 1)
+    return draw(st.lists(index, min_size=size, max_size=size, unique=True))
+
+
+@st.composite
+def networks(draw: st.DrawFn, spare: int = 0) -> NetworkSpec:
+    """A random valid single- or dual-stack network with 1 to MAX_NODES nodes, some of them pinned, and room for
+    ``spare`` more nodes."""
+    families = draw(st.sampled_from(FAMILY_ORDERS))
+    count = draw(st.integers(1, MAX_NODES))
+    pairs = {v: draw(disjoint_ranges(v)) for v in families}
+    clusters = tuple(pairs[v][0] for v in families)
+    services = tuple(pairs[v][1] for v in draw(st.permutations(families)))
+    need = (count + spare - 1).bit_length()
+    masks = {c.version: draw(st.integers(c.prefixlen + need, min(c.prefixlen + 16, c.max_prefixlen)))
+             for c in clusters}
+    first = services[0]
+    dns = draw(st.integers(2, first.num_addresses - (2 if first.version == 4 else 1)))
+    spec = NetworkSpec(cluster_cidrs=clusters, service_cidrs=services, node_cidr_mask_size=masks.get(4, 24),
+                       node_cidr_mask_size_ipv6=masks.get(6, 64), dns_service_index=dns)
+    pins = [[block(c, masks[c.version], i) for i in draw(block_indexes(block_count(spec, c), count))]
+            for c in clusters]
+    pinned = draw(st.lists(st.booleans(), min_size=count, max_size=count))
+    used: set[IPAddress] = set()
+    nodes = []
+    for i in range(count):
+        node_families = draw(st.sampled_from([families[:1], families[-1:], families]))
+        addresses = []
+        for v in node_families:
+            addresses.append(outside(v, draw(st.integers(0, (1 << bits(v)) - 1)), ranges(spec), used))
+            used.add(addresses[-1])
+        nodes.append(NodeSpec(
+            index=i,
+            name=f"node-{i}",
+            addresses=tuple(addresses),
+            pinned=tuple(family_pins[i] for family_pins in pins) if pinned[i] else (),
+        ))
+    return dataclasses.replace(spec, nodes=tuple(nodes))
+
+
+def assert_plan_is_sound(plan: NetworkPlan) -> None:
+    """Every block inside its cluster range with the node mask, aligned, disjoint, clear of services and nodes."""
+    spec = plan.spec
+    by_family: dict[int, list[IPNetwork]] = {}
+    for node in spec.nodes:
+        blocks = [ipaddress.ip_network(text, strict=True) for text in plan.pod_cidrs[node.name]]
+        assert len(blocks) == len(spec.cluster_cidrs)
+        if node.pinned:
+            assert tuple(blocks) == node.pinned
+        for pod, cluster in zip(blocks, spec.cluster_cidrs):
+            assert pod.version == cluster.version
+            assert pod.prefixlen == spec.node_mask(cluster.version)
+            assert pod.network_address in cluster and pod.broadcast_address in cluster
+            assert int(pod.network_address) % pod.num_addresses == 0
+            assert not any(pod.overlaps(service) for service in spec.service_cidrs)
+            assert not any(a in pod for other in spec.nodes for a in other.addresses if a.version == pod.version)
+            by_family.setdefault(pod.version, []).append(pod)
+    for blocks in by_family.values():
+        ordered = sorted(blocks, key=lambda b: int(b.network_address))
+        for low, high in itertools.pairwise(ordered):
+            assert int(low.broadcast_address) < int(high.network_address)
+
+
+def lowest_free(cluster: IPNetwork, mask: int, taken: set[str]) -> str:
+    """The first block of ``cluster`` not in ``taken``."""
+    index = 0
+    while str(block(cluster, mask, index)) in taken:
+        index += 1
+    return str(block(cluster, mask, index))
+
+
+def expected_allocation(spec: NetworkSpec) -> dict[str, tuple[str, ...]]:
+    """Reference model without a previous allocation: pins first, then the lowest free block in list order."""
+    taken = [{str(node.pinned[f]) for node in spec.nodes if node.pinned} for f in range(len(spec.cluster_cidrs))]
+    result = {}
+    for node in spec.nodes:
+        if node.pinned:
+            result[node.name] = tuple(str(pin) for pin in node.pinned)
+            continue
+        picks = []
+        for family, cluster in enumerate(spec.cluster_cidrs):
+            pick = lowest_free(cluster, spec.node_mask(cluster.version), taken[family])
+            taken[family].add(pick)
+            picks.append(pick)
+        result[node.name] = tuple(picks)
+    return result
+
+
+@PROPERTY_SETTINGS
+@given(networks())
+def test_random_plans_are_sound(spec: NetworkSpec) -> None:
+    """Containment, exact mask, alignment and disjointness hold for every valid network."""
+    assert_plan_is_sound(plan_network(spec))
+
+
+@PROPERTY_SETTINGS
+@given(networks())
+def test_allocation_follows_pins_then_lowest_free_in_list_order(spec: NetworkSpec) -> None:
+    """Without history the plan equals the reference model."""
+    assert plan_network(spec).pod_cidrs == expected_allocation(spec)
+
+
+@PROPERTY_SETTINGS
+@given(networks(), st.data())
+def test_remaining_nodes_keep_their_blocks(spec: NetworkSpec, data: st.DataObject) -> None:
+    """Remove some nodes, shuffle the rest, replan with the previous output: nobody moves."""
+    plan = plan_network(spec)
+    keep = data.draw(st.lists(st.booleans(), min_size=len(spec.nodes), max_size=len(spec.nodes)))
+    anchor = data.draw(st.integers(0, len(spec.nodes) - 1))
+    remaining = [node for i, (node, kept) in enumerate(zip(spec.nodes, keep)) if kept or i == anchor]
+    shuffled = renumber(data.draw(st.permutations(remaining)))
+    replanned = plan_network(dataclasses.replace(spec, nodes=shuffled), previous_pod_cidrs(plan.to_output()))
+    assert {n.name: replanned.pod_cidrs[n.name] for n in shuffled} == {n.name: plan.pod_cidrs[n.name] for n in shuffled}
+    assert_plan_is_sound(replanned)
+
+
+@PROPERTY_SETTINGS
+@given(networks(spare=1), st.data())
+def test_added_node_gets_the_lowest_free_block(spec: NetworkSpec, data: st.DataObject) -> None:
+    """A new node anywhere in the list takes the lowest free block of each family; the others stay."""
+    plan = plan_network(spec)
+    used = {a for node in spec.nodes for a in node.addresses}
+    version = data.draw(st.sampled_from([c.version for c in spec.cluster_cidrs]))
+    start = data.draw(st.integers(0, (1 << bits(version)) - 1))
+    added = NodeSpec(index=0, name="added", addresses=(outside(version, start, ranges(spec), used),))
+    nodes = list(spec.nodes)
+    nodes.insert(data.draw(st.integers(0, len(nodes))), added)
+    replanned = plan_network(dataclasses.replace(spec, nodes=renumber(nodes)), previous_pod_cidrs(plan.to_output()))
+    expected = tuple(
+        lowest_free(cluster, spec.node_mask(cluster.version), {blocks[f] for blocks in plan.pod_cidrs.values()})
+        for f, cluster in enumerate(spec.cluster_cidrs)
+    )
+    assert replanned.pod_cidrs["added"] == expected
+    assert {name: replanned.pod_cidrs[name] for name in plan.pod_cidrs} == plan.pod_cidrs
+    assert_plan_is_sound(replanned)
