@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from components.cidr import IPAddress, IPNetwork, family_name
+from components.cidr import IPAddress, IPNetwork, family_name, format_ip
 from components.errors import ConfigError
 
 NODE_MASK_MAX_DIFF = 16
@@ -53,8 +53,12 @@ class NodeSpec:
     pinned: tuple[IPNetwork, ...] = ()
 
     @cached_property
+    def address_texts(self) -> tuple[str, ...]:
+        return tuple(format_ip(int(address), address.version) for address in self.addresses)
+
+    @cached_property
     def address_text(self) -> str:
-        return ",".join(str(address) for address in self.addresses)
+        return ",".join(self.address_texts)
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ class NetworkPlan:
         """One route per pod CIDR, via the node's address of the same family (none where it has none)."""
         routes = []
         for node in self.spec.nodes:
-            via = {address.version: str(address) for address in node.addresses}
+            via = {address.version: text for address, text in zip(node.addresses, node.address_texts)}
             for cidr, cluster in zip(self.pod_cidrs[node.name], self.spec.cluster_cidrs):
                 if cluster.version in via:
                     routes.append({"node": node.name, "destination": cidr, "via": via[cluster.version]})
@@ -346,7 +350,6 @@ class _BlockPool:
         self.count = 1 << (mask - cluster.prefixlen)
         self.owner: dict[int, str] = {}
         self._cursor = 0
-        self._address = ipaddress.IPv4Address if cluster.version == 4 else ipaddress.IPv6Address
 
     def index_of(self, block: IPNetwork) -> int | None:
         """The block's index, or None when it is not one of this pool's blocks."""
@@ -363,7 +366,7 @@ class _BlockPool:
         return self._cursor
 
     def text(self, index: int) -> str:
-        return f"{self._address(self.base + (index << self.shift))}/{self.mask}"
+        return f"{format_ip(self.base + (index << self.shift), self.cluster.version)}/{self.mask}"
 
 
 def _parse_previous(texts: Iterable[object]) -> list[IPNetwork]:

@@ -164,6 +164,8 @@ class _ErrorsAsStatus(grpc.ServerInterceptor):  # type: ignore[misc]
                 return inner(request, context)
             except ProviderError as error:
                 context.abort(grpc.StatusCode.UNKNOWN, str(error))
+            except NotImplementedError:
+                context.abort(grpc.StatusCode.UNIMPLEMENTED, "not implemented by this stand-in provider")
             except Exception:
                 context.abort(grpc.StatusCode.INTERNAL, traceback.format_exc())
 

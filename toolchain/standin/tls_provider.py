@@ -24,10 +24,12 @@ VERSION = "5.6.2"
 CURVES: dict[str, ec.EllipticCurve] = {
     "P224": ec.SECP224R1(), "P256": ec.SECP256R1(), "P384": ec.SECP384R1(), "P521": ec.SECP521R1(),
 }
-KEY_USAGES = (
-    "digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
-    "cert_signing", "crl_signing", "encipher_only", "decipher_only",
-)
+KEY_USAGES = {  # allowedUses name -> cryptography's KeyUsage argument
+    "digital_signature": "digital_signature", "content_commitment": "content_commitment",
+    "key_encipherment": "key_encipherment", "data_encipherment": "data_encipherment",
+    "key_agreement": "key_agreement", "cert_signing": "key_cert_sign", "crl_signing": "crl_sign",
+    "encipher_only": "encipher_only", "decipher_only": "decipher_only",
+}
 EXTENDED_KEY_USAGES = {
     "any_extended": ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE,
     "server_auth": ExtendedKeyUsageOID.SERVER_AUTH,
@@ -129,7 +131,7 @@ def issue(
         .add_extension(x509.BasicConstraints(ca=bool(inputs.get("isCaCertificate")), path_length=None), critical=True)
     )
     if any(use in KEY_USAGES for use in uses):
-        flags = {use: use in uses for use in KEY_USAGES}
+        flags = {argument: use in uses for use, argument in KEY_USAGES.items()}
         builder = builder.add_extension(x509.KeyUsage(**flags), critical=True)
     extended = [EXTENDED_KEY_USAGES[use] for use in uses if use in EXTENDED_KEY_USAGES]
     if extended:
