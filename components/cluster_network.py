@@ -16,6 +16,7 @@ On the first deployment there is no previous output and every node gets the lowe
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pulumi
@@ -24,6 +25,8 @@ from components.network_plan import NetworkPlan, NetworkSpec, plan_network, prev
 
 NETWORK_OUTPUT = "network"
 READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
+READ_ATTEMPTS = 20
+READ_RETRY_SECONDS = 0.25
 
 
 def own_stack_name() -> str:
@@ -35,10 +38,17 @@ def own_stack_name() -> str:
 def read_previous_network() -> Any:
     """This stack's ``network`` output from its last deployment, or None before the first one."""
     stack = own_stack_name()
-    try:
-        result = pulumi.runtime.invoke(READ_STACK_OUTPUTS, {"name": stack})
-    except Exception as error:
-        raise pulumi.RunError(f"cannot read the previous outputs of stack {stack}: {error}") from None
+    for attempt in range(READ_ATTEMPTS):
+        try:
+            result = pulumi.runtime.invoke(READ_STACK_OUTPUTS, {"name": stack})
+            break
+        except Exception as error:
+            # The file backend may be writing this very checkpoint as the update starts ("failed to load
+            # checkpoint: EOF"): read again shortly.
+            if attempt == READ_ATTEMPTS - 1:
+                raise pulumi.RunError(f"cannot read the previous outputs of stack {stack}: {error}") from None
+            pulumi.log.debug(f"reading the previous outputs of {stack} again: {error}")
+            time.sleep(READ_RETRY_SECONDS)
     outputs = (result.value or {}).get("outputs") or {}
     return outputs.get(NETWORK_OUTPUT)
 

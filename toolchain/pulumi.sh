@@ -197,6 +197,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -394,14 +395,23 @@ func main() {
 		os.Exit(1)
 	}
 	h := &host{execPy: filepath.Join(filepath.Dir(self), "pulumi-language-python-exec")}
+	// Stop serving once the engine is gone, so no host outlives its engine.
+	stop := make(chan bool)
 	if len(args) > 0 {
 		h.engine = args[0]
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := rpcutil.Healthcheck(ctx, h.engine, 30*time.Second, cancel); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		go func() { <-ctx.Done(); close(stop) }()
 	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(s *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(s, h)
 			return nil
 		},
+		Cancel: stop,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make up`: the dev stack (or $KTHW_STACK) on the local file backend: create it if missing, `pulumi up --yes`,
+# then show the outputs and how to use them. Extra arguments go to `pulumi up`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
+stack=${KTHW_STACK:-dev}
+
+if ! pulumi stack select "$stack" 2>/dev/null; then
+	# A new backend: an encryption salt left in the stack file belongs to another passphrase.
+	if [[ -f Pulumi.$stack.yaml ]]; then sed -i '/^encryptionsalt:/d' "Pulumi.$stack.yaml"; fi
+	pulumi stack init "$stack"
+fi
+pulumi up --yes --stack "$stack" "$@"
+
+cat <<EOF
+
+Stack $stack is up. State: $PULUMI_BACKEND_URL
+  pulumi stack output                                  # all outputs (secrets hidden)
+  pulumi stack output kubeconfig --show-secrets > ~/.kube/kthw-config && chmod 600 ~/.kube/kthw-config
+  \$(pulumi stack output tunnelCommand) &               # open the tunnel (unless tunnel.manage is true)
+  KUBECONFIG=~/.kube/kthw-config kubectl get nodes
+Run these after: . scripts/env.sh   (the same toolchain, backend and passphrase)
+EOF

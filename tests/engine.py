@@ -1,0 +1,117 @@
+"""The real Pulumi engine for tests: the project's toolchain, a copy of the project and a file backend in a
+temporary directory, and helpers to drive it through pulumi.automation and the CLI."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pulumi import automation as auto
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "components")
+PASSPHRASE = "kthw-engine-tests"
+
+
+def _last_line(command: list[str], env: dict[str, str]) -> str:
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=5400)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
+    lines = result.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+@functools.cache
+def toolchain() -> tuple[str, str]:
+    """(directory holding bin/pulumi, PATH with the CLI, language host and plugins first), from the project's
+    toolchain scripts: a cached build, or a build from Go modules on a fresh machine."""
+    env = dict(os.environ)
+    pulumi_bin = _last_line([str(ROOT / "toolchain" / "pulumi.sh")], env)
+    env["PATH"] = f"{pulumi_bin}:{env['PATH']}"
+    plugins = _last_line([str(ROOT / "toolchain" / "plugins.sh")], env)
+    path = ":".join(part for part in (plugins, pulumi_bin, os.environ["PATH"]) if part)
+    return str(Path(pulumi_bin).parent), path
+
+
+class EngineProject:
+    """A copy of the project in ``directory`` with its own file backend."""
+
+    def __init__(self, directory: Path, stack_name: str = "dev") -> None:
+        self.dir = directory / "project"
+        self.backend = directory / "state"
+        self.home = directory / "pulumi-home"
+        self.stack_name = stack_name
+        for path in (self.backend, self.home):
+            path.mkdir(parents=True)
+        self.dir.mkdir(parents=True)
+        for name in PROJECT_FILES:
+            source = ROOT / name
+            if source.is_dir():
+                shutil.copytree(source, self.dir / name, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(source, self.dir / name)
+        (self.dir / ".venv").symlink_to(ROOT / ".venv")
+        root, path = toolchain()
+        self.env = {
+            "PATH": path,
+            "PULUMI_BACKEND_URL": f"file://{self.backend}",
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_HOME": str(self.home),
+            "PULUMI_SKIP_UPDATE_CHECK": "1",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "1",
+        }
+        self.stack = auto.create_or_select_stack(
+            stack_name=stack_name,
+            work_dir=str(self.dir),
+            opts=auto.LocalWorkspaceOptions(env_vars=self.env, pulumi_command=auto.PulumiCommand(root=root)),
+        )
+
+    @property
+    def stack_file(self) -> Path:
+        return self.dir / f"Pulumi.{self.stack_name}.yaml"
+
+    def update_config(self, **values: Any) -> None:
+        """Set plain ``kthw:`` config values (structured ones as YAML), keeping secrets and the encryption salt;
+        a value of None removes the key."""
+        document = yaml.safe_load(self.stack_file.read_text()) or {}
+        config = document.setdefault("config", {})
+        for key, value in values.items():
+            if value is None:
+                config.pop(f"kthw:{key}", None)
+            else:
+                config[f"kthw:{key}"] = value
+        self.stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
+
+    def set_secret(self, key: str, value: str) -> None:
+        self.stack.set_config(f"kthw:{key}", auto.ConfigValue(value=value, secret=True))
+
+    def config(self, key: str) -> Any:
+        return (yaml.safe_load(self.stack_file.read_text()).get("config") or {}).get(f"kthw:{key}")
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run the pulumi CLI in the project with the test environment."""
+        result = subprocess.run(
+            ["pulumi", *args, "--stack", self.stack_name], cwd=self.dir, env={**os.environ, **self.env},
+            capture_output=True, text=True, timeout=600,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"pulumi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def state_file(self) -> Path:
+        return self.backend / ".pulumi" / "stacks" / "kthw" / f"{self.stack_name}.json"
+
+    def resources(self) -> list[dict[str, Any]]:
+        """The resources of the stack's state (from the checkpoint the CLI exports)."""
+        deployment = json.loads(self.cli("stack", "export").stdout)["deployment"]
+        resources: list[dict[str, Any]] = deployment.get("resources") or []
+        return resources
+
+    def outputs(self) -> dict[str, Any]:
+        return {name: value.value for name, value in self.stack.outputs().items()}

@@ -1,0 +1,180 @@
+"""The program on the real Pulumi engine: preview, up, outputs, secrets in state, certificates checked by
+openssl, the tutorial's cfssl CA, no-change preview and refresh, stable pod CIDRs, bad config, destroy."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi import automation as auto
+
+from tests.engine import EngineProject
+
+pytestmark = pytest.mark.engine
+
+DEV_NODES = [
+    {"name": "worker-0", "address": "172.31.101.60"},
+    {"name": "worker-1", "address": "172.31.104.202"},
+]
+
+
+def openssl(*args: str, stdin: str | None = None) -> str:
+    result = subprocess.run(["openssl", *args], input=stdin, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProject]:
+    """The dev stack after a preview and an up; destroyed at the end of the module."""
+    project = EngineProject(tmp_path_factory.mktemp("engine"))
+    preview = project.stack.preview()
+    assert preview.change_summary.get("create", 0) >= 8
+    project.stack.up()
+    yield project
+    project.stack.destroy()
+
+
+def test_up_exports_the_contract(deployed: EngineProject) -> None:
+    outputs = deployed.outputs()
+    assert outputs["tunnelCommand"] == "ssh -N -L 6443:localhost:6443 cloud_user@172.31.108.99"
+    assert outputs["apiServerUrl"] == "https://localhost:6443"
+    assert outputs["network"]["nodes"]["worker-1"]["podCidrs"] == ["10.200.1.0/24"]
+    assert outputs["kubeconfig"].startswith("apiVersion: v1\n")
+
+
+def test_stack_output_hides_the_kubeconfig_and_private_key(deployed: EngineProject) -> None:
+    shown = json.loads(deployed.cli("stack", "output", "--json").stdout)
+    assert shown["kubeconfig"] == "[secret]" and shown["adminKeyPem"] == "[secret]"
+    assert shown["adminCertPem"].startswith("-----BEGIN CERTIFICATE-----")
+    table = deployed.cli("stack", "output").stdout
+    assert re.search(r"^\s*kubeconfig\s+\[secret\]\s*$", table, re.MULTILINE)
+    assert re.search(r"^\s*adminKeyPem\s+\[secret\]\s*$", table, re.MULTILINE)
+    assert deployed.stack.outputs()["kubeconfig"].secret and deployed.stack.outputs()["adminKeyPem"].secret
+
+
+def test_state_holds_no_plaintext_private_key(deployed: EngineProject) -> None:
+    state = deployed.state_file().read_text()
+    assert "PRIVATE KEY" not in state
+    assert deployed.outputs()["adminKeyPem"].split("\n", 1)[0] not in state
+    assert '"ciphertext"' in state
+
+
+def test_openssl_verifies_the_admin_certificate(deployed: EngineProject, tmp_path: Path) -> None:
+    outputs = deployed.outputs()
+    (tmp_path / "ca.pem").write_text(outputs["caCertPem"])
+    (tmp_path / "admin.pem").write_text(outputs["adminCertPem"])
+    assert openssl("verify", "-CAfile", str(tmp_path / "ca.pem"), str(tmp_path / "admin.pem")).strip().endswith(
+        "admin.pem: OK"
+    )
+    text = openssl("x509", "-noout", "-text", "-in", str(tmp_path / "admin.pem"))
+    assert re.search(r"Subject: CN\s*=\s*admin, O\s*=\s*system:masters", text)
+    assert re.search(r"X509v3 Key Usage: critical\s+Digital Signature, Key Encipherment\s", text)
+    assert re.search(r"X509v3 Extended Key Usage:\s+TLS Web Client Authentication\s", text)
+    assert "CA:FALSE" in text
+    modulus = openssl("x509", "-noout", "-modulus", "-in", str(tmp_path / "admin.pem"))
+    assert modulus == openssl("rsa", "-noout", "-modulus", stdin=outputs["adminKeyPem"])
+
+
+def test_unchanged_stack_previews_and_refreshes_with_no_changes(deployed: EngineProject) -> None:
+    deployed.stack.preview(expect_no_changes=True)
+    deployed.stack.refresh(expect_no_changes=True)
+    deployed.stack.preview(expect_no_changes=True)
+
+
+def output_diff_lines(preview_text: str) -> list[str]:
+    """The changed lines of the Outputs section of `pulumi preview --diff`."""
+    section = preview_text.split("--outputs:--", 1)[1].split("Resources:", 1)[0]
+    return [line for line in section.splitlines() if re.match(r"^\s*[-+~]", line)]
+
+
+def test_node_changes_keep_every_other_nodes_pod_cidr(tmp_path: Path) -> None:
+    project = EngineProject(tmp_path)
+    project.stack.up()
+    third = {"name": "worker-2", "address": "172.31.104.203"}
+    project.update_config(nodes=[*DEV_NODES, third])
+
+    preview = project.cli("preview", "--diff").stdout
+    changed = output_diff_lines(preview)
+    assert changed, preview
+    assert not any("worker-0" in line or "worker-1" in line for line in changed), changed
+    assert [line.split(":")[0].strip() for line in changed if "{" in line or "[" in line][:3] == [
+        "~ network", "~ nodes", "+ worker-2"]
+    assert any('+ destination: "10.200.2.0/24"' in line for line in changed)
+    assert re.search(r"Resources:\s+\d+ unchanged", preview)
+
+    project.stack.up()
+    assert project.outputs()["network"]["nodes"]["worker-2"]["podCidrs"] == ["10.200.2.0/24"]
+
+    project.update_config(nodes=[DEV_NODES[0], third])  # remove the middle node
+    project.stack.up()
+    nodes = project.outputs()["network"]["nodes"]
+    assert nodes["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
+    assert nodes["worker-2"]["podCidrs"] == ["10.200.2.0/24"]
+
+    project.update_config(nodes=[third, DEV_NODES[0], {"name": "worker-3", "address": "172.31.104.204"}])
+    project.stack.up()
+    nodes = project.outputs()["network"]["nodes"]
+    assert nodes["worker-3"]["podCidrs"] == ["10.200.1.0/24"]  # the lowest free block
+    assert nodes["worker-2"]["podCidrs"] == ["10.200.2.0/24"] and nodes["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
+
+    project.stack.destroy()
+    assert project.resources() == []
+
+
+def cfssl_ca(directory: Path) -> tuple[str, str]:
+    """The tutorial's CA, made with cfssl: ca.pem and ca-key.pem."""
+    csr = {"CN": "Kubernetes", "key": {"algo": "rsa", "size": 2048},
+           "names": [{"C": "US", "L": "Portland", "O": "Kubernetes", "OU": "CA", "ST": "Oregon"}]}
+    (directory / "ca-csr.json").write_text(json.dumps(csr))
+    made = subprocess.run(["cfssl", "gencert", "-initca", "ca-csr.json"], cwd=directory, capture_output=True,
+                          text=True, check=True, timeout=60)
+    subprocess.run(["cfssljson", "-bare", "ca"], cwd=directory, input=made.stdout, text=True, check=True, timeout=60)
+    return (directory / "ca.pem").read_text(), (directory / "ca-key.pem").read_text()
+
+
+def test_existing_cfssl_ca_signs_the_admin_certificate(tmp_path: Path) -> None:
+    ca_cert, ca_key = cfssl_ca(tmp_path)
+    project = EngineProject(tmp_path / "engine")
+    project.update_config(caCertPem=ca_cert)
+    project.set_secret("caKeyPem", ca_key)
+    assert "PRIVATE KEY" not in project.stack_file.read_text()
+    project.stack.up()
+    outputs = project.outputs()
+    assert outputs["caCertPem"] == ca_cert
+    (tmp_path / "admin.pem").write_text(outputs["adminCertPem"])
+    assert openssl("verify", "-CAfile", str(tmp_path / "ca.pem"), str(tmp_path / "admin.pem")).strip().endswith(": OK")
+    kinds = {resource["type"] for resource in project.resources()}
+    assert "tls:index/selfSignedCert:SelfSignedCert" not in kinds
+    assert "PRIVATE KEY" not in project.state_file().read_text()
+    project.stack.destroy()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"network": {"clusterCidr": "10.200.0.0/16", "serviceCidr": "10.32.0.5/24"}},
+         "invalid config kthw:network.serviceCidr: '10.32.0.5/24' has host bits set; did you mean 10.32.0.0/24?"),
+        ({"nodes": [*DEV_NODES, {"name": "worker-0", "address": "172.31.104.9"}]},
+         "invalid config kthw:nodes[2].name: 'worker-0' is already used by nodes[0]"),
+    ],
+)
+def test_invalid_config_fails_preview_and_up_with_the_programs_message(
+    tmp_path: Path, changes: dict[str, Any], message: str
+) -> None:
+    project = EngineProject(tmp_path)
+    project.update_config(**changes)
+    with pytest.raises(auto.CommandError) as preview_error:
+        project.stack.preview()
+    assert message in str(preview_error.value)
+    assert "Traceback" not in str(preview_error.value)
+    with pytest.raises(auto.CommandError) as up_error:
+        project.stack.up()
+    assert message in str(up_error.value)
+    kinds = [resource["type"] for resource in project.resources()]
+    assert [kind for kind in kinds if not kind.startswith(("pulumi:pulumi:Stack", "pulumi:providers"))] == []
