@@ -47,8 +47,8 @@ class EngineProject:
         self.backend = directory / "state"
         self.home = directory / "pulumi-home"
         self.stack_name = stack_name
-        for path in (self.backend, self.home):
-            path.mkdir(parents=True)
+        for directory_path in (self.backend, self.home):
+            directory_path.mkdir(parents=True)
         self.dir.mkdir(parents=True)
         for name in PROJECT_FILES:
             source = ROOT / name
@@ -58,7 +58,7 @@ class EngineProject:
                 shutil.copy2(source, self.dir / name)
         (self.dir / ".venv").symlink_to(ROOT / ".venv")
         root, path = toolchain()
-        self.env = {
+        self.env: dict[str, str] = {
             "PATH": path,
             "PULUMI_BACKEND_URL": f"file://{self.backend}",
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,

@@ -34,7 +34,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProject
     """The dev stack after a preview and an up; destroyed at the end of the module."""
     project = EngineProject(tmp_path_factory.mktemp("engine"))
     preview = project.stack.preview()
-    assert preview.change_summary.get("create", 0) >= 8
+    assert preview.change_summary.get(auto.OpType.CREATE, 0) >= 8
     project.stack.up()
     yield project
     project.stack.destroy()
