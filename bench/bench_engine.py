@@ -58,10 +58,10 @@ def main() -> None:
             for command in (("preview",), ("up", "--yes")):
                 for name, directory, stack in (("kthw", kthw.dir, "dev"), ("empty", empty, "bench")):
                     times.setdefault((name, command[0]), []).append(timed(kthw, directory, stack, *command))
-        for command in ("preview", "up"):
-            ours = statistics.median(times[("kthw", command)])
-            base = statistics.median(times[("empty", command)])
-            print(f"{command:8} kthw {ours:6.2f} s  empty {base:6.2f} s  ratio {ours / base:5.2f}  "
+        for verb in ("preview", "up"):
+            ours = statistics.median(times[("kthw", verb)])
+            base = statistics.median(times[("empty", verb)])
+            print(f"{verb:8} kthw {ours:6.2f} s  empty {base:6.2f} s  ratio {ours / base:5.2f}  "
                   f"(median of {args.rounds})")
         kthw.stack.destroy()
 
