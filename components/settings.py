@@ -12,7 +12,6 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.ca_pem import validate_ca_pair
 from components.cidr import IPNetwork, parse_cidr, parse_ip
 from components.errors import ConfigError
 from components.network_plan import NetworkSpec, NodeSpec, validate_network
@@ -269,6 +268,9 @@ def parse_settings(raw: Mapping[str, Any], secret_keys: Collection[str] = ()) ->
         if "caKeyPem" not in secret_keys:
             raise ConfigError("caKeyPem", "is stored in plain text",
                               "a secret: pulumi config set --secret caKeyPem < ca-key.pem")
+        # Imported here: cryptography costs a tenth of a second at every start, and only this check needs it.
+        from components.ca_pem import validate_ca_pair
+
         validate_ca_pair(ca_cert, ca_key)
     return Settings(
         cluster_name=_string(_get(raw, "clusterName", "kubernetes-the-hard-way"), "clusterName", _NAME,

@@ -455,7 +455,7 @@ main() {
 		exit 0
 	fi
 
-	[[ -x $GO ]] || die "go not found"
+	[[ -x $GO ]] || die "no Pulumi CLI v$CLI_VERSION on PATH or in $CACHE, the official installer is out of reach, and Go is not installed to build it: install Pulumi (pulumi.com/docs/install) or Go 1.26+, then run this again"
 	export CGO_ENABLED=0 GOFLAGS=-mod=mod
 
 	start=$SECONDS
