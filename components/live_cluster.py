@@ -36,8 +36,34 @@ def _context_from_kubeconfig(config: dict[str, Any]) -> tuple[str, ssl.SSLContex
     return cluster["server"], ssl_context
 
 
+class ClusterAccessError(RuntimeError):
+    """The kubeconfig does not get through to kube-apiserver; the message says why and what to change."""
+
+
+def _untrusted_server(server: str, error: ssl.SSLCertVerificationError) -> str:
+    reason = error.verify_message or str(error)
+    if "mismatch" in reason:
+        return (f"kube-apiserver at {server} presented a serving certificate without the name it is reached by "
+                f"({reason}): the certificate must carry every name in apiServerCertSans")
+    return (f"kube-apiserver at {server} presented a certificate the kubeconfig's CA does not trust (certificate "
+            f"signed by unknown authority: {reason}): caCertPem and caKeyPem must be the cluster CA that signed "
+            "kube-apiserver's certificates (ca.pem, ca-key.pem)")
+
+
+def _refused_status(server: str, path: str, status: int, body: bytes) -> str:
+    if status == 401:
+        return (f"kube-apiserver at {server} refused the admin certificate (401 Unauthorized): it is not signed by "
+                "the CA kube-apiserver trusts (--client-ca-file); caCertPem and caKeyPem must be the cluster CA "
+                "(ca.pem, ca-key.pem)")
+    if status == 403:
+        return (f"kube-apiserver at {server} does not let the admin GET {path} (403 Forbidden): the admin "
+                "certificate needs O=system:masters")
+    return f"GET {server}{path} answered {status}: {body[:300].decode(errors='replace')}"
+
+
 def get_json(kubeconfig: str, path: str, timeout: float = 15.0) -> dict[str, Any]:
-    """GET an API path with the kubeconfig's server, CA and client certificate."""
+    """GET an API path with the kubeconfig's server, CA and client certificate; ClusterAccessError says why
+    that did not work."""
     server, ssl_context = _context_from_kubeconfig(yaml.safe_load(kubeconfig))
     url = urllib.parse.urlsplit(server)
     connection = http.client.HTTPSConnection(url.hostname or "", url.port or 443, timeout=timeout, context=ssl_context)
@@ -45,12 +71,22 @@ def get_json(kubeconfig: str, path: str, timeout: float = 15.0) -> dict[str, Any
         connection.request("GET", path, headers={"Accept": "application/json"})
         response = connection.getresponse()
         body = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"GET {server}{path} answered {response.status}: {body[:300].decode(errors='replace')}")
-        result: dict[str, Any] = json.loads(body)
-        return result
+    except ssl.SSLCertVerificationError as error:
+        raise ClusterAccessError(_untrusted_server(server, error)) from None
+    except ConnectionRefusedError:
+        raise ClusterAccessError(
+            f"nothing answers at {server} (connection refused): the SSH tunnel to the API server is not open; run "
+            "tunnelCommand, or, with tunnel.manage, reopen it with `pulumi up --replace URN` (the URN of the "
+            "command:local:Command api-tunnel-ssh, shown by `pulumi stack --show-urns`)"
+        ) from None
+    except (OSError, http.client.HTTPException) as error:
+        raise ClusterAccessError(f"cannot reach kube-apiserver at {server}: {error}") from None
     finally:
         connection.close()
+    if response.status != 200:
+        raise ClusterAccessError(_refused_status(server, path, response.status, body))
+    result: dict[str, Any] = json.loads(body)
+    return result
 
 
 def list_node_pod_cidrs(kubeconfig: str) -> dict[str, list[str]]:

@@ -17,6 +17,10 @@ import pulumi_command
 from components.settings import LoadBalancer, TunnelOptions
 
 CONNECT_TIMEOUT_SECONDS = 10
+LOCAL_BIND_ADDRESS = "127.0.0.1"
+"""Where the managed tunnel listens. Without a bind address ``ssh -L`` listens on 127.0.0.1 and ::1 and succeeds
+when either bind does, so ExitOnForwardFailure misses a port another process holds on 127.0.0.1 (where kubectl's
+``localhost`` goes) and kubectl would talk to that process instead."""
 TUNNEL_DIR_PATTERN = "kthw-tunnel.XXXXXXXX"
 
 
@@ -61,7 +65,7 @@ def open_script(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> str:
         "-o", f"ConnectTimeout={CONNECT_TIMEOUT_SECONDS}",
         "-o", "BatchMode=yes",
         "-o", "ServerAliveInterval=30",
-        "-L", forward_spec(load_balancer, tunnel),
+        "-L", f"{LOCAL_BIND_ADDRESS}:{forward_spec(load_balancer, tunnel)}",
         *ssh_options(load_balancer, tunnel, default_checking="yes"),
         destination(load_balancer),
     ]).replace("CONTROL", '"$dir/control"', 1)

@@ -95,19 +95,27 @@ class ClusterVerification(pulumi.ComponentResource):
             f"{name}-provider", kubeconfig=kubeconfig, cluster_identifier=cluster_name,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        # Read only once the kubeconfig (and the tunnel, when managed) exist; the id itself is no secret.
-        service_id: pulumi.Output[Any] = pulumi.Output.unsecret(
-            pulumi.Output.all(ready, kubeconfig).apply(lambda _: "default/kubernetes")
-        )
-        if pulumi.runtime.is_dry_run():
-            service_id = _unknown()
+        def list_registered_nodes(values: list[Any]) -> Mapping[str, Sequence[str]]:
+            try:
+                return (list_nodes or live_cluster.list_node_pod_cidrs)(values[1])
+            except live_cluster.ClusterAccessError as error:
+                raise VerificationError(f"verify: {error}") from None
+
+        # Only once the kubeconfig (and the tunnel, when managed) exist, never in preview. The nodes are listed
+        # first, with the kubeconfig's own credentials, so a kubeconfig that does not get through fails here with
+        # the reason (the provider's read would only say "unreachable cluster"); the Service id is no secret.
+        live: pulumi.Output[Any] = _unknown()
+        service_id: pulumi.Output[Any] = _unknown()
+        if not pulumi.runtime.is_dry_run():
+            live = pulumi.Output.all(ready, kubeconfig).apply(list_registered_nodes)
+            service_id = pulumi.Output.unsecret(live.apply(lambda _: "default/kubernetes"))
         service = k8s.core.v1.Service.get(
             f"{name}-kubernetes-service", service_id,
             opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
         )
 
         def check(values: list[Any]) -> dict[str, Any]:
-            spec, config = values
+            spec, live_nodes = values
             plan = network
             expected_ip = plan["kubernetesServiceIp"]
             planned = {node: entry["podCidrs"] for node, entry in plan["nodes"].items()}
@@ -116,16 +124,15 @@ class ClusterVerification(pulumi.ComponentResource):
             problem = service_ip_problem(cluster_ip, expected_ip, plan["serviceCidrs"])
             if problem:
                 problems.append(problem)
-            live = (list_nodes or live_cluster.list_node_pod_cidrs)(config)
-            problems += node_problems(live, planned)
+            problems += node_problems(live_nodes, planned)
             if problems:
                 raise VerificationError("verify: " + "; ".join(problems))
-            registered = sorted(name for name in planned if name in live)
+            registered = sorted(name for name in planned if name in live_nodes)
             return {"kubernetesServiceIp": cluster_ip, "registeredNodes": registered}
 
         if pulumi.runtime.is_dry_run():
             self.result = _unknown()
         else:
             # The result holds only addresses and node names: not secret, though read with the secret kubeconfig.
-            self.result = pulumi.Output.unsecret(pulumi.Output.all(service.spec, kubeconfig).apply(check))
+            self.result = pulumi.Output.unsecret(pulumi.Output.all(service.spec, live).apply(check))
         self.register_outputs({"result": self.result})

@@ -128,11 +128,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def hold_port(port: int) -> Iterator[list[socket.socket]]:
-    """Listen on ``port`` on 127.0.0.1 (and ::1 where it exists) for the duration: the port is taken."""
+def hold_port(port: int, *, ipv6: bool = True) -> Iterator[list[socket.socket]]:
+    """Listen on ``port`` on 127.0.0.1 (and on ::1 where it exists, unless ``ipv6`` is false) for the duration."""
     sockets = [_bind(socket.AF_INET, "127.0.0.1", port)]
-    with contextlib.suppress(OSError):
-        sockets.append(_bind(socket.AF_INET6, "::1", port))
+    if ipv6:
+        with contextlib.suppress(OSError):
+            sockets.append(_bind(socket.AF_INET6, "::1", port))
     try:
         for sock in sockets:
             sock.listen(1)

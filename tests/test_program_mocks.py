@@ -135,7 +135,7 @@ def test_managed_tunnel_is_one_command_that_opens_and_closes_ssh() -> None:
     (command,) = run.of_type("command:local:Command")
     create, delete = command.inputs["create"], command.inputs["delete"]
     assert "ssh -f -N -M -S" in create
-    assert "-L 16443:localhost:6443" in create
+    assert "-L 127.0.0.1:16443:localhost:6443" in create
     assert "-o StrictHostKeyChecking=yes" in create and "-o UserKnownHostsFile=/etc/kthw/hosts" in create
     assert "-o ExitOnForwardFailure=yes" in create and "BatchMode=yes" in create
     assert '</dev/null >"$dir/log" 2>&1' in create

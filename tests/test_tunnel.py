@@ -73,7 +73,7 @@ def test_open_script_starts_ssh_in_the_background_with_a_private_control_socket(
     assert argv == [
         "-f", "-N", "-M", "-S", f"{directory}/control",
         "-o", "ExitOnForwardFailure=yes", "-o", "ConnectTimeout=10", "-o", "BatchMode=yes",
-        "-o", "ServerAliveInterval=30", "-L", "16443:localhost:6443",
+        "-o", "ServerAliveInterval=30", "-L", "127.0.0.1:16443:localhost:6443",
         "-o", f"UserKnownHostsFile={HOSTILE_PATH}", "-o", "StrictHostKeyChecking=yes",
         "cloud_user@172.31.108.99",
     ]
