@@ -8,8 +8,12 @@ handed back wrapped, so the engine keeps them encrypted.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import os
 import sys
 import traceback
+import types
 from collections.abc import Callable, Mapping
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -18,7 +22,29 @@ from typing import Any
 import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.json_format import MessageToDict
-from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
+
+
+def _proto_modules() -> tuple[Any, Any, Any]:
+    """The SDK's generated plugin and provider modules. A plugin process loads them straight from the SDK's
+    ``runtime/proto`` directory: importing them through ``pulumi`` runs the whole SDK's package init, which would
+    double the plugin's start-up time (the engine starts it for every preview and update)."""
+    if "pulumi" not in sys.modules:
+        spec = importlib.util.find_spec("pulumi")
+        if spec is not None and spec.submodule_search_locations:
+            package = types.ModuleType("_kthw_pulumi_proto")
+            package.__path__ = [os.path.join(next(iter(spec.submodule_search_locations)), "runtime", "proto")]
+            sys.modules[package.__name__] = package
+            return tuple(  # type: ignore[return-value]
+                importlib.import_module(f"{package.__name__}.{name}")
+                for name in ("plugin_pb2", "provider_pb2", "provider_pb2_grpc")
+            )
+    from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
+
+    return plugin_pb2, provider_pb2, provider_pb2_grpc
+
+
+plugin_pb2, provider_pb2, provider_pb2_grpc = _proto_modules()
+_Servicer: Any = provider_pb2_grpc.ResourceProviderServicer
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -83,7 +109,7 @@ class ResourceType:
 
 
 @dataclass
-class Provider(provider_pb2_grpc.ResourceProviderServicer):
+class Provider(_Servicer):  # type: ignore[misc]
     name: str
     version: str
     types: dict[str, ResourceType] = field(default_factory=dict)
