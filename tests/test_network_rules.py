@@ -7,8 +7,10 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from components.cidr import IPNetwork, parse_cidr, parse_ip
+from components.cidr import IPNetwork, format_ip, parse_cidr, parse_ip
 from components.errors import ConfigError
 from components.network_plan import (
     NetworkPlan,
@@ -673,3 +675,16 @@ def test_a_pin_cannot_move_a_node_off_its_previous_block() -> None:
     kept = allocate(spec("10.200.0.0/16", "10.32.0.0/24", [node(0, "172.31.0.9", pin="10.200.0.0/24")]),
                     {"worker-0": ["10.200.0.0/24"]})
     assert kept == {"worker-0": ("10.200.0.0/24",)}
+
+
+@given(st.integers(min_value=0, max_value=2**128 - 1), st.integers(min_value=0, max_value=2**128 - 1))
+def test_address_formatting_is_canonical(value: int, zero_mask: int) -> None:
+    # RFC 5952 as Go's netip and Python's ipaddress write it; zero_mask makes runs of zero groups likely.
+    sparse = value & zero_mask & int("".join(random_group_mask(zero_mask)), 2)
+    assert format_ip(sparse, 6) == str(ipaddress.IPv6Address(sparse))
+    assert format_ip(sparse >> 96, 4) == str(ipaddress.IPv4Address(sparse >> 96))
+
+
+def random_group_mask(seed: int) -> list[str]:
+    """Per 16-bit group, all ones or all zeros, chosen by the bits of ``seed``."""
+    return [("1" if seed >> group & 1 else "0") * 16 for group in range(8)]
