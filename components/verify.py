@@ -65,6 +65,18 @@ def cluster_ip_of(spec: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def verified(
+    cluster_ip: str | None, live_nodes: Mapping[str, Sequence[str]], network: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The verification result, or VerificationError listing every disagreement between cluster and plan."""
+    planned = {node: entry["podCidrs"] for node, entry in network["nodes"].items()}
+    problem = service_ip_problem(cluster_ip, network["kubernetesServiceIp"], network["serviceCidrs"])
+    problems = ([problem] if problem else []) + node_problems(live_nodes, planned)
+    if problems:
+        raise VerificationError("verify: " + "; ".join(problems))
+    return {"kubernetesServiceIp": cluster_ip, "registeredNodes": sorted(n for n in planned if n in live_nodes)}
+
+
 def _unknown() -> pulumi.Output[Any]:
     """An Output whose value is unknown: a read with an unknown id is skipped in preview."""
     value: asyncio.Future[Any] = asyncio.Future()
@@ -95,6 +107,7 @@ class ClusterVerification(pulumi.ComponentResource):
             f"{name}-provider", kubeconfig=kubeconfig, cluster_identifier=cluster_name,
             opts=pulumi.ResourceOptions(parent=self),
         )
+
         def list_registered_nodes(values: list[Any]) -> Mapping[str, Sequence[str]]:
             try:
                 return (list_nodes or live_cluster.list_node_pod_cidrs)(values[1])
@@ -104,35 +117,17 @@ class ClusterVerification(pulumi.ComponentResource):
         # Only once the kubeconfig (and the tunnel, when managed) exist, never in preview. The nodes are listed
         # first, with the kubeconfig's own credentials, so a kubeconfig that does not get through fails here with
         # the reason (the provider's read would only say "unreachable cluster"); the Service id is no secret.
-        live: pulumi.Output[Any] = _unknown()
-        service_id: pulumi.Output[Any] = _unknown()
-        if not pulumi.runtime.is_dry_run():
-            live = pulumi.Output.all(ready, kubeconfig).apply(list_registered_nodes)
-            service_id = pulumi.Output.unsecret(live.apply(lambda _: "default/kubernetes"))
+        dry_run = pulumi.runtime.is_dry_run()
+        live = _unknown() if dry_run else pulumi.Output.all(ready, kubeconfig).apply(list_registered_nodes)
+        service_id = _unknown() if dry_run else pulumi.Output.unsecret(live.apply(lambda _: "default/kubernetes"))
         service = k8s.core.v1.Service.get(
             f"{name}-kubernetes-service", service_id,
             opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
         )
-
-        def check(values: list[Any]) -> dict[str, Any]:
-            spec, live_nodes = values
-            plan = network
-            expected_ip = plan["kubernetesServiceIp"]
-            planned = {node: entry["podCidrs"] for node, entry in plan["nodes"].items()}
-            problems = []
-            cluster_ip = cluster_ip_of(spec)
-            problem = service_ip_problem(cluster_ip, expected_ip, plan["serviceCidrs"])
-            if problem:
-                problems.append(problem)
-            problems += node_problems(live_nodes, planned)
-            if problems:
-                raise VerificationError("verify: " + "; ".join(problems))
-            registered = sorted(name for name in planned if name in live_nodes)
-            return {"kubernetesServiceIp": cluster_ip, "registeredNodes": registered}
-
-        if pulumi.runtime.is_dry_run():
-            self.result = _unknown()
-        else:
-            # The result holds only addresses and node names: not secret, though read with the secret kubeconfig.
-            self.result = pulumi.Output.unsecret(pulumi.Output.all(service.spec, live).apply(check))
+        # The result holds only addresses and node names: not secret, though read with the secret kubeconfig.
+        self.result = _unknown() if dry_run else pulumi.Output.unsecret(
+            pulumi.Output.all(service.spec, live).apply(
+                lambda values: verified(cluster_ip_of(values[0]), values[1], network)
+            )
+        )
         self.register_outputs({"result": self.result})
