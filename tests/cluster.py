@@ -27,7 +27,8 @@ from types import TracebackType
 
 from cryptography import x509
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.engine import toolchain_script
+
 SSHD = "/usr/sbin/sshd"
 READY_TIMEOUT_SECONDS = 120.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -57,13 +58,7 @@ class ClusterError(RuntimeError):
 @functools.cache
 def kube_path() -> str:
     """The PATH fragment (kube-apiserver, kubectl, etcd) that ``toolchain/kube.sh`` prints on its last line."""
-    result = subprocess.run(
-        [str(ROOT / "toolchain" / "kube.sh")], capture_output=True, text=True, timeout=5400, check=False
-    )
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        raise ClusterError(f"toolchain/kube.sh failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    return lines[-1]
+    return toolchain_script("kube.sh")
 
 
 def tool_env(extra: dict[str, str] | None = None) -> dict[str, str]:

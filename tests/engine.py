@@ -19,10 +19,13 @@ PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "components")
 PASSPHRASE = "kthw-engine-tests"
 
 
-def _last_line(command: list[str], env: dict[str, str]) -> str:
+def toolchain_script(name: str, env: dict[str, str] | None = None) -> str:
+    """Run ``toolchain/<name>`` (cached: seconds; on a fresh machine it builds) and return the last line it prints:
+    a directory or a PATH fragment."""
+    command = [str(ROOT / "toolchain" / name)]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=5400)
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
+        raise RuntimeError(f"toolchain/{name} failed ({result.returncode}):\n{result.stderr[-3000:]}")
     lines = result.stdout.strip().splitlines()
     return lines[-1] if lines else ""
 
@@ -31,10 +34,8 @@ def _last_line(command: list[str], env: dict[str, str]) -> str:
 def toolchain() -> tuple[str, str]:
     """(directory holding bin/pulumi, PATH with the CLI, language host and plugins first), from the project's
     toolchain scripts: a cached build, or a build from Go modules on a fresh machine."""
-    env = dict(os.environ)
-    pulumi_bin = _last_line([str(ROOT / "toolchain" / "pulumi.sh")], env)
-    env["PATH"] = f"{pulumi_bin}:{env['PATH']}"
-    plugins = _last_line([str(ROOT / "toolchain" / "plugins.sh")], env)
+    pulumi_bin = toolchain_script("pulumi.sh")
+    plugins = toolchain_script("plugins.sh", {**os.environ, "PATH": f"{pulumi_bin}:{os.environ['PATH']}"})
     path = ":".join(part for part in (plugins, pulumi_bin, os.environ["PATH"]) if part)
     return str(Path(pulumi_bin).parent), path
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
+from tests.cluster import Pki
 from tests.engine import EngineProject
 
 pytestmark = pytest.mark.engine
@@ -127,19 +128,9 @@ def test_node_changes_keep_every_other_nodes_pod_cidr(tmp_path: Path) -> None:
     assert project.resources() == []
 
 
-def cfssl_ca(directory: Path) -> tuple[str, str]:
-    """The tutorial's CA, made with cfssl: ca.pem and ca-key.pem."""
-    csr = {"CN": "Kubernetes", "key": {"algo": "rsa", "size": 2048},
-           "names": [{"C": "US", "L": "Portland", "O": "Kubernetes", "OU": "CA", "ST": "Oregon"}]}
-    (directory / "ca-csr.json").write_text(json.dumps(csr))
-    made = subprocess.run(["cfssl", "gencert", "-initca", "ca-csr.json"], cwd=directory, capture_output=True,
-                          text=True, check=True, timeout=60)
-    subprocess.run(["cfssljson", "-bare", "ca"], cwd=directory, input=made.stdout, text=True, check=True, timeout=60)
-    return (directory / "ca.pem").read_text(), (directory / "ca-key.pem").read_text()
-
-
 def test_existing_cfssl_ca_signs_the_admin_certificate(tmp_path: Path) -> None:
-    ca_cert, ca_key = cfssl_ca(tmp_path)
+    ca = Pki.make_ca(tmp_path)  # the tutorial's `cfssl gencert -initca ca-csr.json | cfssljson -bare ca`
+    ca_cert, ca_key = ca.cert_pem, ca.key_pem
     project = EngineProject(tmp_path / "engine")
     project.update_config(caCertPem=ca_cert)
     project.set_secret("caKeyPem", ca_key)
