@@ -92,9 +92,6 @@ class EngineProject:
     def set_secret(self, key: str, value: str) -> None:
         self.stack.set_config(f"kthw:{key}", auto.ConfigValue(value=value, secret=True))
 
-    def config(self, key: str) -> Any:
-        return (yaml.safe_load(self.stack_file.read_text()).get("config") or {}).get(f"kthw:{key}")
-
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run the pulumi CLI in the project with the test environment."""
         result = subprocess.run(
