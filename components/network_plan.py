@@ -379,18 +379,26 @@ def _parse_previous(texts: Iterable[object]) -> list[IPNetwork]:
     return blocks
 
 
+def _kept_index(pool: _BlockPool, kept: list[IPNetwork]) -> int | None:
+    """The index of the node's block in ``pool`` from the last deployment, if it had one there."""
+    for block in kept:
+        index = pool.index_of(block)
+        if index is not None:
+            return index
+    return None
+
+
 def _check_pin_keeps_block(node: NodeSpec, kept: list[IPNetwork], pools: list[_BlockPool]) -> None:
     """A pin may confirm a node's block from the last deployment, never move it (podCIDR is immutable)."""
     for pool, pin in zip(pools, node.pinned):
-        for block in kept:
-            index = pool.index_of(block)
-            if index is not None and index != pool.index_of(pin):
-                raise ConfigError(
-                    f"nodes[{node.index}].podCidr",
-                    f"{pin} differs from {pool.text(index)}, which the last deployment gave node "
-                    f"{node.name!r}, and a node's pod CIDR cannot change once assigned",
-                    f"{pool.text(index)}, or remove the node, deploy, and add it back",
-                )
+        index = _kept_index(pool, kept)
+        if index is not None and index != pool.index_of(pin):
+            raise ConfigError(
+                f"nodes[{node.index}].podCidr",
+                f"{pin} differs from {pool.text(index)}, which the last deployment gave node "
+                f"{node.name!r}, and a node's pod CIDR cannot change once assigned",
+                f"{pool.text(index)}, or remove the node, deploy, and add it back",
+            )
 
 
 def allocate(spec: NetworkSpec, previous: Mapping[str, Sequence[str]] | None = None) -> dict[str, tuple[str, ...]]:
@@ -415,22 +423,20 @@ def allocate(spec: NetworkSpec, previous: Mapping[str, Sequence[str]] | None = N
             _check_pin_keeps_block(node, kept, pools)
             continue
         for family, pool in enumerate(pools):
-            for block in kept:
-                index = pool.index_of(block)
-                if index is None:
-                    continue
-                if (family, index) in pinned_by:
-                    holder = pinned_by[(family, index)]
-                    raise ConfigError(
-                        f"nodes[{holder.index}].podCidr",
-                        f"{pool.text(index)} is already assigned to node {node.name!r} by the last deployment, and "
-                        "a node's pod CIDR cannot change once assigned",
-                        "a free block, or remove that node first",
-                    )
-                if index not in pool.owner:
-                    pool.owner[index] = node.name
-                    chosen[node.name][family] = index
-                break
+            index = _kept_index(pool, kept)
+            if index is None:
+                continue
+            if (family, index) in pinned_by:
+                holder = pinned_by[(family, index)]
+                raise ConfigError(
+                    f"nodes[{holder.index}].podCidr",
+                    f"{pool.text(index)} is already assigned to node {node.name!r} by the last deployment, and "
+                    "a node's pod CIDR cannot change once assigned",
+                    "a free block, or remove that node first",
+                )
+            if index not in pool.owner:
+                pool.owner[index] = node.name
+                chosen[node.name][family] = index
     for node in spec.nodes:
         picks = chosen[node.name]
         for family, pool in enumerate(pools):
