@@ -15,6 +15,7 @@ import functools
 import http.client
 import json
 import os
+import random
 import signal
 import socket
 import ssl
@@ -111,15 +112,32 @@ def port_is_free(port: int) -> bool:
             sock.close()
 
 
+EPHEMERAL_PORT_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_handed_out: set[int] = set()
+
+
+def _ports_below_ephemeral_range() -> range:
+    """Ports the kernel never picks for outgoing connections or ``bind(0)``: below ``ip_local_port_range``.
+
+    A port taken from the ephemeral range can be handed to a client connection (the engine and its plugins open
+    dozens per update, kube-apiserver keeps some to etcd) between choosing it and ``ssh -L`` binding it."""
+    try:
+        lowest_ephemeral = int(EPHEMERAL_PORT_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        lowest_ephemeral = 32768
+    return range(10000, max(lowest_ephemeral, 10001))
+
+
 def free_port() -> int:
-    """A loopback TCP port no one listens on (on 127.0.0.1 and ::1), chosen by the kernel."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-        if port_is_free(port):
+    """A loopback TCP port no one uses (on 127.0.0.1 and ::1), outside the ephemeral range and not handed out
+    before in this process."""
+    candidates = _ports_below_ephemeral_range()
+    for _ in range(200):
+        port = random.choice(candidates)
+        if port not in _handed_out and port_is_free(port):
+            _handed_out.add(port)
             return port
-    raise ClusterError("no free loopback port found")
+    raise ClusterError(f"no free loopback port found in {candidates.start}-{candidates.stop - 1}")
 
 
 @contextlib.contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,6 +18,18 @@ from pulumi import automation as auto
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "components")
 PASSPHRASE = "kthw-engine-tests"
+# pulumi-command repeats a failed command's whole script ("running '...'") in each error line.
+_ECHOED_SCRIPT = re.compile(r"running '(?:[^'\\]|\\.)*'")
+
+
+def failure_summary(error: auto.CommandError) -> str:
+    """What a failed update says, without echoed scripts and outputs: its diagnostics and stderr."""
+    text = _ECHOED_SCRIPT.sub("running <script>", str(error))
+    start = text.find("Diagnostics:")
+    end = text.find("\nOutputs:", start) if start >= 0 else -1
+    summary = text[start:end] if 0 <= start < end else text[start:] if start >= 0 else text
+    stderr = text.rfind("stderr:")
+    return summary if stderr <= start else f"{summary}\n{text[stderr:]}"
 
 
 def toolchain_script(name: str, env: dict[str, str] | None = None) -> str:
@@ -101,6 +114,20 @@ class EngineProject:
         if check and result.returncode != 0:
             raise AssertionError(f"pulumi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
+
+    def up(self) -> None:
+        """``pulumi up`` that must succeed; on failure, the test fails with the update's diagnostics first."""
+        try:
+            self.stack.up()
+        except auto.CommandError as error:
+            raise AssertionError(f"pulumi up failed:\n{failure_summary(error)}") from None
+
+    def destroy(self) -> None:
+        """``pulumi destroy`` that must succeed; on failure, the test fails with the diagnostics first."""
+        try:
+            self.stack.destroy()
+        except auto.CommandError as error:
+            raise AssertionError(f"pulumi destroy failed:\n{failure_summary(error)}") from None
 
     def state_file(self) -> Path:
         return self.backend / ".pulumi" / "stacks" / "kthw" / f"{self.stack_name}.json"

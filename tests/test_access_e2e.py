@@ -155,7 +155,7 @@ class Access:
         """Close whatever a failed test left: destroy a recorded tunnel, then stop stray processes of ours."""
         try:
             if self.commands():
-                self.project.stack.destroy()
+                self.project.destroy()
         finally:
             for pid in self.tunnel_processes():
                 stop_pid(pid)
@@ -175,7 +175,7 @@ def first_stack(tmp_path_factory: pytest.TempPathFactory, work: Path) -> Iterato
     apiServerCertSans are what the lab's serving certificate is made for."""
     access = Access(EngineProject(tmp_path_factory.mktemp("first")), work / "first")
     access.project.update_config(loadBalancer={"address": "127.0.0.1", "user": "root"})
-    access.project.stack.up()
+    access.project.up()
     yield access
     access.cleanup()
 
@@ -211,7 +211,7 @@ def test_managed_tunnel_gives_kubectl_admin_access_and_destroy_closes_it(first_s
     stack = first_stack
     assert stack.local_port != lab.apiserver.port
     stack.configure(lab)
-    stack.project.stack.up()
+    stack.project.up()
     outputs = stack.project.outputs()
     assert outputs["apiServerUrl"] == f"https://localhost:{stack.local_port}"
     (command,) = stack.commands()
@@ -233,17 +233,17 @@ def test_managed_tunnel_gives_kubectl_admin_access_and_destroy_closes_it(first_s
     served = certificate_sans(serving_certificate_der(stack.local_port))
     assert sorted(served) == sorted(outputs["apiServerCertSans"]) == sorted(lab.sans)
 
-    stack.project.stack.destroy()
+    stack.project.destroy()
     assert stack.project.resources() == []
     stack.assert_no_tunnel()
 
 
 def test_verify_passes_against_the_planned_service_range(access: Access, lab: Lab) -> None:
     access.configure(lab, verify=True)
-    access.project.stack.up()
+    access.project.up()
     assert access.project.outputs()["verification"] == {
         "kubernetesServiceIp": KUBERNETES_SERVICE_IP, "registeredNodes": []}
-    access.project.stack.destroy()
+    access.project.destroy()
     access.assert_no_tunnel()
 
 
@@ -256,7 +256,7 @@ def test_verify_names_the_missing_service_range_flag(
     assert f"--service-cluster-ip-range={SERVICE_CIDR}" in message
     assert f"the plan expects {KUBERNETES_SERVICE_IP}" in message
     assert "clusterIP 10.0.0.1" in message
-    access.project.stack.destroy()
+    access.project.destroy()
     access.assert_no_tunnel()
 
 
@@ -300,7 +300,7 @@ def test_local_port_already_taken_fails_and_leaves_nothing(access: Access, lab: 
 def test_wrong_ca_is_refused_both_ways_and_verify_says_why(access: Access, lab: Lab, tmp_path: Path) -> None:
     other_ca = Pki.make_ca(tmp_path / "other-ca")
     access.configure(lab, ca=other_ca)
-    access.project.stack.up()  # nothing here can tell: the tunnel opens, the credentials are signed
+    access.project.up()  # nothing here can tell: the tunnel opens, the credentials are signed
 
     refused = access.kubectl("get", "nodes")
     assert refused.returncode != 0
@@ -323,13 +323,13 @@ def test_wrong_ca_is_refused_both_ways_and_verify_says_why(access: Access, lab: 
     # The tunnel itself is fine and stays recorded (destroy closes it); only the credentials are wrong.
     assert len(access.commands()) == 1 and len(access.tunnel_processes()) == 1
 
-    access.project.stack.destroy()
+    access.project.destroy()
     access.assert_no_tunnel()
 
 
 def test_killed_tunnel_is_restored_by_replacing_its_command(access: Access, lab: Lab) -> None:
     access.configure(lab)
-    access.project.stack.up()
+    access.project.up()
     access.assert_kubectl_works()
     (command,) = access.commands()
     (old_dir,) = access.tunnel_dirs()
@@ -356,5 +356,5 @@ def test_killed_tunnel_is_restored_by_replacing_its_command(access: Access, lab:
     assert new_dir != old_dir and not old_dir.exists()
     assert access.ssh_master() != old_master
 
-    access.project.stack.destroy()
+    access.project.destroy()
     access.assert_no_tunnel()

@@ -36,9 +36,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProject
     project = EngineProject(tmp_path_factory.mktemp("engine"))
     preview = project.stack.preview()
     assert preview.change_summary.get(auto.OpType.CREATE, 0) >= 8
-    project.stack.up()
+    project.up()
     yield project
-    project.stack.destroy()
+    project.destroy()
 
 
 def test_up_exports_the_contract(deployed: EngineProject) -> None:
@@ -96,7 +96,7 @@ def output_diff_lines(preview_text: str) -> list[str]:
 
 def test_node_changes_keep_every_other_nodes_pod_cidr(tmp_path: Path) -> None:
     project = EngineProject(tmp_path)
-    project.stack.up()
+    project.up()
     third = {"name": "worker-2", "address": "172.31.104.203"}
     project.update_config(nodes=[*DEV_NODES, third])
 
@@ -109,22 +109,22 @@ def test_node_changes_keep_every_other_nodes_pod_cidr(tmp_path: Path) -> None:
     assert any('+ destination: "10.200.2.0/24"' in line for line in changed)
     assert re.search(r"Resources:\s+\d+ unchanged", preview)
 
-    project.stack.up()
+    project.up()
     assert project.outputs()["network"]["nodes"]["worker-2"]["podCidrs"] == ["10.200.2.0/24"]
 
     project.update_config(nodes=[DEV_NODES[0], third])  # remove the middle node
-    project.stack.up()
+    project.up()
     nodes = project.outputs()["network"]["nodes"]
     assert nodes["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
     assert nodes["worker-2"]["podCidrs"] == ["10.200.2.0/24"]
 
     project.update_config(nodes=[third, DEV_NODES[0], {"name": "worker-3", "address": "172.31.104.204"}])
-    project.stack.up()
+    project.up()
     nodes = project.outputs()["network"]["nodes"]
     assert nodes["worker-3"]["podCidrs"] == ["10.200.1.0/24"]  # the lowest free block
     assert nodes["worker-2"]["podCidrs"] == ["10.200.2.0/24"] and nodes["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
 
-    project.stack.destroy()
+    project.destroy()
     assert project.resources() == []
 
 
@@ -135,7 +135,7 @@ def test_existing_cfssl_ca_signs_the_admin_certificate(tmp_path: Path) -> None:
     project.update_config(caCertPem=ca_cert)
     project.set_secret("caKeyPem", ca_key)
     assert "PRIVATE KEY" not in project.stack_file.read_text()
-    project.stack.up()
+    project.up()
     outputs = project.outputs()
     assert outputs["caCertPem"] == ca_cert
     (tmp_path / "admin.pem").write_text(outputs["adminCertPem"])
@@ -143,7 +143,7 @@ def test_existing_cfssl_ca_signs_the_admin_certificate(tmp_path: Path) -> None:
     kinds = {resource["type"] for resource in project.resources()}
     assert "tls:index/selfSignedCert:SelfSignedCert" not in kinds
     assert "PRIVATE KEY" not in project.state_file().read_text()
-    project.stack.destroy()
+    project.destroy()
 
 
 @pytest.mark.parametrize(
