@@ -116,6 +116,7 @@ EPHEMERAL_PORT_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 _handed_out: set[int] = set()
 
 
+@functools.cache
 def _ports_below_ephemeral_range() -> range:
     """Ports the kernel never picks for outgoing connections or ``bind(0)``: below ``ip_local_port_range``.
 

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,15 @@ _ECHOED_SCRIPT = re.compile(r"running '(?:[^'\\]|\\.)*'")
 
 
 def failure_summary(error: auto.CommandError) -> str:
-    """What a failed update says, without echoed scripts and outputs: its diagnostics and stderr."""
+    """What a failed update says, without echoed scripts and outputs: its diagnostics, then its stderr."""
     text = _ECHOED_SCRIPT.sub("running <script>", str(error))
     start = text.find("Diagnostics:")
-    end = text.find("\nOutputs:", start) if start >= 0 else -1
-    summary = text[start:end] if 0 <= start < end else text[start:] if start >= 0 else text
-    stderr = text.rfind("stderr:")
-    return summary if stderr <= start else f"{summary}\n{text[stderr:]}"
+    if start < 0:
+        return text
+    stderr_at = text.rfind("stderr:")  # CommandError ends with the command's stderr
+    stdout, stderr = (text[start:stderr_at], text[stderr_at:]) if stderr_at > start else (text[start:], "")
+    diagnostics = stdout.split("\nOutputs:")[0].rstrip()
+    return f"{diagnostics}\n{stderr}" if stderr else diagnostics
 
 
 def toolchain_script(name: str, env: dict[str, str] | None = None) -> str:
@@ -117,17 +120,18 @@ class EngineProject:
 
     def up(self) -> None:
         """``pulumi up`` that must succeed; on failure, the test fails with the update's diagnostics first."""
-        try:
-            self.stack.up()
-        except auto.CommandError as error:
-            raise AssertionError(f"pulumi up failed:\n{failure_summary(error)}") from None
+        self._must_succeed("up", self.stack.up)
 
     def destroy(self) -> None:
         """``pulumi destroy`` that must succeed; on failure, the test fails with the diagnostics first."""
+        self._must_succeed("destroy", self.stack.destroy)
+
+    @staticmethod
+    def _must_succeed(verb: str, operation: Callable[[], object]) -> None:
         try:
-            self.stack.destroy()
+            operation()
         except auto.CommandError as error:
-            raise AssertionError(f"pulumi destroy failed:\n{failure_summary(error)}") from None
+            raise AssertionError(f"pulumi {verb} failed:\n{failure_summary(error)}") from None
 
     def state_file(self) -> Path:
         return self.backend / ".pulumi" / "stacks" / "kthw" / f"{self.stack_name}.json"
