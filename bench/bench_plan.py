@@ -20,7 +20,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from components.network_plan import plan_network
-from components.settings import parse_network
+from components.network_settings import parse_network
 
 NODE_ADDRESSES = ipaddress.IPv4Network("172.16.0.0/12")
 

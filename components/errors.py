@@ -1,4 +1,4 @@
-"""The one error type every config problem is reported with."""
+"""The error types every config problem is reported with: one problem, or several found together."""
 
 from __future__ import annotations
 
@@ -18,3 +18,12 @@ class ConfigError(ValueError):
         if accepted:
             text += f"; expected {accepted}"
         super().__init__(text)
+
+
+class CollectedConfigError(ValueError):
+    """Several independent config problems, reported together so one preview shows them all (as kube-apiserver's
+    options validation collects every error)."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))

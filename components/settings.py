@@ -6,22 +6,22 @@ either that or already-decoded values, so it is tested without Pulumi.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.cidr import IPNetwork, parse_cidr, parse_ip
+from components.cidr import parse_ip
+from components.config_values import boolean, file_path, integer_in, json_object, matching_string, one_of, or_default
 from components.errors import ConfigError
-from components.network_plan import NetworkSpec, NodeSpec, validate_network
+from components.network_plan import NetworkSpec
+from components.network_settings import parse_network
 
 _NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._:@-]{0,251}[A-Za-z0-9])?$")
 _NAME_ACCEPTED = "1 to 253 letters, digits, '.', '_', ':', '@' or '-', starting and ending with a letter or digit"
 _SSH_USER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")
 _HOSTNAME_LABEL = r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?"
 _HOSTNAME = re.compile(rf"^{_HOSTNAME_LABEL}(\.{_HOSTNAME_LABEL})*$")
-_PATH_FORBIDDEN = re.compile(r"[\s\"'%\\\x00-\x1f\x7f]")
 HOST_KEY_CHECKING = ("yes", "accept-new")
 ALGORITHMS = ("RSA", "ECDSA")
 RSA_BITS = (2048, 3072, 4096)
@@ -83,118 +83,38 @@ class Settings:
         return f"https://localhost:{self.tunnel.local_port}"
 
 
-def _get(obj: Mapping[str, Any], key: str, default: Any) -> Any:
-    """The value at ``key``, or ``default`` where it is unset or null."""
-    value = obj.get(key)
-    return default if value is None else value
-
-
-def _decoded(value: Any, key: str, kind: type, accepted: str) -> Any:
-    if isinstance(value, str) and kind is not str:
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise ConfigError(key, f"{value!r} is not valid JSON", accepted) from None
-    if not isinstance(value, kind):
-        raise ConfigError(key, f"is a {type(value).__name__}, not a {kind.__name__}", accepted)
-    return value
-
-
-def _object(value: Any, key: str, known: Collection[str], required: Collection[str] = ()) -> dict[str, Any]:
-    """A JSON object with only ``known`` keys, all ``required`` ones set (the hot path of 5,000 nodes: the
-    messages are built only on error)."""
-    def accepted() -> str:
-        return f"an object with the keys {', '.join(known)}"
-
-    if type(value) is not dict:
-        value = _decoded(value, key, dict, accepted())
-    obj: dict[str, Any] = value
-    for name in obj:
-        if name not in known:
-            raise ConfigError(f"{key}.{name}", "is not a known key", accepted())
-    for name in required:
-        if obj.get(name) is None:
-            raise ConfigError(f"{key}.{name}", "is required", accepted())
-    return obj
-
-
-def _string(value: Any, key: str, pattern: re.Pattern[str], accepted: str) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(key, f"{value!r} is not a string", accepted)
-    if not pattern.fullmatch(value):
-        raise ConfigError(key, f"{value!r} is not accepted", accepted)
-    return value
-
-
-def _choice(value: Any, key: str, choices: Collection[Any]) -> Any:
-    accepted = "one of " + ", ".join(repr(choice) for choice in choices)
-    if value not in choices or not any(type(value) is type(choice) for choice in choices):
-        raise ConfigError(key, f"{value!r} is not accepted", accepted)
-    return value
-
-
-def _integer(value: Any, key: str, low: int, high: int) -> int:
-    accepted = f"an integer from {low} to {high}"
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(key, f"{value!r} is not an integer", accepted)
-    if not low <= value <= high:
-        raise ConfigError(key, f"{value} is out of range", accepted)
-    return value
-
-
-def _boolean(value: Any, key: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value in ("true", "false"):
-        return value == "true"
-    raise ConfigError(key, f"{value!r} is not a boolean", "true or false")
-
-
-def _path(value: Any, key: str) -> str:
-    accepted = "a file path without blanks, quotes, backslashes or '%' that does not start with '-'"
-    if not isinstance(value, str) or not value:
-        raise ConfigError(key, f"{value!r} is not a path", accepted)
-    if _PATH_FORBIDDEN.search(value) or value.startswith("-"):
-        raise ConfigError(key, f"{value!r} has characters ssh would read as syntax", accepted)
-    return value
-
-
-def _cidr_list(value: Any, key: str) -> tuple[IPNetwork, ...]:
-    if not isinstance(value, str):
-        raise ConfigError(key, f"{value!r} is not a string", "one CIDR, or two separated by a comma")
-    return tuple(parse_cidr(part, key) for part in value.split(","))
-
-
 def parse_load_balancer(value: Any) -> LoadBalancer:
     """``loadBalancer``: address (IP or DNS name), SSH user, SSH port and the API server port behind it."""
-    obj = _object(value, "loadBalancer", ("address", "user", "sshPort", "apiPort"), ("address", "user"))
+    obj = json_object(value, "loadBalancer", ("address", "user", "sshPort", "apiPort"), ("address", "user"))
     address = obj["address"]
     if isinstance(address, str) and (":" in address or re.fullmatch(r"[0-9.]+", address)):
         address = str(parse_ip(address, "loadBalancer.address"))
     else:
-        address = _string(address, "loadBalancer.address", _HOSTNAME, "an IP address or a DNS name")
+        address = matching_string(address, "loadBalancer.address", _HOSTNAME, "an IP address or a DNS name")
     return LoadBalancer(
         address=address,
-        user=_string(obj["user"], "loadBalancer.user", _SSH_USER,
+        user=matching_string(obj["user"], "loadBalancer.user", _SSH_USER,
                      "a user name of letters, digits, '_', '.' or '-', not starting with '-' or a digit"),
-        ssh_port=_integer(_get(obj, "sshPort", 22), "loadBalancer.sshPort", 1, 65535),
-        api_port=_integer(_get(obj, "apiPort", 6443), "loadBalancer.apiPort", 1, 65535),
+        ssh_port=integer_in(or_default(obj, "sshPort", 22), "loadBalancer.sshPort", 1, 65535),
+        api_port=integer_in(or_default(obj, "apiPort", 6443), "loadBalancer.apiPort", 1, 65535),
     )
 
 
 def parse_tunnel(value: Any) -> TunnelOptions:
     """``tunnel``: local port, whether `pulumi up` manages it, and ssh's identity and host key settings."""
     keys = ("localPort", "manage", "identityFile", "knownHostsFile", "strictHostKeyChecking")
-    obj = _object({} if value is None else value, "tunnel", keys)
+    obj = json_object({} if value is None else value, "tunnel", keys)
     checking = obj.get("strictHostKeyChecking")
     if checking is not None:
-        checking = _choice(checking, "tunnel.strictHostKeyChecking", HOST_KEY_CHECKING)
+        checking = one_of(checking, "tunnel.strictHostKeyChecking", HOST_KEY_CHECKING)
     return TunnelOptions(
-        local_port=_integer(_get(obj, "localPort", 6443), "tunnel.localPort", 1, 65535),
-        manage=_boolean(_get(obj, "manage", False), "tunnel.manage"),
-        identity_file=None if obj.get("identityFile") is None else _path(obj["identityFile"], "tunnel.identityFile"),
+        local_port=integer_in(or_default(obj, "localPort", 6443), "tunnel.localPort", 1, 65535),
+        manage=boolean(or_default(obj, "manage", False), "tunnel.manage"),
+        identity_file=(
+            None if obj.get("identityFile") is None else file_path(obj["identityFile"], "tunnel.identityFile")
+        ),
         known_hosts_file=(
-            None if obj.get("knownHostsFile") is None else _path(obj["knownHostsFile"], "tunnel.knownHostsFile")
+            None if obj.get("knownHostsFile") is None else file_path(obj["knownHostsFile"], "tunnel.knownHostsFile")
         ),
         strict_host_key_checking=checking,
     )
@@ -203,57 +123,17 @@ def parse_tunnel(value: Any) -> TunnelOptions:
 def parse_pki(value: Any) -> PkiOptions:
     """``pki``: key algorithm and size, certificate validity and early renewal."""
     keys = ("algorithm", "rsaBits", "ecdsaCurve", "validityHours", "earlyRenewalHours")
-    obj = _object({} if value is None else value, "pki", keys)
-    validity = _integer(_get(obj, "validityHours", 8760), "pki.validityHours", 1, 10 * 8784)
+    obj = json_object({} if value is None else value, "pki", keys)
+    validity = integer_in(or_default(obj, "validityHours", 8760), "pki.validityHours", 1, 10 * 8784)
     return PkiOptions(
-        algorithm=_choice(_get(obj, "algorithm", "RSA"), "pki.algorithm", ALGORITHMS),
-        rsa_bits=_choice(_get(obj, "rsaBits", 2048), "pki.rsaBits", RSA_BITS),
-        ecdsa_curve=_choice(_get(obj, "ecdsaCurve", "P256"), "pki.ecdsaCurve", ECDSA_CURVES),
+        algorithm=one_of(or_default(obj, "algorithm", "RSA"), "pki.algorithm", ALGORITHMS),
+        rsa_bits=one_of(or_default(obj, "rsaBits", 2048), "pki.rsaBits", RSA_BITS),
+        ecdsa_curve=one_of(or_default(obj, "ecdsaCurve", "P256"), "pki.ecdsaCurve", ECDSA_CURVES),
         validity_hours=validity,
-        early_renewal_hours=_integer(_get(obj, "earlyRenewalHours", 720), "pki.earlyRenewalHours", 0, validity - 1),
-    )
-
-
-def parse_nodes(value: Any) -> tuple[NodeSpec, ...]:
-    """``nodes``: a list of {name, address, podCidr?}; address and podCidr take one value or two (dual-stack)."""
-    if value is None:
-        raise ConfigError("nodes", "is required", "a list of {name, address, podCidr?} objects")
-    items = _decoded(value, "nodes", list, "a list of {name, address, podCidr?} objects")
-    nodes = []
-    for index, item in enumerate(items):
-        key = f"nodes[{index}]"
-        obj = _object(item, key, ("name", "address", "podCidr"), ("name", "address"))
-        if not isinstance(obj["name"], str):
-            raise ConfigError(f"{key}.name", f"{obj['name']!r} is not a string", "a node name such as 'worker-0'")
-        address = obj["address"]
-        if not isinstance(address, str):
-            raise ConfigError(f"{key}.address", f"{address!r} is not a string", "one IP address, or two")
-        pin = obj.get("podCidr")
-        nodes.append(NodeSpec(
-            index=index,
-            name=obj["name"],
-            addresses=tuple(parse_ip(part, f"{key}.address") for part in address.split(",")),
-            pinned=() if pin is None else _cidr_list(pin, f"{key}.podCidr"),
-        ))
-    return tuple(nodes)
-
-
-def parse_network(value: Any, nodes: Any) -> NetworkSpec:
-    """``network`` and ``nodes``, checked together against every rule of the network plan."""
-    keys = ("clusterCidr", "serviceCidr", "nodeCidrMaskSize", "nodeCidrMaskSizeIpv6", "dnsServiceIndex")
-    obj = _object({} if value is None else value, "network", keys)
-    spec = NetworkSpec(
-        cluster_cidrs=_cidr_list(_get(obj, "clusterCidr", "10.200.0.0/16"), "network.clusterCidr"),
-        service_cidrs=_cidr_list(_get(obj, "serviceCidr", "10.32.0.0/24"), "network.serviceCidr"),
-        node_cidr_mask_size=_integer(_get(obj, "nodeCidrMaskSize", 24), "network.nodeCidrMaskSize", 0, 32),
-        node_cidr_mask_size_ipv6=_integer(
-            _get(obj, "nodeCidrMaskSizeIpv6", 64), "network.nodeCidrMaskSizeIpv6", 0, 128
+        early_renewal_hours=integer_in(
+            or_default(obj, "earlyRenewalHours", 720), "pki.earlyRenewalHours", 0, validity - 1
         ),
-        dns_service_index=_integer(_get(obj, "dnsServiceIndex", 10), "network.dnsServiceIndex", 0, 2**20),
-        nodes=parse_nodes(nodes),
     )
-    validate_network(spec)
-    return spec
 
 
 def parse_settings(raw: Mapping[str, Any], secret_keys: Collection[str] = ()) -> Settings:
@@ -279,14 +159,14 @@ def parse_settings(raw: Mapping[str, Any], secret_keys: Collection[str] = ()) ->
 
         validate_ca_pair(ca_cert, ca_key)
     return Settings(
-        cluster_name=_string(_get(raw, "clusterName", "kubernetes-the-hard-way"), "clusterName", _NAME,
+        cluster_name=matching_string(or_default(raw, "clusterName", "kubernetes-the-hard-way"), "clusterName", _NAME,
                              _NAME_ACCEPTED),
-        admin_user=_string(_get(raw, "adminUser", "admin"), "adminUser", _NAME, _NAME_ACCEPTED),
+        admin_user=matching_string(or_default(raw, "adminUser", "admin"), "adminUser", _NAME, _NAME_ACCEPTED),
         load_balancer=load_balancer,
         tunnel=parse_tunnel(raw.get("tunnel")),
         pki=parse_pki(raw.get("pki")),
         ca_cert_pem=ca_cert,
         ca_key_pem=ca_key,
         network=parse_network(raw.get("network"), raw.get("nodes")),
-        verify=_boolean(_get(raw, "verify", False), "verify"),
+        verify=boolean(or_default(raw, "verify", False), "verify"),
     )
