@@ -169,22 +169,22 @@ plan_build() { PLAN+=("$1|$2|$3|$4"); }
 
 # pulumi-resource-NAME VERSION is already usable without us: on PATH, installed, or installable.
 plugin_elsewhere() {
-	local name=$1 version=$2 found
+	local name=$1 version=$2 found installed
 	if found=$(command -v "pulumi-resource-$name" 2>/dev/null) && [[ $(dirname "$found") != "$ROOT"/env/* ]]; then
 		log "$name: using $found"
 		return 0
 	fi
 	[[ -x $PULUMI ]] || return 1
-	if "$PULUMI" plugin ls 2>/dev/null | awk -v n="$name" -v v="$version" '$1 == n && $3 == v { f = 1 } END { exit !f }'; then
-		log "$name: using the installed plugin $version"
-		return 0
-	fi
-	if curl -fsS --max-time 5 -o /dev/null https://get.pulumi.com 2>/dev/null &&
+	installed=${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-$name-v$version
+	if [[ -x $installed/pulumi-resource-$name ]]; then
+		log "$name: using the installed plugin $version ($installed)"
+	elif curl -fsS --max-time 5 -o /dev/null https://get.pulumi.com 2>/dev/null &&
 		"$PULUMI" plugin install resource "$name" "$version" >&2; then
 		log "$name: installed the official plugin $version"
-		return 0
+	else
+		return 1
 	fi
-	return 1
+	LINKS+=("$installed") # also in the toolchain's own plugin cache, for a PULUMI_HOME of its own (the tests')
 }
 
 # plan_snapshot NAME VERSION BINARY SNAPSHOT...: a cached or planned build of a snapshot.
@@ -285,7 +285,7 @@ recipe_key() {
 	if [[ -n $SOURCES ]]; then
 		for name in "${!SNAPSHOTS[@]}"; do [[ ! -f $(snapshot_file "$name") ]] || files+=("$(snapshot_file "$name")"); done
 	fi
-	{ content_key "${files[@]}"; echo "$SOURCES"; } | sha256sum | cut -c1-12
+	{ content_key "${files[@]}"; echo "${SOURCES:+with sources}"; } | sha256sum | cut -c1-12
 }
 
 main() {
