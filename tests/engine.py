@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,13 @@ from pulumi import automation as auto
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "components")
 PASSPHRASE = "kthw-engine-tests"
+ADMIN_CERT_TYPE = "tls:index/locallySignedCert:LocallySignedCert"
+EXPIRY_OUTPUT_OF_TYPE = {
+    ADMIN_CERT_TYPE: "adminCertNotAfter",
+    "tls:index/selfSignedCert:SelfSignedCert": "caCertNotAfter",
+}
+REPLACED = ({"replace"}, {"create-replacement", "delete-replaced"})
+"""How a replacement shows in a preview's steps."""
 # pulumi-command repeats a failed command's whole script ("running '...'") in each error line.
 _ECHOED_SCRIPT = re.compile(r"running '(?:[^'\\]|\\.)*'")
 
@@ -150,6 +158,29 @@ class EngineProject:
         deployment = json.loads(self.cli("stack", "export").stdout)["deployment"]
         resources: list[dict[str, Any]] = deployment.get("resources") or []
         return resources
+
+    def age_certificate(self, resource_type: str, hours_left: float) -> None:
+        """As if time had passed: the recorded validity end of the stack's ``resource_type`` certificate, and the
+        stack output that reports it, become ``hours_left`` from now (an exported state, edited, imported)."""
+        deployment = json.loads(self.cli("stack", "export").stdout)
+        resources = deployment["deployment"]["resources"]
+        (certificate,) = [item for item in resources if item["type"] == resource_type]
+        (stack,) = [item for item in resources if item["type"] == "pulumi:pulumi:Stack"]
+        end = (datetime.now(UTC) + timedelta(hours=hours_left)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        certificate["outputs"]["validityEndTime"] = end
+        stack["outputs"][EXPIRY_OUTPUT_OF_TYPE[resource_type]] = end
+        exported = self.dir.parent / "aged-state.json"
+        exported.write_text(json.dumps(deployment))
+        self.cli("stack", "import", "--file", str(exported))
+
+    def preview_changes(self) -> dict[str, set[str]]:
+        """What `pulumi preview --json` would do, by resource name, without the unchanged ("same") resources."""
+        steps = json.loads(self.cli("preview", "--json").stdout).get("steps", [])
+        ops: dict[str, set[str]] = {}
+        for step in steps:
+            if step["op"] != "same":
+                ops.setdefault(step["urn"].rsplit("::", 1)[-1], set()).add(step["op"])
+        return ops
 
     def outputs(self) -> dict[str, Any]:
         return {name: value.value for name, value in self.stack.outputs().items()}
