@@ -55,11 +55,14 @@ def kubeconfig_dict(
     }
 
 
+def dump_like_kubectl(document: dict[str, Any]) -> str:
+    """YAML as kubectl writes it: keys in the given order, no line folding, strings quoted where go-yaml quotes."""
+    return yaml.dump(document, Dumper=_KubectlDumper, sort_keys=False, default_flow_style=False, width=2**31)
+
+
 def render_kubeconfig(**fields: str) -> str:
-    """The kubeconfig YAML: keys in kubectl's order, no line folding, identical bytes for identical inputs."""
-    return yaml.dump(
-        kubeconfig_dict(**fields), Dumper=_KubectlDumper, sort_keys=False, default_flow_style=False, width=2**31
-    )
+    """The kubeconfig YAML, identical bytes for identical inputs."""
+    return dump_like_kubectl(kubeconfig_dict(**fields))
 
 
 class Kubeconfig(pulumi.ComponentResource):
