@@ -11,6 +11,7 @@ certain to read exactly the file it names; ``~/`` is accepted and left to ssh to
 from __future__ import annotations
 
 import os
+import pwd
 import re
 import stat
 
@@ -27,13 +28,22 @@ ACCEPTED = (
 )
 
 
-def _expanded(path: str) -> str:
-    return os.path.expanduser(path) if path.startswith("~/") else path
+def home_directory() -> str:
+    """Where ssh expands ``~``: the user's home in the password database (not $HOME)."""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:
+        return os.path.expanduser("~")
+
+
+def expanded(path: str) -> str:
+    """The file ssh opens for an accepted path."""
+    return home_directory() + path[1:] if path.startswith("~/") else path
 
 
 def _not_a_regular_file(path: str) -> str | None:
     """Why the file at ``path`` (when it exists on this machine) is not one ssh can use, or None."""
-    normal = os.path.normpath(_expanded(path))
+    normal = os.path.normpath(expanded(path))
     if normal.startswith(_PSEUDO_FILESYSTEMS) or normal in ("/dev", "/proc", "/sys"):
         return "is a device or system path, not a file"
     try:
