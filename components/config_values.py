@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from components.cidr import IPNetwork, parse_cidr
-from components.errors import ConfigError, Problems, kind_of, shown
+from components.errors import ConfigError, Problems, key_text, kind_of, shown
 
 
 def or_default(obj: Mapping[str, Any], key: str, default: Any) -> Any:
@@ -62,7 +62,8 @@ def json_object(
         problems = Problems() if problems is None else problems
         for name in obj:
             if name not in known:
-                problems.errors.append(ConfigError(f"{key}.{name}", unknown_key_problem(name, known), accepted()))
+                problems.errors.append(
+                    ConfigError(f"{key}.{key_text(str(name))}", unknown_key_problem(str(name), known), accepted()))
         for name in required:
             if obj.get(name) is None:
                 problems.errors.append(ConfigError(f"{key}.{name}", "is required", accepted()))

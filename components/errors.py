@@ -129,6 +129,13 @@ def shown(value: Any) -> str:
     return kind_of(value)
 
 
+def key_text(name: str) -> str:
+    """A key name the user wrote (an unknown one), as a message shows it: as written when it is a plain short
+    name, else like a value ("'a\\nb'", "a string of 300 characters")."""
+    plain = name.isascii() and name.isprintable() and " " not in name and 0 < len(name) <= SHOWN_MAX_CHARACTERS
+    return name if plain and _key_material(name) is None else shown(name)
+
+
 @contextlib.contextmanager
 def hiding_values() -> Iterator[None]:
     """Within this block ``shown`` gives only the kind of a value: for keys set with ``--secret``."""

@@ -10,6 +10,7 @@ import contextlib
 import datetime
 import json
 import re
+import shlex
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -24,7 +25,7 @@ from components.config_values import (
     or_default,
     unknown_key_problem,
 )
-from components.errors import ConfigError, Problems, hiding_values
+from components.errors import ConfigError, Problems, hiding_values, key_text
 from components.network_plan import NetworkSpec
 from components.network_settings import parse_network
 from components.ssh_files import ssh_file_path
@@ -219,12 +220,12 @@ def admin_lifetime_problem(pki: PkiOptions, ca_not_after: datetime.datetime, now
 
 def _unknown_key(name: str) -> ConfigError:
     """An unknown top-level key, with the closest known one, or the --path command for ``tunnel.localPort``."""
-    head = re.split(r"[.\[]", name, maxsplit=1)[0]
-    if head != name and head in TOP_LEVEL_KEYS:
+    head, shown_name = re.split(r"[.\[]", name, maxsplit=1)[0], key_text(name)
+    if head != name and head in TOP_LEVEL_KEYS and shown_name == name:
         return ConfigError(
             name, f"is not a known key: it looks like a path inside kthw:{head}, set without --path",
-            f"pulumi config rm {name!r} && pulumi config set --path {name!r} VALUE")
-    return ConfigError(name, unknown_key_problem(name, TOP_LEVEL_KEYS), "one of " + ", ".join(TOP_LEVEL_KEYS))
+            f"pulumi config rm {shlex.quote(name)} && pulumi config set --path {shlex.quote(name)} VALUE")
+    return ConfigError(shown_name, unknown_key_problem(name, TOP_LEVEL_KEYS), "one of " + ", ".join(TOP_LEVEL_KEYS))
 
 
 def parse_settings(

@@ -286,7 +286,7 @@ CASES = [
     Case("typo-ca-cert", dev(caCert="x"), "caCert", "did you mean caCertPem?"),
     Case("typo-admin-users", dev(adminUsers="admin"), "adminUsers", "did you mean adminUser?"),
     Case("set-without-path", dev(**{"tunnel.localPort": "7000"}), "tunnel.localPort",
-         "pulumi config rm 'tunnel.localPort' && pulumi config set --path 'tunnel.localPort' VALUE"),
+         "pulumi config rm tunnel.localPort && pulumi config set --path tunnel.localPort VALUE"),
     Case("set-without-path-list", dev(**{"nodes[2].name": "worker-2"}), "nodes[2].name", "set without --path"),
     Case("typo-in-load-balancer", lb(sshport=2222), "loadBalancer.sshport", "did you mean sshPort?"),
     Case("typo-in-pki", dev(pki={"validity": 24}), "pki.validity", "did you mean validityHours?"),
