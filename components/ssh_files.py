@@ -65,6 +65,10 @@ def ssh_file_path(value: object, key: str) -> str:
         raise ConfigError(key, f"is {shown(value)}, longer than a path can be ({PATH_MAX})", ACCEPTED)
     if value.casefold() == "none":
         raise ConfigError(key, "'none' makes ssh use no file at all", ACCEPTED)
+    for home in ("$HOME/", "${HOME}/"):
+        if value.startswith(home):
+            raise ConfigError(key, f"starts with {home}, which the tunnel's ssh does not expand as your shell "
+                                   "would; write ~/... instead", ACCEPTED)
     syntax = _SSH_SYNTAX.search(value)
     if syntax is not None:
         raise ConfigError(
