@@ -37,7 +37,7 @@ def decoded(value: Any, key: str, kind: type, accepted: str) -> Any:
     if isinstance(value, str) and kind is not str:
         try:
             value = json.loads(value)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError, or an integer too long to convert
             raise ConfigError(key, f"{shown(value)} is not valid JSON", accepted) from None
     if not isinstance(value, kind):
         wanted = "an object" if kind is dict else kind_of(kind())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -119,9 +120,11 @@ def shown(value: Any) -> str:
         return "a secret value"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"  # repr is slow or refused
     if isinstance(value, int | float):
         text = repr(value)
-        return text if len(text) <= 20 else f"{kind_of(value)} of {len(text)} digits"
+        return text if len(text) <= 20 else f"{kind_of(value)} of {len(text)} characters"
     if isinstance(value, list | tuple):
         return f"a list of {len(value)} items" if value else "an empty list"
     if isinstance(value, dict):

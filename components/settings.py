@@ -36,6 +36,8 @@ CLUSTER_NAME_MAX = 253
 """A kubeconfig name has no limit of its own; a DNS subdomain's (RFC 1123) keeps it readable everywhere."""
 COMMON_NAME_MAX = 64
 """RFC 5280's ub-common-name: the admin certificate's CN is the user name, and Go refuses a longer one."""
+VALIDITY_HOURS_MAX = 10 * 8784
+"""Ten years of leap years: a longer-lived admin credential is a mistake, not a plan."""
 _NAME_CHARACTERS = r"[A-Za-z0-9]([A-Za-z0-9._:@-]*[A-Za-z0-9])?"
 _NAME = re.compile(_NAME_CHARACTERS)
 _NAME_ACCEPTED = "1 to {} ASCII letters, digits, '.', '_', ':', '@' or '-', starting and ending with a letter or digit"
@@ -170,7 +172,7 @@ def parse_pki(value: Any) -> PkiOptions:
     defaults = PkiOptions()
     validity = problems.check(
         lambda: integer_in(or_default(obj, "validityHours", defaults.validity_hours), "pki.validityHours", 1,
-                           10 * 8784), None)
+                           VALIDITY_HOURS_MAX), None)
     options = PkiOptions(
         algorithm=problems.check(
             lambda: one_of(or_default(obj, "algorithm", defaults.algorithm), "pki.algorithm", ALGORITHMS),
@@ -190,7 +192,8 @@ def parse_pki(value: Any) -> PkiOptions:
 def _early_renewal(obj: Mapping[str, Any], validity: int | None) -> int:
     key = "pki.earlyRenewalHours"
     if obj.get("earlyRenewalHours") is not None:
-        return integer_in(obj["earlyRenewalHours"], key, 0, max(0, (validity or 2) - 1))
+        longest = VALIDITY_HOURS_MAX if validity is None else validity - 1  # below the validity, once that is known
+        return integer_in(obj["earlyRenewalHours"], key, 0, longest)
     default = PkiOptions().early_renewal_hours
     if validity is not None and default >= validity:
         raise ConfigError(

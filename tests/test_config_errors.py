@@ -274,7 +274,12 @@ CASES = [
     Case("cluster-name-412-characters", dev(clusterName="x" * 400 + " trailing txt"), "clusterName",
          "a string of 413 characters is not accepted"),
     Case("address-huge", lb(address="a" * 100_000), "loadBalancer.address", "a string of 100000 characters"),
-    Case("ssh-port-huge", lb(sshPort=10**40), "loadBalancer.sshPort", "an integer of 41 digits is out of range"),
+    Case("ssh-port-huge", lb(sshPort=10**40), "loadBalancer.sshPort", "an integer of about 41 digits is out of range"),
+    Case("ssh-port-4000-digits", lb(sshPort=10**4000), "loadBalancer.sshPort", "an integer of about 4001 digits"),
+    Case("pki-json-5000-digits", dev(pki='{"rsaBits": ' + "9" * 5000 + "}"), "pki", "a string of 5013 characters is "
+         "not valid JSON"),
+    Case("renewal-with-bad-validity", dev(pki={"validityHours": 0, "earlyRenewalHours": 720}), "pki.validityHours",
+         "0 is out of range"),
     # names kubectl and X.509 can carry
     Case("admin-user-65", dev(adminUser="a" * 65), "adminUser", "has 65 characters, more than 64"),
     Case("cluster-name-254", dev(clusterName="c" * 254), "clusterName", "has 254 characters, more than 253"),
