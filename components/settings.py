@@ -43,7 +43,7 @@ _NAME = re.compile(_NAME_CHARACTERS)
 _NAME_ACCEPTED = "1 to {} ASCII letters, digits, '.', '_', ':', '@' or '-', starting and ending with a letter or digit"
 _SSH_USER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")
 _HOSTNAME_LABEL = r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?"
-_HOSTNAME = re.compile(rf"^{_HOSTNAME_LABEL}(\.{_HOSTNAME_LABEL})*$")
+_HOSTNAME = re.compile(rf"{_HOSTNAME_LABEL}(\.{_HOSTNAME_LABEL})*\.?")
 HOST_KEY_CHECKING = ("yes", "accept-new")
 ALGORITHMS = ("RSA", "ECDSA")
 RSA_BITS = (2048, 3072, 4096)
@@ -134,9 +134,19 @@ def parse_load_balancer(value: Any) -> LoadBalancer:
 
 
 def _load_balancer_address(address: Any) -> str:
+    """An address ssh can connect to: an IP other than unspecified or multicast (loopback is fine: a load balancer
+    can be reached through a local forward), or a DNS name of at most 253 characters, absolute (trailing dot) or
+    not."""
+    key, accepted = "loadBalancer.address", "an IP address or a DNS name"
     if isinstance(address, str) and (":" in address or re.fullmatch(r"[0-9.]+", address)):
-        return str(parse_ip(address, "loadBalancer.address"))
-    return matching_string(address, "loadBalancer.address", _HOSTNAME, "an IP address or a DNS name")
+        ip = parse_ip(address, key)
+        if ip.is_unspecified or ip.is_multicast or str(ip) == "255.255.255.255":
+            raise ConfigError(key, f"{ip} is an unspecified, multicast or broadcast address", accepted)
+        return str(ip)
+    name = matching_string(address, key, _HOSTNAME, accepted)
+    if len(name.removesuffix(".")) > 253:
+        raise ConfigError(key, f"has {len(name)} characters; a DNS name has at most 253", accepted)
+    return name
 
 
 def parse_tunnel(value: Any) -> TunnelOptions:

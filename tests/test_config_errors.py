@@ -280,6 +280,12 @@ CASES = [
          "not valid JSON"),
     Case("renewal-with-bad-validity", dev(pki={"validityHours": 0, "earlyRenewalHours": 720}), "pki.validityHours",
          "0 is out of range"),
+    Case("lb-unspecified", lb(address="0.0.0.0"), "loadBalancer.address", "0.0.0.0 is an unspecified"),
+    Case("lb-unspecified-ipv6", lb(address="::"), "loadBalancer.address", ":: is an unspecified"),
+    Case("lb-multicast", lb(address="224.0.0.1"), "loadBalancer.address", "multicast"),
+    Case("lb-name-254", lb(address=".".join(["a" * 63] * 3 + ["a" * 62])), "loadBalancer.address",
+         "has 254 characters; a DNS name has at most 253"),
+    Case("lb-name-empty-label", lb(address="lb..example.com"), "loadBalancer.address", "is not accepted"),
     # names kubectl and X.509 can carry
     Case("admin-user-65", dev(adminUser="a" * 65), "adminUser", "has 65 characters, more than 64"),
     Case("cluster-name-254", dev(clusterName="c" * 254), "clusterName", "has 254 characters, more than 253"),
@@ -544,6 +550,12 @@ def test_names_yaml_would_misread_are_accepted(name: str) -> None:
     """The kubeconfig quotes them (see test_kubeconfig.py), so they need not be refused."""
     settings = parse_settings(dev(clusterName=name, adminUser=name))
     assert (settings.cluster_name, settings.admin_user) == (name, name)
+
+
+@pytest.mark.parametrize("address", ["lb.example.com.", "127.0.0.1", "::1", ".".join(["a" * 63] * 3 + ["a" * 61]),
+                                     "lb.example.com"])
+def test_load_balancer_addresses_ssh_can_reach_are_accepted(address: str) -> None:
+    assert parse_settings(lb(address=address)).load_balancer.address == address
 
 
 @pytest.mark.parametrize("path", ["~/.ssh/known_hosts_kthw", "/etc/kthw/known_hosts", "/home/ops/.ssh/kthw,v2"])

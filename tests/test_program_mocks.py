@@ -260,3 +260,9 @@ def test_every_problem_is_reported_in_one_run() -> None:
     assert [line.split(": ")[0] for line in lines] == [
         "invalid config kthw:clusterName", "invalid config kthw:tunnel.knownHostsFile", "invalid config kthw:verify",
     ]
+
+
+def test_an_absolute_load_balancer_name_is_a_san_without_its_dot() -> None:
+    run = run_program(config_with(loadBalancer={"address": "lb.example.com.", "user": "cloud_user"}))
+    assert "lb.example.com" in run.outputs["apiServerCertSans"]
+    assert run.outputs["tunnelCommand"].endswith("cloud_user@lb.example.com.")
