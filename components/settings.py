@@ -250,8 +250,9 @@ def parse_settings(
     problems = Problems()
     problems.errors += [_unknown_key(name) for name in raw if name not in TOP_LEVEL_KEYS]
 
-    def read(key: str, parse: Callable[[], T], fallback: T) -> T:
-        with hiding_values() if key in secret_keys else contextlib.nullcontext():
+    def read(keys: str, parse: Callable[[], T], fallback: T) -> T:
+        """``parse``'s result; its problems collected, and shown without values when one of ``keys`` is secret."""
+        with hiding_values() if any(key in secret_keys for key in keys.split()) else contextlib.nullcontext():
             return problems.check(parse, fallback)
 
     cluster_name = read("clusterName", lambda: parse_name(
@@ -262,8 +263,8 @@ def parse_settings(
     tunnel = read("tunnel", lambda: parse_tunnel(raw.get("tunnel")), TunnelOptions())
     pki = read("pki", lambda: parse_pki(raw.get("pki")), None)
     no_ca: tuple[str | None, str | None] = (None, None)
-    ca_cert, ca_key = read("caKeyPem", lambda: _ca_pair(raw, secret_keys, pki, now), no_ca)
-    network = read("network", lambda: parse_network(raw.get("network"), raw.get("nodes")), None)
+    ca_cert, ca_key = read("caCertPem caKeyPem", lambda: _ca_pair(raw, secret_keys, pki, now), no_ca)
+    network = read("network nodes", lambda: parse_network(raw.get("network"), raw.get("nodes")), None)
     verify = read("verify", lambda: boolean(or_default(raw, "verify", False), "verify"), False)
     problems.raise_any()
     if load_balancer is None or pki is None or network is None:

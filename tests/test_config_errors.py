@@ -542,6 +542,12 @@ def test_a_secret_value_is_never_shown() -> None:
     assert "kthw:clusterName: a secret value is not accepted" in str(caught.value)
 
 
+def test_a_secret_node_list_hides_its_addresses() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(node(1, address="10.1.2.300"), ("nodes",))
+    assert caught.value.key == "nodes[1].address" and "10.1.2.300" not in str(caught.value)
+
+
 # Accepted values
 
 
