@@ -148,7 +148,7 @@ def validate_ca_pair(cert_pem: object, key_pem: object, now: datetime.datetime |
     cert, cert_errors = check_ca_certificate(cert_pem, now)
     key, key_errors = check_ca_key(key_pem)
     problems.errors += cert_errors + key_errors
-    if cert is not None and key is not None and not cert_errors:
+    if cert is not None and key is not None:
         public_format = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         public = key.public_key().public_bytes(*public_format)  # type: ignore[attr-defined]
         if public != cert.public_key().public_bytes(*public_format):

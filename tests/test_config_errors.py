@@ -527,10 +527,11 @@ def test_problems_inside_one_object_are_reported_together() -> None:
 
 
 def test_ca_and_other_problems_are_reported_together() -> None:
+    """An expired CA with the wrong key is two problems; a bad adminUser a third."""
     raw = with_ca(ca("expired").cert, ca("other").key, adminUser="a" * 70)
     with pytest.raises(CollectedConfigError) as caught:
         parse_settings(raw, SECRET)
-    assert [error.key for error in caught.value.errors] == ["adminUser", "caCertPem"]
+    assert [error.key for error in caught.value.errors] == ["adminUser", "caCertPem", "caKeyPem"]
 
 
 def test_a_secret_value_is_never_shown() -> None:
