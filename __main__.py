@@ -57,7 +57,11 @@ credentials = AdminCredentials(
     pki=settings.pki,
     ca_cert_pem=settings.ca_cert_pem,
     ca_key_pem=settings.ca_key_pem,
-    opts=secret.options(*CREDENTIAL_KEYS, secret_outputs=("certPem", "certRequestPem")),
+    opts=secret.options(*CREDENTIAL_KEYS, secret_outputs={
+        # The request and the certificate carry the subject (adminUser) and the issuer (caCertPem).
+        "tls:index/certRequest:CertRequest": ["certRequestPem"],
+        "tls:index/locallySignedCert:LocallySignedCert": ["certPem"],
+    }),
 )
 tunnel = ApiTunnel(
     "api-tunnel", load_balancer=settings.load_balancer, tunnel=settings.tunnel, opts=secret.options(*TUNNEL_KEYS)

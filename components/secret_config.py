@@ -8,22 +8,22 @@ outputs named, for providers that copy an input into another output, such as a c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 
-def _all_inputs_secret(secret_outputs: Sequence[str]) -> pulumi.ResourceTransformation:
+def _all_inputs_secret(secret_outputs: Mapping[str, Sequence[str]]) -> pulumi.ResourceTransformation:
     def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
         if isinstance(args.resource, pulumi.ComponentResource):
             return None
         props = {name: value if value is None else pulumi.Output.secret(value) for name, value in args.props.items()}
         opts = args.opts
-        if secret_outputs:
+        if args.type_ in secret_outputs:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-                additional_secret_outputs=list(secret_outputs)))
+                additional_secret_outputs=list(secret_outputs[args.type_])))
         return pulumi.ResourceTransformationResult(props, opts)
 
     return transform
@@ -47,9 +47,11 @@ class SecretConfig:
         """``value`` as a secret Output when it comes from a secret key, else unchanged."""
         return pulumi.Output.secret(value) if self.any(*keys) else value
 
-    def options(self, *keys: str, secret_outputs: Sequence[str] = ()) -> pulumi.ResourceOptions | None:
-        """Options for a component built from ``keys``: every input of its resources (and ``secret_outputs``,
-        in the providers' camelCase) secret when any of them is secret."""
+    def options(
+        self, *keys: str, secret_outputs: Mapping[str, Sequence[str]] | None = None
+    ) -> pulumi.ResourceOptions | None:
+        """Options for a component built from ``keys``: every input of its resources (and ``secret_outputs``, by
+        resource type, in the providers' camelCase) secret when any of them is secret."""
         if not self.any(*keys):
             return None
-        return pulumi.ResourceOptions(transformations=[_all_inputs_secret(secret_outputs)])
+        return pulumi.ResourceOptions(transformations=[_all_inputs_secret(secret_outputs or {})])

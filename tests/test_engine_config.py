@@ -46,6 +46,7 @@ def test_the_certificate_request_subject_is_encrypted_in_state(secret_names: Eng
     (request,) = [item for item in secret_names.resources() if item["type"] == "tls:index/certRequest:CertRequest"]
     subject = request["inputs"]["subject"]
     assert isinstance(subject, dict) and "ciphertext" in subject
+    assert "ciphertext" in request["outputs"]["certRequestPem"]  # the request carries the subject too
 
 
 @pytest.mark.parametrize(("key", "message"), [
