@@ -106,3 +106,9 @@ def test_secret_admin_user_makes_the_certificate_subject_secret() -> None:
 def test_plain_config_keeps_only_the_kubeconfig_and_key_secret() -> None:
     run = run_program(DEV_CONFIG)
     assert {name for name, secret in run.secret.items() if secret} == {"kubeconfig", "adminKeyPem"}
+
+
+def test_the_ca_key_is_never_plain() -> None:
+    run = run_program(with_changes(caCertPem=CA.cert, caKeyPem=CA.key), secret_keys=("caKeyPem",))
+    for line in CA.key.splitlines()[1:-1]:
+        assert plain_places(run, line) == []
