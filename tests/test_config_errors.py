@@ -1,6 +1,8 @@
 """Invalid kthw configs through ``parse_settings``: each one names the offending key and says what is wrong.
 
-The table starts from the dev stack's config and changes one thing per row.
+The tables start from the dev stack's config and change one thing per row (CASES: plain values; CA_CASES: CA
+material made with cryptography). Further down: several problems reported together, secret values never shown,
+and the look-alikes that are accepted on purpose.
 """
 
 from __future__ import annotations
