@@ -6,20 +6,24 @@ components and export the outputs of the contract.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
 
 from components.api_server_sans import api_server_cert_sans
+from components.certificate_lifetimes import lifetime_warnings
 from components.cluster_network import ClusterNetwork, plan_this_deployment
 from components.credentials import AdminCredentials
 from components.errors import CollectedConfigError, ConfigError
 from components.kubeconfig import Kubeconfig
+from components.kubeconfig_summary import kubeconfig_summary
 from components.network_plan import NetworkPlan
+from components.previous_outputs import previous_outputs
 from components.secret_config import SecretConfig
 from components.settings import Settings, parse_settings
 from components.tunnel import ApiTunnel
-from components.verify import ClusterVerification
 
 NAMESPACE = "kthw"
 
@@ -32,19 +36,30 @@ def namespace_config() -> dict[str, Any]:
     return {key.removeprefix(prefix): value for key, value in passed.items() if key.startswith(prefix)}
 
 
-def read_settings() -> tuple[Settings, NetworkPlan, SecretConfig]:
-    """Every ``kthw:`` config value, validated, and the network plan; every problem is reported together, each
-    naming its config key, before any resource is registered."""
+def read_settings(previous: Mapping[str, Any]) -> tuple[Settings, NetworkPlan, SecretConfig]:
+    """Every ``kthw:`` config value, validated, and the network plan that keeps the blocks of the last deployment
+    (``previous``: its outputs); every problem is reported together, each naming its config key, before any
+    resource is registered."""
     raw = namespace_config()
     secret = SecretConfig.of(key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}"))
     try:
         settings = parse_settings(raw, secret.keys)
-        return settings, plan_this_deployment(settings.network), secret
+        return settings, plan_this_deployment(settings.network, previous), secret
     except (ConfigError, CollectedConfigError) as error:
         raise pulumi.RunError(str(error)) from None
 
 
-settings, plan, secret = read_settings()
+previous = previous_outputs()
+settings, plan, secret = read_settings(previous)
+for warning in lifetime_warnings(
+    previous,
+    early_renewal_hours=settings.pki.early_renewal_hours,
+    ca_warning_days=settings.pki.ca_expiry_warning_days,
+    existing_ca_pem=settings.ca_cert_pem,
+    now=datetime.now(UTC),
+    dry_run=pulumi.runtime.is_dry_run(),
+):
+    pulumi.log.warn(warning)
 # The keys each value comes from: whatever comes from a key set with --secret stays secret.
 NETWORK_KEYS = ("network", "nodes")
 TUNNEL_KEYS = ("loadBalancer", "tunnel")
@@ -83,7 +98,16 @@ pulumi.export("clusterName", secret.wrap(settings.cluster_name, "clusterName"))
 pulumi.export("contextName", secret.wrap(settings.cluster_name, "clusterName"))
 pulumi.export("adminUser", secret.wrap(settings.admin_user, "adminUser"))
 pulumi.export("caCertPem", secret.wrap(credentials.ca_cert_pem, "caCertPem"))
+pulumi.export("caCertNotAfter", secret.wrap(credentials.ca_cert_not_after, "caCertPem", "pki"))
 pulumi.export("adminCertPem", secret.wrap(credentials.admin_cert_pem, *CREDENTIAL_KEYS))
+pulumi.export("adminCertNotAfter", secret.wrap(credentials.admin_cert_not_after, "pki"))
+pulumi.export("kubeconfigSummary", secret.wrap(kubeconfig_summary(
+    server=settings.api_server_url,
+    cluster_name=settings.cluster_name,
+    user=settings.admin_user,
+    ca_cert_pem=credentials.ca_cert_pem,
+    client_cert_pem=credentials.admin_cert_pem,
+), "clusterName", "tunnel", *CREDENTIAL_KEYS))
 pulumi.export("adminKeyPem", credentials.admin_key_pem)  # secret
 pulumi.export(
     "apiServerCertSans",
@@ -93,6 +117,9 @@ pulumi.export(
 pulumi.export("network", secret.wrap(network.network, *NETWORK_KEYS))
 
 if settings.verify:
+    # Imported here: pulumi_kubernetes costs a tenth of a second at every start, and only verify uses it.
+    from components.verify import ClusterVerification
+
     verification = ClusterVerification(
         "verify",
         kubeconfig=kubeconfig.kubeconfig,

@@ -87,6 +87,8 @@ class PkiOptions:
     ecdsa_curve: str = "P256"
     validity_hours: int = 8760
     early_renewal_hours: int = 720
+    ca_validity_hours: int = 87600
+    ca_expiry_warning_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,8 @@ def parse_tunnel(value: Any) -> TunnelOptions:
 def parse_pki(value: Any) -> PkiOptions:
     """``pki``: key algorithm and size, certificate validity and early renewal (below the validity, which the
     message says when the renewal is the default the user never set)."""
-    keys = ("algorithm", "rsaBits", "ecdsaCurve", "validityHours", "earlyRenewalHours")
+    keys = ("algorithm", "rsaBits", "ecdsaCurve", "validityHours", "earlyRenewalHours", "caValidityHours",
+            "caExpiryWarningDays")
     problems = Problems()
     obj = json_object({} if value is None else value, "pki", keys, problems=problems)
     defaults = PkiOptions()
@@ -194,6 +197,12 @@ def parse_pki(value: Any) -> PkiOptions:
             defaults.ecdsa_curve),
         validity_hours=validity or defaults.validity_hours,
         early_renewal_hours=problems.check(lambda: _early_renewal(obj, validity), defaults.early_renewal_hours),
+        ca_validity_hours=problems.check(lambda: integer_in(
+            or_default(obj, "caValidityHours", defaults.ca_validity_hours), "pki.caValidityHours", 1, 30 * 8784),
+            defaults.ca_validity_hours),
+        ca_expiry_warning_days=problems.check(lambda: integer_in(
+            or_default(obj, "caExpiryWarningDays", defaults.ca_expiry_warning_days), "pki.caExpiryWarningDays", 0,
+            3660), defaults.ca_expiry_warning_days),
     )
     problems.raise_any()
     return options
@@ -296,6 +305,11 @@ def _ca_pair(
     # Pulumi.yaml declares both with an empty default: empty means unset.
     ca_cert, ca_key = raw.get("caCertPem") or None, raw.get("caKeyPem") or None
     if ca_cert is None and ca_key is None:
+        if pki is not None and pki.validity_hours > pki.ca_validity_hours:
+            raise ConfigError(
+                "pki.validityHours", f"{pki.validity_hours} hours would make the admin certificate outlive the CA "
+                f"this stack creates (pki.caValidityHours {pki.ca_validity_hours})",
+                f"at most {pki.ca_validity_hours} hours, or a longer pki.caValidityHours")
         return None, None
     if (ca_cert is None) != (ca_key is None):
         missing = "caKeyPem" if ca_key is None else "caCertPem"

@@ -91,7 +91,7 @@ def test_the_same_value_set_in_plain_text_is_plain(key: str, config: dict[str, A
 def test_secret_cluster_name_makes_its_outputs_secret_and_nothing_more() -> None:
     run = run_program(with_changes(clusterName="lab"), secret_keys=("clusterName",))
     assert {name for name, secret in run.secret.items() if secret} == {
-        "kubeconfig", "adminKeyPem", "clusterName", "contextName",
+        "kubeconfig", "adminKeyPem", "clusterName", "contextName", "kubeconfigSummary",
     }
     assert run.outputs["clusterName"] == "lab"
 
