@@ -305,11 +305,6 @@ def _ca_pair(
     # Pulumi.yaml declares both with an empty default: empty means unset.
     ca_cert, ca_key = raw.get("caCertPem") or None, raw.get("caKeyPem") or None
     if ca_cert is None and ca_key is None:
-        if pki is not None and pki.validity_hours > pki.ca_validity_hours:
-            raise ConfigError(
-                "pki.validityHours", f"{pki.validity_hours} hours would make the admin certificate outlive the CA "
-                f"this stack creates (pki.caValidityHours {pki.ca_validity_hours})",
-                f"at most {pki.ca_validity_hours} hours, or a longer pki.caValidityHours")
         return None, None
     if (ca_cert is None) != (ca_key is None):
         missing = "caKeyPem" if ca_key is None else "caCertPem"

@@ -314,8 +314,6 @@ CASES = [
     Case("pki-bad-json", dev(pki="{validityHours: 24"), "pki", "'{validityHours: 24' is not valid JSON"),
     Case("ssh-port-float", lb(sshPort=22.5), "loadBalancer.sshPort", "22.5 is not an integer"),
     Case("verify-number", dev(verify=1), "verify", "1 is not a boolean"),
-    Case("admin-outlives-generated-ca", dev(pki={"validityHours": 9000, "caValidityHours": 8000}),
-         "pki.validityHours", "would make the admin certificate outlive the CA this stack creates"),
     Case("default-renewal-blamed", dev(pki={"validityHours": 24}), "pki.earlyRenewalHours",
          "is unset, and its default 720 is not below pki.validityHours 24"),
     Case("default-renewal-fix", dev(pki={"validityHours": 500}), "pki.earlyRenewalHours",
