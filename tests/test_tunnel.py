@@ -16,6 +16,8 @@ from components.tunnel import close_script, open_script, tunnel_command
 
 TUTORIAL_LB = LoadBalancer(address="172.31.108.99", user="cloud_user")
 HOSTILE_PATH = "/tmp/known;touch${IFS}PWNED`id`$(id)&|"
+ACCEPTED_HOSTILE_PATH = "/tmp/known;touch`id`(id)&|<>*?{}"
+"""Shell syntax that settings accept in a path ('$' is refused there: ssh expands ${...} itself)."""
 
 FAKE_SSH = """#!/bin/sh
 for arg in "$@"; do printf '%s\\n' "$arg"; done >> "$SSH_ARGV_LOG"
@@ -32,10 +34,11 @@ def test_tutorial_command_is_reproduced_exactly() -> None:
 def test_options_are_added_in_order_and_quoted() -> None:
     lb = LoadBalancer(address="lb.example.com", user="ops", ssh_port=2222, api_port=8443)
     tunnel = parse_tunnel({"localPort": 16443, "identityFile": "~/.ssh/id_kthw",
-                           "knownHostsFile": HOSTILE_PATH, "strictHostKeyChecking": "accept-new"})
+                           "knownHostsFile": ACCEPTED_HOSTILE_PATH, "strictHostKeyChecking": "accept-new"})
     assert shlex.split(tunnel_command(lb, tunnel)) == [
         "ssh", "-N", "-L", "16443:localhost:8443", "-p", "2222", "-i", "~/.ssh/id_kthw", "-o", "IdentitiesOnly=yes",
-        "-o", f"UserKnownHostsFile={HOSTILE_PATH}", "-o", "StrictHostKeyChecking=accept-new", "ops@lb.example.com",
+        "-o", f"UserKnownHostsFile={ACCEPTED_HOSTILE_PATH}", "-o", "StrictHostKeyChecking=accept-new",
+        "ops@lb.example.com",
     ]
 
 
