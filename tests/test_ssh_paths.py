@@ -4,6 +4,7 @@ without connecting."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -48,7 +49,8 @@ PATHS = st.one_of(
 @given(PATHS)
 def test_every_accepted_path_is_the_one_file_ssh_reads(value: str) -> None:
     assume(accepted(value))
-    assert resolved_known_hosts(value) == [expanded(value)]
+    # The same file, however its slashes are spelt (ssh writes "~//x" as "/home/x", not "/home//x").
+    assert [os.path.normpath(path) for path in resolved_known_hosts(value)] == [os.path.normpath(expanded(value))]
 
 
 @pytest.mark.parametrize(("value", "ssh_reads"), [
