@@ -78,6 +78,18 @@ class RunAs:
             handle.write(text)
         self.own(path)
 
+    def reachable_copy(self, program: Path, directory: Path) -> Path:
+        """``program`` as this user can run it: itself, or when the tests run as root (whose home, and so the build
+        cache, is private) a hard link or copy in ``directory``."""
+        if os.geteuid() != 0:
+            return program
+        target = directory / program.name
+        try:
+            os.link(program, target)
+        except OSError:
+            shutil.copy2(program, target)
+        return target
+
     def popen_options(self) -> dict[str, object]:
         if os.geteuid() != 0:
             return {}
@@ -260,6 +272,7 @@ def minio_server(bucket: str = "kthw-state") -> Iterator[MinioServer]:
         for name in ("data", "certs"):
             (directory / name).mkdir()
             run_as.own(directory / name)
+        program = run_as.reachable_copy(minio_bin() / "minio", directory)
         port = free_port()
         server = MinioServer(port, "kthw-" + secrets.token_hex(6), secrets.token_hex(20), bucket)
         env = {
@@ -269,7 +282,7 @@ def minio_server(bucket: str = "kthw-state") -> Iterator[MinioServer]:
         }
         process = ServerProcess.start(
             "minio",
-            [str(minio_bin() / "minio"), "server", str(directory / "data"), "--quiet", "--address",
+            [str(program), "server", str(directory / "data"), "--quiet", "--address",
              f"127.0.0.1:{port}", "--certs-dir", str(directory / "certs")],
             directory / "minio.log", run_as, env,
         )

@@ -78,8 +78,8 @@ def test_the_cli_version_is_the_toolchains() -> None:
     (toolchain_version,) = re.findall(r"^CLI_VERSION=(\S+)$", (ROOT / "toolchain" / "pulumi.sh").read_text(),
                                       re.MULTILINE)
     assert pinned == toolchain_version
-    toolchain_step = next(step for step in load()["jobs"]["preview"]["steps"] if step.get("name") == "Pulumi toolchain")
-    assert "toolchain/pulumi.sh" in toolchain_step["run"] and '"v$PULUMI_VERSION"' in toolchain_step["run"]
+    (preview,) = [step for step in load()["jobs"]["preview"]["steps"] if step.get("id") == "preview"]
+    assert "\n. scripts/env.sh" in preview["run"] and '"v$PULUMI_VERSION"' in preview["run"]
 
 
 def test_lint_and_unit_tests_gate_the_preview() -> None:
