@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tests.cluster import free_port, wait_until
 from tests.engine import toolchain_script
-from tests.s3_client import S3Client
+from tests.s3_client import S3Client, S3Error
 
 BACKEND_KINDS = ("file", "postgres", "s3")
 UNPRIVILEGED_USER = "nobody"
@@ -168,7 +168,11 @@ class PostgresServer:
 
     @property
     def url(self) -> str:
-        return f"postgres://{self.role}:{self.password}@127.0.0.1:{self.port}/{self.role}?sslmode=disable"
+        return self.url_for(self.role, self.password)
+
+    def url_for(self, role: str, password: str) -> str:
+        """The backend URL for another role on the same database."""
+        return f"postgres://{role}:{password}@127.0.0.1:{self.port}/{self.role}?sslmode=disable"
 
     def psql(self, *sql: str, user: str = "postgres", database: str = "postgres") -> str:
         """Run statements through psql (TCP, password authentication); the unaligned, tuples-only result."""
@@ -184,8 +188,9 @@ class PostgresServer:
         return result.stdout
 
     def lock_keys(self) -> list[str]:
-        """Keys of lock objects in Pulumi's table (``pulumi_state``: key, data, updated_at)."""
-        rows = self.psql(f"SELECT key FROM pulumi_state WHERE key LIKE '{LOCKS_PREFIX}%' ORDER BY key",
+        """Keys of lock objects in Pulumi's table (``pulumi_state``: key, data, updated_at). Pulumi prefixes every
+        key with the URL's path, the database name: ``pulumi/.pulumi/locks/...``."""
+        rows = self.psql(f"SELECT key FROM pulumi_state WHERE key LIKE '{self.role}/{LOCKS_PREFIX}%' ORDER BY key",
                          user=self.role, database=self.role)
         return [row for row in rows.splitlines() if row]
 
@@ -287,16 +292,14 @@ def minio_server(bucket: str = "kthw-state") -> Iterator[MinioServer]:
             directory / "minio.log", run_as, env,
         )
 
-        def ready() -> bool:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            try:
-                connection.request("GET", "/minio/health/ready")
-                return connection.getresponse().status == 200
-            finally:
-                connection.close()
+        def serves_s3() -> bool:
+            with contextlib.suppress(S3Error):
+                server.client.buckets()
+                return True
+            return False
 
         try:
-            process.wait_ready(ready)
+            process.wait_ready(serves_s3)
             server.client.create_bucket(bucket)
             yield server
         finally:

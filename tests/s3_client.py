@@ -32,6 +32,11 @@ class S3Client:
     secret_key: str
     region: str = "us-east-1"
 
+    def buckets(self) -> list[str]:
+        """ListBuckets: it answers once the server serves S3 requests (its health checks answer earlier)."""
+        root = ElementTree.fromstring(self._request("GET", "/"))
+        return [element.text or "" for element in root.iter(f"{S3_XML_NAMESPACE}Name")]
+
     def create_bucket(self, bucket: str) -> None:
         self._request("PUT", f"/{bucket}")
 
