@@ -11,27 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import http.client
 import os
-import pwd
 import secrets
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.cluster import free_port, wait_until
+from tests.cluster import free_port
 from tests.engine import toolchain_script
 from tests.s3_client import S3Client, S3Error
+from tests.server_process import RunAs, ServerProcess
 
 BACKEND_KINDS = ("file", "postgres", "s3")
-UNPRIVILEGED_USER = "nobody"
-READY_TIMEOUT_SECONDS = 60.0
-STOP_TIMEOUT_SECONDS = 15.0
 LOCKS_PREFIX = ".pulumi/locks/"
 
 
@@ -45,101 +40,6 @@ def postgres_bin() -> Path:
 def minio_bin() -> Path:
     """The MinIO server, from ``toolchain/minio.sh`` (a cached build, or a build from its Go module)."""
     return Path(toolchain_script("minio.sh"))
-
-
-@dataclass(frozen=True)
-class RunAs:
-    """Who a server process runs as: ``nobody`` when the tests run as root, otherwise the current user."""
-
-    uid: int
-    gid: int
-
-    @classmethod
-    def unprivileged(cls) -> RunAs:
-        if os.geteuid() != 0:
-            return cls(os.getuid(), os.getgid())
-        entry = pwd.getpwnam(UNPRIVILEGED_USER)
-        return cls(entry.pw_uid, entry.pw_gid)
-
-    def own(self, path: Path) -> None:
-        if os.geteuid() == 0:
-            os.chown(path, self.uid, self.gid)
-
-    def private_directory(self, prefix: str) -> Path:
-        """A new directory in the system's temporary directory, mode 700, owned by this user (a directory under
-        pytest's tmp_path would not do: its parents are private to root)."""
-        directory = Path(tempfile.mkdtemp(prefix=prefix))
-        self.own(directory)
-        return directory
-
-    def write_private(self, path: Path, text: str) -> None:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(text)
-        self.own(path)
-
-    def reachable_copy(self, program: Path, directory: Path) -> Path:
-        """``program`` as this user can run it: itself, or when the tests run as root (whose home, and so the build
-        cache, is private) a hard link or copy in ``directory``."""
-        if os.geteuid() != 0:
-            return program
-        target = directory / program.name
-        try:
-            os.link(program, target)
-        except OSError:
-            shutil.copy2(program, target)
-        return target
-
-    def popen_options(self) -> dict[str, object]:
-        if os.geteuid() != 0:
-            return {}
-        return {"user": self.uid, "group": self.gid, "extra_groups": []}
-
-
-@dataclass
-class ServerProcess:
-    """A server writing to a log file; stopped with ``stop_signal``, then SIGKILL after a timeout."""
-
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-    stop_signal: int = signal.SIGTERM
-
-    @classmethod
-    def start(cls, name: str, argv: Sequence[str], log: Path, run_as: RunAs, env: dict[str, str],
-              stop_signal: int = signal.SIGTERM) -> ServerProcess:
-        with log.open("wb") as handle:
-            popen = subprocess.Popen(
-                list(argv), stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, env=env,
-                cwd=log.parent, start_new_session=True, **run_as.popen_options(),  # type: ignore[call-overload]
-            )
-        return cls(name, popen, log, stop_signal)
-
-    def log_tail(self, lines: int = 30) -> str:
-        status = "running" if self.popen.poll() is None else f"exited with {self.popen.returncode}"
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return f"--- {self.name} ({status}), last lines of {self.log}:\n" + "\n".join(text.splitlines()[-lines:])
-
-    def wait_ready(self, check: Callable[[], bool]) -> None:
-        def ready() -> bool:
-            if self.popen.poll() is not None:
-                raise RuntimeError(f"{self.name} exited before it was ready\n{self.log_tail()}")
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                return check()
-            return False
-
-        wait_until(ready, READY_TIMEOUT_SECONDS, self.name, self.log_tail)
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(self.stop_signal)
-            try:
-                self.popen.wait(STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(STOP_TIMEOUT_SECONDS)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -165,6 +65,9 @@ class PostgresServer:
     role: str
     password: str
     superuser_password: str
+    directory: Path
+    """Where its data, socket and log are; removed when the server stops."""
+    pid: int
 
     @property
     def url(self) -> str:
@@ -201,7 +104,6 @@ def postgres_server() -> Iterator[PostgresServer]:
     a ``pulumi`` role and database; stopped (fast shutdown) and removed on exit."""
     run_as = RunAs.unprivileged()
     directory = run_as.private_directory("kthw-postgres-")
-    server = None
     try:
         superuser_password = secrets.token_hex(16)
         password_file = directory / "superuser-password"
@@ -219,7 +121,8 @@ def postgres_server() -> Iterator[PostgresServer]:
              "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={directory}"],
             directory / "postgres.log", run_as, env, stop_signal=signal.SIGINT,  # SIGINT: fast shutdown
         )
-        server = PostgresServer(port, "pulumi", secrets.token_hex(16), superuser_password)
+        server = PostgresServer(port, "pulumi", secrets.token_hex(16), superuser_password, directory,
+                                process.popen.pid)
 
         def accepts_connections() -> bool:
             ready = subprocess.run([str(postgres_bin() / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port)],
@@ -248,6 +151,9 @@ class MinioServer:
     access_key: str
     secret_key: str
     bucket: str
+    directory: Path
+    """Where its data, certificates directory and log are; removed when the server stops."""
+    pid: int
 
     @property
     def url(self) -> str:
@@ -279,10 +185,10 @@ def minio_server(bucket: str = "kthw-state") -> Iterator[MinioServer]:
             run_as.own(directory / name)
         program = run_as.reachable_copy(minio_bin() / "minio", directory)
         port = free_port()
-        server = MinioServer(port, "kthw-" + secrets.token_hex(6), secrets.token_hex(20), bucket)
+        access_key, secret_key = "kthw-" + secrets.token_hex(6), secrets.token_hex(20)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(directory),
-            "MINIO_ROOT_USER": server.access_key, "MINIO_ROOT_PASSWORD": server.secret_key,
+            "MINIO_ROOT_USER": access_key, "MINIO_ROOT_PASSWORD": secret_key,
             "MINIO_BROWSER": "off", "MINIO_UPDATE": "off",
         }
         process = ServerProcess.start(
@@ -291,6 +197,7 @@ def minio_server(bucket: str = "kthw-state") -> Iterator[MinioServer]:
              f"127.0.0.1:{port}", "--certs-dir", str(directory / "certs")],
             directory / "minio.log", run_as, env,
         )
+        server = MinioServer(port, access_key, secret_key, bucket, directory, process.popen.pid)
 
         def serves_s3() -> bool:
             with contextlib.suppress(S3Error):
