@@ -163,7 +163,7 @@ class MinioServer:
     @property
     def env(self) -> dict[str, str]:
         return {"AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key,
-                "AWS_REGION": "us-east-1"}
+                "AWS_REGION": "us-east-1", "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required"}
 
     @property
     def client(self) -> S3Client:

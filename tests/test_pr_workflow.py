@@ -113,6 +113,7 @@ def test_the_preview_job_succeeds_from_a_fresh_clone(preview_run: JobRun) -> Non
 def test_the_diff_shows_the_new_node_and_nothing_else(preview_run: JobRun) -> None:
     comment = preview_run.outputs["preview"]["comment"]
     assert comment in preview_run.summary
+    assert "WARN" not in comment, comment
     resources, outputs = changed_lines(comment)
     assert resources == [], comment
     assert re.search(r"Resources:\s+\d+ unchanged", comment) and "to create" not in comment
