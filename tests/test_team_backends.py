@@ -23,14 +23,11 @@ from tests.engine import EngineProject, toolchain
 
 pytestmark = pytest.mark.engine
 
-DEV_NODES = [
-    {"name": "worker-0", "address": "172.31.101.60"},
-    {"name": "worker-1", "address": "172.31.104.202"},
-]
 LOCKED = "the stack is currently locked by 1 lock(s)"
 
 
 def node(index: int) -> dict[str, str]:
+    """A node to add, numbered apart from the dev stack's worker-0 and worker-1."""
     return {"name": f"worker-{index}", "address": f"172.31.105.{index}"}
 
 
