@@ -9,11 +9,10 @@
 # directory, as an unprivileged user.
 set -euo pipefail
 
-log() { printf '[postgres.sh] %s\n' "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
+here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+KTHW_TOOL=postgres.sh
+# shellcheck source=toolchain/lib.sh
+. "$here/lib.sh"
 
 # The newest major version installed, if any.
 installed_bin() {
