@@ -1,5 +1,6 @@
-"""The real Pulumi engine for tests: the project's toolchain, a copy of the project and a file backend in a
-temporary directory, and helpers to drive it through pulumi.automation and the CLI."""
+"""The real Pulumi engine for tests: the project's toolchain, a copy of the project and its state backend (a file
+backend in a temporary directory unless another backend URL is given), and helpers to drive it through
+pulumi.automation and the CLI."""
 
 from __future__ import annotations
 
@@ -70,14 +71,26 @@ def toolchain() -> tuple[str, str]:
 
 
 class EngineProject:
-    """A copy of the project in ``directory`` with its own file backend."""
+    """A copy of the project in ``directory`` with its own file backend, or a clone of it on a shared backend.
 
-    def __init__(self, directory: Path, stack_name: str = "dev") -> None:
+    ``backend_url`` and ``backend_env`` (credentials) name a backend other projects may share (``postgres://``,
+    ``s3://``); ``stack_config`` replaces the text of ``Pulumi.<stack>.yaml``, as a clone of a repository where
+    another clone committed it (with its ``encryptionsalt``)."""
+
+    def __init__(
+        self,
+        directory: Path,
+        stack_name: str = "dev",
+        *,
+        backend_url: str | None = None,
+        backend_env: dict[str, str] | None = None,
+        stack_config: str | None = None,
+    ) -> None:
         self.dir = directory / "project"
         self.backend = directory / "state"
         self.home = directory / "pulumi-home"
         self.stack_name = stack_name
-        for directory_path in (self.backend, self.home):
+        for directory_path in (self.home, *(() if backend_url else (self.backend,))):
             directory_path.mkdir(parents=True)
         root, path = toolchain()
         (self.home / "plugins").symlink_to(Path(root) / "plugins")  # the plugin cache the toolchain laid out
@@ -89,14 +102,17 @@ class EngineProject:
             else:
                 shutil.copy2(source, self.dir / name)
         drop_encryption_salt(self.dir / "Pulumi.dev.yaml")
+        if stack_config is not None:
+            self.stack_file.write_text(stack_config)
         (self.dir / ".venv").symlink_to(ROOT / ".venv")
         self.env: dict[str, str] = {
             "PATH": path,
-            "PULUMI_BACKEND_URL": f"file://{self.backend}",
+            "PULUMI_BACKEND_URL": backend_url or f"file://{self.backend}",
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_HOME": str(self.home),
             "PULUMI_SKIP_UPDATE_CHECK": "1",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "1",
+            **(backend_env or {}),
         }
         self.stack = auto.create_or_select_stack(
             stack_name=stack_name,
@@ -132,6 +148,15 @@ class EngineProject:
         if check and result.returncode != 0:
             raise AssertionError(f"pulumi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
+
+    def start_cli(self, *args: str) -> subprocess.Popen[str]:
+        """Start the pulumi CLI in the project (its own session, so the test can kill it and its plugins); stdout
+        and stderr together, line-buffered."""
+        return subprocess.Popen(
+            ["pulumi", *args, "--stack", self.stack_name], cwd=self.dir, env={**os.environ, **self.env},
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+            start_new_session=True,
+        )
 
     def up(self) -> None:
         """``pulumi up`` that must succeed; on failure, the test fails with the update's diagnostics first."""
