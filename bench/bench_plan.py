@@ -19,8 +19,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.network_plan import plan_network
 from components.network_settings import parse_network
+from components.pod_cidr_allocation import plan_network
 
 NODE_ADDRESSES = ipaddress.IPv4Network("172.16.0.0/12")
 
@@ -63,7 +63,7 @@ def bench_plan(count: int, dual_stack: bool, repeat: int) -> None:
     network, nodes = network_config(count, dual_stack), nodes_config(count, dual_stack)
 
     def run() -> object:
-        return plan_network(parse_network(network, nodes), validated=True).to_output()
+        return plan_network(parse_network(network, nodes)).to_output()
 
     best, median, peak = measure(run, repeat)
     label = "dual-stack " if dual_stack else "single-stack"

@@ -21,7 +21,8 @@ from typing import Any
 
 import pulumi
 
-from components.network_plan import NetworkPlan, NetworkSpec, plan_network, previous_pod_cidrs
+from components.network_plan import NetworkPlan, NetworkSpec
+from components.pod_cidr_allocation import plan_network, previous_pod_cidrs
 
 NETWORK_OUTPUT = "network"
 READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
@@ -56,7 +57,7 @@ def read_previous_network() -> Any:
 def plan_this_deployment(spec: NetworkSpec) -> NetworkPlan:
     """The plan, keeping every node's block from the last deployment. ``spec`` comes validated from settings;
     raises ConfigError for a pin that collides with a block another node already holds."""
-    return plan_network(spec, previous_pod_cidrs(read_previous_network()), validated=True)
+    return plan_network(spec, previous_pod_cidrs(read_previous_network()))
 
 
 class ClusterNetwork(pulumi.ComponentResource):

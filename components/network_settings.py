@@ -7,7 +7,8 @@ from typing import Any
 from components.cidr import parse_ip
 from components.config_values import cidr_list, decoded, integer_in, json_object, or_default
 from components.errors import ConfigError
-from components.network_plan import NetworkSpec, NodeSpec, validate_network
+from components.network_plan import NetworkSpec, NodeSpec
+from components.network_rules import validate_network
 
 
 def parse_nodes(value: Any) -> tuple[NodeSpec, ...]:

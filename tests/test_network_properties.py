@@ -12,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.cidr import IPAddress, IPNetwork
-from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec, plan_network, previous_pod_cidrs
+from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
+from components.pod_cidr_allocation import previous_pod_cidrs
+from tests.network_specs import renumber, valid_plan
 
 PROPERTY_SETTINGS = settings(max_examples=100, deadline=None)
 MAX_NODES = 8
@@ -46,10 +48,6 @@ def block_count(spec: NetworkSpec, cluster: IPNetwork) -> int:
 
 def ranges(spec: NetworkSpec) -> list[IPNetwork]:
     return [*spec.cluster_cidrs, *spec.service_cidrs]
-
-
-def renumber(nodes: Sequence[NodeSpec]) -> tuple[NodeSpec, ...]:
-    return tuple(dataclasses.replace(node, index=i) for i, node in enumerate(nodes))
 
 
 def outside(version: int, value: int, avoid: Sequence[IPNetwork], used: set[IPAddress]) -> IPAddress:
@@ -178,26 +176,26 @@ def expected_allocation(spec: NetworkSpec) -> dict[str, tuple[str, ...]]:
 @given(networks())
 def test_random_plans_are_sound(spec: NetworkSpec) -> None:
     """Containment, exact mask, alignment and disjointness hold for every valid network."""
-    assert_plan_is_sound(plan_network(spec))
+    assert_plan_is_sound(valid_plan(spec))
 
 
 @PROPERTY_SETTINGS
 @given(networks())
 def test_allocation_follows_pins_then_lowest_free_in_list_order(spec: NetworkSpec) -> None:
     """Without history the plan equals the reference model."""
-    assert plan_network(spec).pod_cidrs == expected_allocation(spec)
+    assert valid_plan(spec).pod_cidrs == expected_allocation(spec)
 
 
 @PROPERTY_SETTINGS
 @given(networks(), st.data())
 def test_remaining_nodes_keep_their_blocks(spec: NetworkSpec, data: st.DataObject) -> None:
     """Remove some nodes, shuffle the rest, replan with the previous output: nobody moves."""
-    plan = plan_network(spec)
+    plan = valid_plan(spec)
     keep = data.draw(st.lists(st.booleans(), min_size=len(spec.nodes), max_size=len(spec.nodes)))
     anchor = data.draw(st.integers(0, len(spec.nodes) - 1))
     remaining = [node for i, (node, kept) in enumerate(zip(spec.nodes, keep)) if kept or i == anchor]
     shuffled = renumber(data.draw(st.permutations(remaining)))
-    replanned = plan_network(dataclasses.replace(spec, nodes=shuffled), previous_pod_cidrs(plan.to_output()))
+    replanned = valid_plan(dataclasses.replace(spec, nodes=shuffled), previous_pod_cidrs(plan.to_output()))
     assert {n.name: replanned.pod_cidrs[n.name] for n in shuffled} == {n.name: plan.pod_cidrs[n.name] for n in shuffled}
     assert_plan_is_sound(replanned)
 
@@ -206,14 +204,14 @@ def test_remaining_nodes_keep_their_blocks(spec: NetworkSpec, data: st.DataObjec
 @given(networks(spare=1), st.data())
 def test_added_node_gets_the_lowest_free_block(spec: NetworkSpec, data: st.DataObject) -> None:
     """A new node anywhere in the list takes the lowest free block of each family; the others stay."""
-    plan = plan_network(spec)
+    plan = valid_plan(spec)
     used = {a for node in spec.nodes for a in node.addresses}
     version = data.draw(st.sampled_from([c.version for c in spec.cluster_cidrs]))
     start = data.draw(st.integers(0, (1 << bits(version)) - 1))
     added = NodeSpec(index=0, name="added", addresses=(outside(version, start, ranges(spec), used),))
     nodes = list(spec.nodes)
     nodes.insert(data.draw(st.integers(0, len(nodes))), added)
-    replanned = plan_network(dataclasses.replace(spec, nodes=renumber(nodes)), previous_pod_cidrs(plan.to_output()))
+    replanned = valid_plan(dataclasses.replace(spec, nodes=renumber(nodes)), previous_pod_cidrs(plan.to_output()))
     expected = tuple(
         lowest_free(cluster, spec.node_mask(cluster.version), {blocks[f] for blocks in plan.pod_cidrs.values()})
         for f, cluster in enumerate(spec.cluster_cidrs)
