@@ -14,11 +14,17 @@ from hypothesis import strategies as st
 from components.cidr import IPAddress, IPNetwork
 from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
 from components.pod_cidr_allocation import previous_pod_cidrs
+from components.usable_address import unusable_address_reason
 from tests.network_specs import renumber, valid_plan
 
 PROPERTY_SETTINGS = settings(max_examples=100, deadline=None)
 MAX_NODES = 8
 FAMILY_ORDERS = [(4,), (6,), (4, 6), (6, 4)]
+UNUSABLE = [ipaddress.ip_network(text) for text in (
+    "0.0.0.0/32", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32",
+    "::/128", "::1/128", "fe80::/10", "ff00::/8",
+)]
+"""What kubelet's validateNodeIP refuses (unspecified, loopback, link-local, multicast), and the IPv4 broadcast."""
 
 
 def bits(version: int) -> int:
@@ -51,11 +57,12 @@ def ranges(spec: NetworkSpec) -> list[IPNetwork]:
 
 
 def outside(version: int, value: int, avoid: Sequence[IPNetwork], used: set[IPAddress]) -> IPAddress:
-    """The first address from ``value`` upwards (wrapping) outside ``avoid`` and not in ``used``."""
+    """The first address from ``value`` upwards (wrapping) outside ``avoid`` and the addresses kubelet refuses as a
+    node IP, and not in ``used``."""
     top = 1 << bits(version)
     while True:
         candidate = address(version, value)
-        holder = next((r for r in avoid if r.version == version and candidate in r), None)
+        holder = next((r for r in [*avoid, *UNUSABLE] if r.version == version and candidate in r), None)
         if holder is not None:
             value = (int(holder.broadcast_address) + 1) % top
         elif candidate in used:
@@ -219,3 +226,16 @@ def test_added_node_gets_the_lowest_free_block(spec: NetworkSpec, data: st.DataO
     assert replanned.pod_cidrs["added"] == expected
     assert {name: replanned.pod_cidrs[name] for name in plan.pod_cidrs} == plan.pod_cidrs
     assert_plan_is_sound(replanned)
+
+
+@PROPERTY_SETTINGS
+@given(st.sampled_from([4, 6]), st.integers(0, 2**128 - 1), st.sampled_from([0, 8, 10, 16, 120]))
+def test_unusable_addresses_are_what_kubelet_refuses(version: int, value: int, keep_top_bits: int) -> None:
+    """unusable_address_reason agrees with the standard library's reading of the same address classes."""
+    value = value >> (128 - bits(version))
+    if keep_top_bits and version == 6:  # land in ::/8, fe80::/10, ff00::/8 often
+        value = (value >> (128 - keep_top_bits) << (128 - keep_top_bits)) | (value & 1)
+    ip = address(version, value)
+    expected = ip.is_loopback or ip.is_unspecified or ip.is_multicast or ip.is_link_local or (
+        version == 4 and value == 2**32 - 1)
+    assert (unusable_address_reason(ip) is not None) == expected

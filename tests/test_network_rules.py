@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from components.cidr import format_ip, parse_cidr, parse_ip
-from components.errors import ConfigError
+from components.errors import CollectedConfigError, ConfigError
 from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
 from components.network_rules import validate_families, validate_network
 from components.pod_cidr_allocation import allocate, previous_pod_cidrs
@@ -19,7 +19,7 @@ from tests.network_specs import DUAL_CLUSTER, DUAL_SERVICE, cidrs, node, renumbe
 
 
 def refused(network: NetworkSpec) -> ConfigError:
-    """The error validate_network raises for this spec."""
+    """The one error validate_network raises for this spec."""
     with pytest.raises(ConfigError) as caught:
         validate_network(network)
     return caught.value
@@ -95,7 +95,7 @@ def test_invalid_addresses_are_refused(value: object, problem: str) -> None:
 @pytest.mark.parametrize("text", ["10.200.0.0/16", "fd00:10:244::/56", DUAL_CLUSTER, "fd00:10:244::/56,10.200.0.0/16"])
 def test_one_cidr_or_one_per_family(text: str) -> None:
     # cmd/kube-controller-manager/app/core.go: at most two cluster CIDRs, dual-stack means one per family.
-    validate_families(cidrs(text), "network.clusterCidr")
+    assert validate_families(cidrs(text), "network.clusterCidr") == []
 
 
 @pytest.mark.parametrize(("text", "problem"), [
@@ -105,9 +105,8 @@ def test_one_cidr_or_one_per_family(text: str) -> None:
 ])
 def test_same_family_twice_or_three_cidrs_refused(text: str, problem: str) -> None:
     # cmd/kube-apiserver/app/options/validation.go validateClusterIPFlags: "must be of different IP family".
-    with pytest.raises(ConfigError) as caught:
-        validate_families(cidrs(text), "network.serviceCidr")
-    assert (caught.value.key, caught.value.problem) == ("network.serviceCidr", problem)
+    [error] = validate_families(cidrs(text), "network.serviceCidr")
+    assert (error.key, error.problem) == ("network.serviceCidr", problem)
 
 
 def test_service_families_must_match_cluster_families() -> None:
@@ -625,3 +624,94 @@ def test_address_formatting_is_canonical(value: int, zero_mask: int) -> None:
 def random_group_mask(seed: int) -> list[str]:
     """Per 16-bit group, all ones or all zeros, chosen by the bits of ``seed``."""
     return [("1" if seed >> group & 1 else "0") * 16 for group in range(8)]
+
+
+# Addresses kubelet refuses as a node IP
+
+
+@pytest.mark.parametrize(("address", "reason"), [
+    ("127.0.0.1", "a loopback address (127.0.0.0/8)"),
+    ("127.255.255.254", "a loopback address (127.0.0.0/8)"),
+    ("::1", "the loopback address"),
+    ("0.0.0.0", "the unspecified address"),
+    ("::", "the unspecified address"),
+    ("224.0.0.1", "a multicast address (224.0.0.0/4)"),
+    ("239.255.255.255", "a multicast address (224.0.0.0/4)"),
+    ("ff02::1", "a multicast address (ff00::/8)"),
+    ("169.254.169.254", "a link-local address (169.254.0.0/16)"),
+    ("fe80::1", "a link-local address (fe80::/10)"),
+    ("febf:ffff::1", "a link-local address (fe80::/10)"),
+    ("255.255.255.255", "the broadcast address"),
+])
+def test_node_address_kubelet_refuses_is_refused(address: str, reason: str) -> None:
+    # pkg/kubelet/kubelet_node_status.go validateNodeIP: no loopback, multicast, link-local unicast or all-zeros IP.
+    error = refused(spec(DUAL_CLUSTER, DUAL_SERVICE, [node(0, "172.31.0.1"), node(1, f"172.31.0.2,{address}"
+                                                                            if ":" in address else address)]))
+    assert error.key == "nodes[1].address"
+    assert error.problem == f"{address} is {reason}, which kubelet refuses as a node IP"
+    assert "not loopback, unspecified, multicast or link-local" in error.accepted
+
+
+@pytest.mark.parametrize("address", ["126.255.255.255", "128.0.0.0", "169.253.255.255", "169.255.0.0",
+                                     "223.255.255.255", "240.0.0.1", "255.255.255.254", "::2", "fec0::1",
+                                     "fe7f:ffff::1", "feff::1"])
+def test_node_address_next_to_a_refused_class_accepted(address: str) -> None:
+    # Go's net.IP IsLoopback (127/8, ::1), IsMulticast (224/4, ff00::/8), IsLinkLocalUnicast (169.254/16,
+    # fe80::/10), IsUnspecified: the neighbours of each class are ordinary addresses.
+    validate_network(spec(DUAL_CLUSTER, DUAL_SERVICE, [node(0, f"172.31.0.9,{address}" if ":" in address
+                                                            else address)]))
+
+
+# Every problem at once
+
+
+def problems_of(network: NetworkSpec) -> list[tuple[str, str]]:
+    """(key, problem) of every error validate_network reports, in order."""
+    with pytest.raises((ConfigError, CollectedConfigError)) as caught:
+        validate_network(network)
+    if isinstance(caught.value, CollectedConfigError):
+        return [(error.key, error.problem) for error in caught.value.errors]
+    assert isinstance(caught.value, ConfigError)
+    return [(caught.value.key, caught.value.problem)]
+
+
+def test_independent_problems_are_reported_together() -> None:
+    # cmd/kube-apiserver/app/options/validation.go Validate: every validateX's errors are appended, none stops it.
+    nodes = [node(0, "127.0.0.1"), node(1, "172.31.0.2", name="Worker-1"), node(2, "172.31.0.3", "10.200.0.0/25")]
+    network = spec("10.200.0.0/16", "10.32.0.0/24", nodes, dns=300)
+    assert problems_of(network) == [
+        ("network.dnsServiceIndex", "300 is outside the usable addresses of 10.32.0.0/24 (index 1 is the kubernetes "
+                                    "service IP)"),
+        ("nodes[0].address", "127.0.0.1 is a loopback address (127.0.0.0/8), which kubelet refuses as a node IP"),
+        ("nodes[1].name", "'Worker-1' is not a lowercase RFC 1123 subdomain"),
+        ("nodes[2].podCidr", "10.200.0.0/25 is a /25, not a node block of /24 (network.nodeCidrMaskSize)"),
+    ]
+
+
+def test_several_problems_print_one_line_each_with_its_key() -> None:
+    # One preview shows every problem, each line readable alone.
+    with pytest.raises(CollectedConfigError) as caught:
+        validate_network(spec("10.200.0.0/16", "10.200.0.0/24", [node(0, "0.0.0.0")]))
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith("invalid config kthw:") for line in lines)
+
+
+def test_bad_cluster_families_skip_the_block_checks() -> None:
+    # cidr_set.go NewCIDRSet works per cluster CIDR: with the ranges wrong, capacity and pins mean nothing.
+    network = spec("10.200.0.0/16,10.201.0.0/16", "10.32.0.0/24", [node(0, "172.31.0.1", "10.0.0.0/8")])
+    assert problems_of(network) == [("network.clusterCidr", "has two IPv4 CIDRs")]
+
+
+def test_bad_node_mask_skips_the_block_checks_but_not_the_names() -> None:
+    # kubeadm ValidatePodSubnetNodeMask: with the mask wrong, capacity and pins mean nothing; names still do.
+    nodes = [node(0, "172.31.0.1", "10.200.0.0/24"), node(1, "172.31.0.2", name="a_b")]
+    keys = [key for key, _ in problems_of(spec(nodes=nodes, mask4=8))]
+    assert keys == ["network.nodeCidrMaskSize", "nodes[1].name"]
+
+
+def test_service_range_without_room_skips_the_dns_index() -> None:
+    # pkg/registry/core/service/ipallocator: no index fits a /31, so only the range is blamed.
+    assert problems_of(spec(service="10.32.0.0/31", dns=300)) == [
+        ("network.serviceCidr", "10.32.0.0/31 has no room for the kubernetes service IP and the cluster DNS IP"),
+    ]
