@@ -11,7 +11,7 @@ import pulumi
 from components.api_server_sans import api_server_cert_sans
 from components.cluster_network import ClusterNetwork, plan_this_deployment
 from components.credentials import AdminCredentials
-from components.errors import ConfigError
+from components.errors import CollectedConfigError, ConfigError
 from components.kubeconfig import Kubeconfig
 from components.network_plan import NetworkPlan
 from components.settings import TOP_LEVEL_KEYS, Settings, parse_settings
@@ -30,7 +30,7 @@ def read_settings() -> tuple[Settings, NetworkPlan]:
     try:
         settings = parse_settings(raw, secret_keys)
         return settings, plan_this_deployment(settings.network)
-    except ConfigError as error:
+    except (ConfigError, CollectedConfigError) as error:
         raise pulumi.RunError(str(error)) from None
 
 

@@ -22,7 +22,8 @@ from typing import Any
 import pulumi
 
 from components.network_plan import NetworkPlan, NetworkSpec
-from components.pod_cidr_allocation import plan_network, previous_pod_cidrs
+from components.pod_cidr_allocation import plan_network
+from components.previous_deployment import PreviousOutputError, read_previous_deployment
 
 NETWORK_OUTPUT = "network"
 READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
@@ -55,9 +56,14 @@ def read_previous_network() -> Any:
 
 
 def plan_this_deployment(spec: NetworkSpec) -> NetworkPlan:
-    """The plan, keeping every node's block from the last deployment. ``spec`` comes validated from settings;
-    raises ConfigError for a pin that collides with a block another node already holds."""
-    return plan_network(spec, previous_pod_cidrs(read_previous_network()))
+    """The plan, keeping every node's block from the last deployment. ``spec`` comes validated from settings.
+    Raises ConfigError (or CollectedConfigError) for a config that would move a deployed node's block, and
+    RunError when the last deployment's output exists but cannot be read."""
+    try:
+        previous = read_previous_deployment(read_previous_network())
+    except PreviousOutputError as error:
+        raise pulumi.RunError(f"kthw: {error}") from None
+    return plan_network(spec, previous)
 
 
 class ClusterNetwork(pulumi.ComponentResource):

@@ -56,6 +56,11 @@ Ranges = list[tuple[int, int, IPNetwork]]
 """(first address, last address, range) of every cluster and service range of one family."""
 
 
+def shown_name(name: str) -> str:
+    """A node name as a message shows it: quoted when short, else by its length (it could be anything pasted)."""
+    return repr(name) if len(name) <= 40 else f"a name of {len(name)} characters"
+
+
 def is_dns1123_subdomain(name: str) -> bool:
     return len(name) <= DNS1123_SUBDOMAIN_MAX_LENGTH and _DNS1123_SUBDOMAIN.fullmatch(name) is not None
 
@@ -167,8 +172,8 @@ def validate_node_identities(spec: NetworkSpec) -> list[ConfigError]:
 
 def _check_name(node: NodeSpec, seen: dict[str, int], problems: list[ConfigError]) -> None:
     if not is_dns1123_subdomain(node.name):
-        problems.append(ConfigError(node_key(node.index, "name"), f"{node.name!r} is not a lowercase RFC 1123 "
-                                    "subdomain", _NAME_ACCEPTED))
+        problems.append(ConfigError(node_key(node.index, "name"),
+                                    f"{shown_name(node.name)} is not a lowercase RFC 1123 subdomain", _NAME_ACCEPTED))
     elif node.name in seen:
         problems.append(ConfigError(node_key(node.index, "name"), f"{node.name!r} is already used by "
                                     f"{node_label(seen[node.name])}", "a unique node name"))

@@ -3,18 +3,25 @@
 Mirrors kube-controller-manager's range allocator (pkg/controller/nodeipam/ipam/range_allocator.go) and its
 cidrset (pkg/controller/nodeipam/ipam/cidrset/cidr_set.go): blocks already assigned are occupied first, every other
 node gets the lowest free block, one per cluster range, and a node's podCIDRs never change once set
-(pkg/apis/core/validation ValidateNodeUpdate). Huge IPv6 ranges are handled by arithmetic on block indexes, never
-by listing subnets.
+(pkg/apis/core/validation ValidateNodeUpdate). So a change of the cluster ranges or node masks that would move a
+deployed node's block is refused (kube-controller-manager would run into overlapping allocations,
+kubernetes/kubernetes#70957). Huge IPv6 ranges are handled by arithmetic on block indexes, never by listing
+subnets.
 """
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 
 from components.cidr import IPNetwork, format_ip
 from components.errors import ConfigError
+from components.network_config_keys import CLUSTER_CIDR_KEY, node_key, node_mask_key
 from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
+from components.network_rules import raise_problems
+from components.previous_deployment import PreviousDeployment, block_text
+
+_NAMES_SHOWN = 5
+"""How many affected nodes a message names before it says how many more there are."""
 
 Choices = dict[str, list[int | None]]
 """Node name -> the chosen block index in each pool (None until chosen), in the order of the cluster ranges."""
@@ -42,9 +49,14 @@ class BlockPool:
 
     def index_of(self, block: IPNetwork) -> int | None:
         """The block's index, or None when it is not one of this pool's blocks."""
-        if block.version != self.cluster.version or block.prefixlen != self.mask:
+        return self.index_at(block.version, int(block.network_address), block.prefixlen)
+
+    def index_at(self, version: int, start: int, prefix: int) -> int | None:
+        """The index of the block of IP ``version`` starting at ``start`` with ``prefix`` bits, or None when that is
+        not one of this pool's blocks."""
+        if version != self.cluster.version or prefix != self.mask:
             return None
-        offset = int(block.network_address) - self.base
+        offset = start - self.base
         if offset < 0 or (offset >> self.shift) >= self.count:
             return None
         return offset >> self.shift
@@ -58,38 +70,6 @@ class BlockPool:
     def text(self, index: int) -> str:
         """The canonical CIDR text of block ``index``."""
         return f"{format_ip(self.base + (index << self.shift), self.cluster.version)}/{self.mask}"
-
-
-def _parse_previous(texts: Iterable[object]) -> list[IPNetwork]:
-    blocks = []
-    for text in texts:
-        try:
-            blocks.append(ipaddress.ip_network(str(text), strict=True))
-        except ValueError:
-            continue
-    return blocks
-
-
-def _kept_index(pool: BlockPool, kept: list[IPNetwork]) -> int | None:
-    """The index of the node's block in ``pool`` from the last deployment, if it had one there."""
-    for block in kept:
-        index = pool.index_of(block)
-        if index is not None:
-            return index
-    return None
-
-
-def _check_pin_keeps_block(node: NodeSpec, kept: list[IPNetwork], pools: list[BlockPool]) -> None:
-    """A pin may confirm a node's block from the last deployment, never move it (podCIDR is immutable)."""
-    for pool, pin in zip(pools, node.pinned):
-        index = _kept_index(pool, kept)
-        if index is not None and index != pool.index_of(pin):
-            raise ConfigError(
-                f"nodes[{node.index}].podCidr",
-                f"{pin} differs from {pool.text(index)}, which the last deployment gave node "
-                f"{node.name!r}, and a node's pod CIDR cannot change once assigned",
-                f"{pool.text(index)}, or remove the node, deploy, and add it back",
-            )
 
 
 def _occupy_pins(spec: NetworkSpec, pools: list[BlockPool], chosen: Choices) -> dict[tuple[int, int], NodeSpec]:
@@ -107,35 +87,70 @@ def _occupy_pins(spec: NetworkSpec, pools: list[BlockPool], chosen: Choices) -> 
 
 def _keep_previous_blocks(
     spec: NetworkSpec,
-    previous: Mapping[str, Sequence[str]],
+    previous: PreviousDeployment,
     pools: list[BlockPool],
     chosen: Choices,
     pinned_by: Mapping[tuple[int, int], NodeSpec],
-) -> None:
-    """Second pass: every node keeps the block the last deployment gave it (range_allocator.go occupies the
-    podCIDRs nodes already carry); a pin may confirm that block, never move it nor take another node's."""
+) -> list[ConfigError]:
+    """Second pass: every node keeps the blocks the last deployment gave it (range_allocator.go occupies the
+    podCIDRs nodes already carry). Returns the problems: a block the current ranges or masks no longer hold (the
+    node would move), a pin that would move its node, a pin on a block another node holds."""
+    problems: list[ConfigError] = []
+    moved: dict[str, list[str]] = {}
+    pool_of_family: dict[int, tuple[int, BlockPool | None]] = {
+        pool.cluster.version: (family, pool) for family, pool in enumerate(pools)
+    }
     for node in spec.nodes:
-        if node.name not in previous:
+        blocks = previous.pod_cidrs.get(node.name)
+        if not blocks:
             continue
-        kept = _parse_previous(previous[node.name])
-        if node.pinned:
-            _check_pin_keeps_block(node, kept, pools)
-            continue
-        for family, pool in enumerate(pools):
-            index = _kept_index(pool, kept)
-            if index is None:
-                continue
-            if (family, index) in pinned_by:
+        for block in blocks:
+            family, pool = pool_of_family.get(block.version, (-1, None))
+            index = None if pool is None else pool.index_at(block.version, block.value, block.prefix)
+            if pool is None or index is None:
+                moved_by = CLUSTER_CIDR_KEY if pool is None or block.prefix == pool.mask else node_mask_key(
+                    block.version)
+                moved.setdefault(moved_by, []).append(node.name)
+            elif node.pinned:
+                if index != pool.index_of(node.pinned[family]):
+                    problems.append(ConfigError(
+                        node_key(node.index, "podCidr"),
+                        f"{node.pinned[family]} differs from {pool.text(index)}, which the last deployment gave node "
+                        f"{node.name!r}, and a node's pod CIDR cannot change once assigned",
+                        f"{pool.text(index)}, or remove the node, deploy, and add it back",
+                    ))
+            elif (family, index) in pinned_by:
                 holder = pinned_by[(family, index)]
-                raise ConfigError(
-                    f"nodes[{holder.index}].podCidr",
+                problems.append(ConfigError(
+                    node_key(holder.index, "podCidr"),
                     f"{pool.text(index)} is already assigned to node {node.name!r} by the last deployment, and "
                     "a node's pod CIDR cannot change once assigned",
                     "a free block, or remove that node first",
-                )
-            if index not in pool.owner:
+                ))
+            elif index not in pool.owner:
                 pool.owner[index] = node.name
                 chosen[node.name][family] = index
+    return [_moved_problem(key, names, spec, previous) for key, names in moved.items()] + problems
+
+
+def _moved_problem(key: str, names: list[str], spec: NetworkSpec, previous: PreviousDeployment) -> ConfigError:
+    """The refusal of a change of ``key`` that would move the blocks of the nodes ``names``."""
+    if key == CLUSTER_CIDR_KEY:
+        before = ",".join(block_text(cluster) for cluster in previous.cluster_cidrs)
+        after = ",".join(str(cluster) for cluster in spec.cluster_cidrs)
+        keep = f"a value whose ranges still hold every node's block (e.g. a range containing {before})"
+    else:
+        version = 4 if key == node_mask_key(4) else 6
+        before, after = str(previous.node_mask(version)), str(spec.node_mask(version))
+        keep = f"{before}, the mask the nodes' blocks have"
+    shown = ", ".join(names[:_NAMES_SHOWN]) + (f" and {len(names) - _NAMES_SHOWN} more" if len(names) >
+                                                 _NAMES_SHOWN else "")
+    return ConfigError(
+        key,
+        f"changing it from {before} to {after} would move the pod CIDR of {len(names)} deployed "
+        f"node{'' if len(names) == 1 else 's'} ({shown}), and Kubernetes never changes a node's podCIDR once set",
+        f"{keep}; to renumber, remove those nodes from the node list and deploy, then change {key} and add them back",
+    )
 
 
 def _allocate_lowest_free(spec: NetworkSpec, pools: list[BlockPool], chosen: Choices) -> None:
@@ -150,13 +165,14 @@ def _allocate_lowest_free(spec: NetworkSpec, pools: list[BlockPool], chosen: Cho
                 picks[family] = index
 
 
-def allocate(spec: NetworkSpec, previous: Mapping[str, Sequence[str]] | None = None) -> dict[str, tuple[str, ...]]:
-    """Pod CIDRs per node: pinned blocks first, then each node's block from the last deployment, then the lowest
-    free block in node-list order. ``previous`` maps node names to the pod CIDRs the last deployment gave them."""
+def allocate(spec: NetworkSpec, previous: PreviousDeployment | None = None) -> dict[str, tuple[str, ...]]:
+    """Pod CIDRs per node: pinned blocks first, then each node's blocks from the last deployment, then the lowest
+    free block in node-list order. Raises the ConfigErrors of every block that would move."""
     pools = [BlockPool(cluster, spec.node_mask(cluster.version)) for cluster in spec.cluster_cidrs]
     chosen: Choices = {node.name: [None] * len(pools) for node in spec.nodes}
     pinned_by = _occupy_pins(spec, pools, chosen)
-    _keep_previous_blocks(spec, previous or {}, pools, chosen, pinned_by)
+    if previous is not None:
+        raise_problems(_keep_previous_blocks(spec, previous, pools, chosen, pinned_by))
     _allocate_lowest_free(spec, pools, chosen)
     return {
         name: tuple(pool.text(index) for pool, index in zip(pools, picks) if index is not None)
@@ -164,21 +180,7 @@ def allocate(spec: NetworkSpec, previous: Mapping[str, Sequence[str]] | None = N
     }
 
 
-def plan_network(spec: NetworkSpec, previous: Mapping[str, Sequence[str]] | None = None) -> NetworkPlan:
+def plan_network(spec: NetworkSpec, previous: PreviousDeployment | None = None) -> NetworkPlan:
     """The plan of a spec that ``network_rules.validate_network`` accepted: every node's pod CIDRs, keeping the
     blocks of the last deployment."""
     return NetworkPlan(spec=spec, pod_cidrs=allocate(spec, previous))
-
-
-def previous_pod_cidrs(network_output: object) -> dict[str, list[str]]:
-    """Node name -> pod CIDRs from a previous ``network`` stack output; empty for anything unexpected."""
-    if not isinstance(network_output, Mapping):
-        return {}
-    nodes = network_output.get("nodes")
-    if not isinstance(nodes, Mapping):
-        return {}
-    result = {}
-    for name, node in nodes.items():
-        if isinstance(node, Mapping) and isinstance(node.get("podCidrs"), list):
-            result[str(name)] = [str(cidr) for cidr in node["podCidrs"]]
-    return result

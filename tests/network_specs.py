@@ -9,6 +9,7 @@ from components.cidr import IPNetwork, parse_cidr, parse_ip
 from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
 from components.network_rules import validate_network
 from components.pod_cidr_allocation import plan_network
+from components.previous_deployment import PreviousDeployment, read_previous_deployment
 
 DUAL_CLUSTER = "10.200.0.0/16,fd00:10:244::/56"
 DUAL_SERVICE = "10.32.0.0/24,fd00:10:96::/112"
@@ -65,7 +66,25 @@ def spec(
     )
 
 
-def valid_plan(network: NetworkSpec, previous: Mapping[str, Sequence[str]] | None = None) -> NetworkPlan:
+def previous_of(network: NetworkSpec, pod_cidrs: Mapping[str, Sequence[str]]) -> PreviousDeployment:
+    """A last deployment with the ranges and masks of ``network`` that gave these blocks (node name -> CIDRs)."""
+    previous = read_previous_deployment({
+        "clusterCidrs": [str(cluster) for cluster in network.cluster_cidrs],
+        "nodeCidrMaskSizes": [network.node_mask(cluster.version) for cluster in network.cluster_cidrs],
+        "nodes": {name: {"podCidrs": list(blocks)} for name, blocks in pod_cidrs.items()},
+    })
+    assert previous is not None
+    return previous
+
+
+def recorded(plan: NetworkPlan) -> PreviousDeployment:
+    """The allocation the plan's ``network`` output records, as the next deployment reads it."""
+    previous = read_previous_deployment(plan.to_output())
+    assert previous is not None
+    return previous
+
+
+def valid_plan(network: NetworkSpec, previous: PreviousDeployment | None = None) -> NetworkPlan:
     """The plan of a spec that must pass every rule, as the program makes it: validate, then allocate."""
     validate_network(network)
     return plan_network(network, previous)

@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 
 from components.cidr import IPAddress, IPNetwork
 from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
-from components.pod_cidr_allocation import previous_pod_cidrs
 from components.usable_address import unusable_address_reason
-from tests.network_specs import renumber, valid_plan
+from tests.network_specs import recorded, renumber, valid_plan
 
 PROPERTY_SETTINGS = settings(max_examples=100, deadline=None)
 MAX_NODES = 8
@@ -202,7 +201,7 @@ def test_remaining_nodes_keep_their_blocks(spec: NetworkSpec, data: st.DataObjec
     anchor = data.draw(st.integers(0, len(spec.nodes) - 1))
     remaining = [node for i, (node, kept) in enumerate(zip(spec.nodes, keep)) if kept or i == anchor]
     shuffled = renumber(data.draw(st.permutations(remaining)))
-    replanned = valid_plan(dataclasses.replace(spec, nodes=shuffled), previous_pod_cidrs(plan.to_output()))
+    replanned = valid_plan(dataclasses.replace(spec, nodes=shuffled), recorded(plan))
     assert {n.name: replanned.pod_cidrs[n.name] for n in shuffled} == {n.name: plan.pod_cidrs[n.name] for n in shuffled}
     assert_plan_is_sound(replanned)
 
@@ -218,7 +217,7 @@ def test_added_node_gets_the_lowest_free_block(spec: NetworkSpec, data: st.DataO
     added = NodeSpec(index=0, name="added", addresses=(outside(version, start, ranges(spec), used),))
     nodes = list(spec.nodes)
     nodes.insert(data.draw(st.integers(0, len(nodes))), added)
-    replanned = valid_plan(dataclasses.replace(spec, nodes=renumber(nodes)), previous_pod_cidrs(plan.to_output()))
+    replanned = valid_plan(dataclasses.replace(spec, nodes=renumber(nodes)), recorded(plan))
     expected = tuple(
         lowest_free(cluster, spec.node_mask(cluster.version), {blocks[f] for blocks in plan.pod_cidrs.values()})
         for f, cluster in enumerate(spec.cluster_cidrs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import given
@@ -14,8 +14,19 @@ from components.cidr import format_ip, parse_cidr, parse_ip
 from components.errors import CollectedConfigError, ConfigError
 from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
 from components.network_rules import validate_families, validate_network
-from components.pod_cidr_allocation import allocate, previous_pod_cidrs
-from tests.network_specs import DUAL_CLUSTER, DUAL_SERVICE, cidrs, node, renumber, spec, valid_plan, workers
+from components.pod_cidr_allocation import allocate
+from tests.network_specs import (
+    DUAL_CLUSTER,
+    DUAL_SERVICE,
+    cidrs,
+    node,
+    previous_of,
+    recorded,
+    renumber,
+    spec,
+    valid_plan,
+    workers,
+)
 
 
 def refused(network: NetworkSpec) -> ConfigError:
@@ -27,7 +38,7 @@ def refused(network: NetworkSpec) -> ConfigError:
 
 def replan(plan: NetworkPlan, nodes: Sequence[NodeSpec]) -> NetworkPlan:
     """Plan the same network with another node list, keeping the allocation recorded in ``plan``'s output."""
-    return valid_plan(dataclasses.replace(plan.spec, nodes=renumber(nodes)), previous_pod_cidrs(plan.to_output()))
+    return valid_plan(dataclasses.replace(plan.spec, nodes=renumber(nodes)), recorded(plan))
 
 
 # CIDR and address syntax (components/cidr.py)
@@ -515,18 +526,11 @@ def test_reordering_keeps_every_block() -> None:
     assert reordered.pod_cidrs != first.pod_cidrs  # without the previous allocation the order would matter
 
 
-def test_previous_block_invalid_for_current_range_is_reallocated() -> None:
-    # cidr_set.go Occupy fails for a CIDR outside the cluster CIDR; the node gets a new block.
-    previous = {"worker-0": ["10.201.4.0/24"], "worker-1": ["10.200.9.0/25", "10.200.7.0/24"]}
-    plan = valid_plan(spec(), previous)
-    assert plan.pod_cidrs == {"worker-0": ("10.200.0.0/24",), "worker-1": ("10.200.7.0/24",)}
-
-
 def test_switching_to_dual_stack_keeps_the_ipv4_block() -> None:
     # range_allocator.go: existing podCIDRs are occupied, the missing family is allocated.
-    first = valid_plan(spec(nodes=workers(3)), {"worker-0": ["10.200.5.0/24"]})
+    first = valid_plan(spec(nodes=workers(3)), previous_of(spec(), {"worker-0": ["10.200.5.0/24"]}))
     dual = dataclasses.replace(first.spec, cluster_cidrs=cidrs(DUAL_CLUSTER), service_cidrs=cidrs(DUAL_SERVICE))
-    plan = valid_plan(dual, previous_pod_cidrs(first.to_output()))
+    plan = valid_plan(dual, recorded(first))
     assert plan.pod_cidrs == {
         "worker-0": ("10.200.5.0/24", "fd00:10:244::/64"),
         "worker-1": ("10.200.0.0/24", "fd00:10:244:1::/64"),
@@ -537,10 +541,10 @@ def test_switching_to_dual_stack_keeps_the_ipv4_block() -> None:
 def test_pin_on_another_nodes_previous_block_refused() -> None:
     # pkg/apis/core/validation ValidateNodeUpdate: the block's current owner cannot give it up.
     first = valid_plan(spec(nodes=workers(2)))
-    pinned = dataclasses.replace(first.spec.nodes[1], pinned=cidrs("10.200.0.0/24"))
+    added = node(2, "172.31.0.99", "10.200.0.0/24")
     with pytest.raises(ConfigError) as caught:
-        replan(first, [first.spec.nodes[0], pinned])
-    assert caught.value.key == "nodes[1].podCidr"
+        replan(first, [*first.spec.nodes, added])
+    assert caught.value.key == "nodes[2].podCidr"
     assert "10.200.0.0/24 is already assigned to node 'worker-0'" in caught.value.problem
 
 
@@ -561,7 +565,8 @@ def test_huge_ipv6_ranges_by_arithmetic(
         monkeypatch.setattr(ipaddress.IPv6Network, name, _refuse_listing)
     first, second, middle, last = blocks
     nodes = [node(0, "2001:db8::1", last), node(1, "2001:db8::2"), node(2, "2001:db8::3"), node(3, "2001:db8::4")]
-    plan = valid_plan(spec(cluster, "fc00::/112", nodes, mask6=mask6), {"worker-2": [middle]})
+    network = spec(cluster, "fc00::/112", nodes, mask6=mask6)
+    plan = valid_plan(network, previous_of(network, {"worker-2": [middle]}))
     assert plan.max_nodes == 1 << (mask6 - cidrs(cluster)[0].prefixlen)
     assert plan.pod_cidrs == {"worker-0": (last,), "worker-1": (first,), "worker-2": (middle,), "worker-3": (second,)}
 
@@ -569,47 +574,21 @@ def test_huge_ipv6_ranges_by_arithmetic(
 # Reading the previous allocation back
 
 
-@pytest.mark.parametrize("output", [
-    None, "text", 42, [], {}, {"nodes": None}, {"nodes": ["worker-0"]}, {"nodes": {"worker-0": "10.200.0.0/24"}},
-    {"nodes": {"worker-0": {"podCidrs": "10.200.0.0/24"}}}, {"nodes": {"worker-0": {}}},
-])
-def test_previous_pod_cidrs_ignores_junk(output: object) -> None:
-    # An unreadable previous output means no previous allocation, never a crash.
-    assert previous_pod_cidrs(output) == {}
-
-
-def test_previous_pod_cidrs_keeps_what_it_can_read() -> None:
-    # Node name -> podCIDRs as the last deployment recorded them.
-    output: Mapping[object, object] = {"nodes": {
-        "worker-0": {"podCidrs": ["10.200.3.0/24"]}, "worker-1": None, 7: {"podCidrs": [None, 5]},
-    }}
-    previous = previous_pod_cidrs(output)
-    assert previous == {"worker-0": ["10.200.3.0/24"], "7": ["None", "5"]}
-    plan = valid_plan(spec(nodes=workers(2)), previous)
-    assert plan.pod_cidrs == {"worker-0": ("10.200.3.0/24",), "worker-1": ("10.200.0.0/24",)}
-
-
-def test_junk_previous_entries_are_skipped() -> None:
-    # Only a valid block of the current cluster CIDR is kept.
-    previous = {"worker-0": ["", "nonsense", "10.200.0.1/24", "fd00::/64", "10.200.5.0/24"]}
-    assert valid_plan(spec(nodes=workers(1)), previous).pod_cidrs == {"worker-0": ("10.200.5.0/24",)}
-
-
 def test_previous_round_trip() -> None:
     # The network output records exactly the allocation it was built from.
     plan = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(3, "46")))
-    assert previous_pod_cidrs(plan.to_output()) == {name: list(blocks) for name, blocks in plan.pod_cidrs.items()}
+    assert valid_plan(plan.spec, recorded(plan)).pod_cidrs == plan.pod_cidrs
 
 
 def test_a_pin_cannot_move_a_node_off_its_previous_block() -> None:
     # pkg/apis/core/validation ValidateNodeUpdate: spec.podCIDRs may be set once, never changed.
     nodes = [node(0, "172.31.0.9", pin="10.200.5.0/24")]
+    previous = previous_of(spec(), {"worker-0": ["10.200.0.0/24"]})
     with pytest.raises(ConfigError) as error:
-        allocate(spec("10.200.0.0/16", "10.32.0.0/24", nodes), {"worker-0": ["10.200.0.0/24"]})
+        allocate(spec("10.200.0.0/16", "10.32.0.0/24", nodes), previous)
     assert error.value.key == "nodes[0].podCidr"
     assert "differs from 10.200.0.0/24, which the last deployment gave node 'worker-0'" in error.value.problem
-    kept = allocate(spec("10.200.0.0/16", "10.32.0.0/24", [node(0, "172.31.0.9", pin="10.200.0.0/24")]),
-                    {"worker-0": ["10.200.0.0/24"]})
+    kept = allocate(spec("10.200.0.0/16", "10.32.0.0/24", [node(0, "172.31.0.9", pin="10.200.0.0/24")]), previous)
     assert kept == {"worker-0": ("10.200.0.0/24",)}
 
 
