@@ -80,14 +80,17 @@ class NetworkPlan:
     def cluster_dns_ip(self) -> str:
         return str(self.spec.service_cidrs[0].network_address + self.spec.dns_service_index)
 
-    def routes(self) -> list[dict[str, str]]:
-        """One route per pod CIDR, via the node's address of the same family (none where it has none)."""
-        routes = []
+    def routes(self) -> dict[str, list[dict[str, str]]]:
+        """Per node, one route per pod CIDR via the node's address of the same family (none where it has none).
+        Keyed by node, so a diff after removing a node shows that node alone, not every later route shifting."""
+        routes = {}
         for node in self.spec.nodes:
             via = {address.version: text for address, text in zip(node.addresses, node.address_texts)}
-            for cidr, cluster in zip(self.pod_cidrs[node.name], self.spec.cluster_cidrs):
-                if cluster.version in via:
-                    routes.append({"node": node.name, "destination": cidr, "via": via[cluster.version]})
+            routes[node.name] = [
+                {"destination": cidr, "via": via[cluster.version]}
+                for cidr, cluster in zip(self.pod_cidrs[node.name], self.spec.cluster_cidrs)
+                if cluster.version in via
+            ]
         return routes
 
     def flags(self) -> dict[str, list[str]]:

@@ -453,11 +453,20 @@ def test_routes_match_families() -> None:
     # pkg/controller/route/route_controller.go: one route per podCIDR, towards the node's address of that family.
     nodes = [node(0, "2001:db8::60,172.31.101.60"), node(1, "172.31.104.202")]
     plan = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, nodes))
-    assert plan.routes() == [
-        {"node": "worker-0", "destination": "10.200.0.0/24", "via": "172.31.101.60"},
-        {"node": "worker-0", "destination": "fd00:10:244::/64", "via": "2001:db8::60"},
-        {"node": "worker-1", "destination": "10.200.1.0/24", "via": "172.31.104.202"},
-    ]
+    assert plan.routes() == {
+        "worker-0": [{"destination": "10.200.0.0/24", "via": "172.31.101.60"},
+                     {"destination": "fd00:10:244::/64", "via": "2001:db8::60"}],
+        "worker-1": [{"destination": "10.200.1.0/24", "via": "172.31.104.202"}],
+    }
+
+
+def test_routes_are_keyed_by_node_so_removing_one_changes_only_its_entry() -> None:
+    # A preview diff keys what is keyed in reality: removing worker-0 removes its routes and touches no other.
+    first = valid_plan(spec(nodes=workers(3)))
+    second = replan(first, first.spec.nodes[1:])
+    before, after = first.to_output()["routes"], second.to_output()["routes"]
+    assert set(before) - set(after) == {"worker-0"}
+    assert {name: routes for name, routes in before.items() if name != "worker-0"} == after
 
 
 def test_dev_stack_output() -> None:
@@ -475,10 +484,10 @@ def test_dev_stack_output() -> None:
             "worker-0": {"address": "172.31.101.60", "podCidrs": ["10.200.0.0/24"]},
             "worker-1": {"address": "172.31.104.202", "podCidrs": ["10.200.1.0/24"]},
         },
-        "routes": [
-            {"node": "worker-0", "destination": "10.200.0.0/24", "via": "172.31.101.60"},
-            {"node": "worker-1", "destination": "10.200.1.0/24", "via": "172.31.104.202"},
-        ],
+        "routes": {
+            "worker-0": [{"destination": "10.200.0.0/24", "via": "172.31.101.60"}],
+            "worker-1": [{"destination": "10.200.1.0/24", "via": "172.31.104.202"}],
+        },
     }
 
 
