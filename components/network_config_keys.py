@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from components.network_plan import NodeSpec
+
 CLUSTER_CIDR_KEY = "network.clusterCidr"
 SERVICE_CIDR_KEY = "network.serviceCidr"
 DNS_SERVICE_INDEX_KEY = "network.dnsServiceIndex"
@@ -12,11 +17,19 @@ def node_mask_key(version: int) -> str:
     return "network.nodeCidrMaskSize" if version == 4 else "network.nodeCidrMaskSizeIpv6"
 
 
-def node_key(index: int, field: str) -> str:
-    """The config key of one field of the node at ``index`` of ``nodes``."""
-    return f"nodes[{index}].{field}"
+_MACHINES_TXT_COLUMNS = {"address": "IPV4_ADDRESS", "name": "HOSTNAME", "podCidr": "POD_SUBNET"}
+"""machines.txt's column of each node field (IPV4_ADDRESS FQDN HOSTNAME [POD_SUBNET])."""
 
 
-def node_label(index: int) -> str:
-    """How a message refers to the node at ``index`` of ``nodes``."""
-    return f"nodes[{index}]"
+def node_key(node: NodeSpec, field: str) -> str:
+    """The config key of one field of a node: ``nodes[2].address``, or its file, line and column for a node of
+    ``nodesFile`` (``nodesFile (machines.txt:3, IPV4_ADDRESS)``)."""
+    if node.source is None:
+        return f"nodes[{node.position}].{field}"
+    column = _MACHINES_TXT_COLUMNS.get(field, field) if node.source.machines_txt else field
+    return f"nodesFile ({node.source.path}:{node.line}, {column})"
+
+
+def node_label(node: NodeSpec) -> str:
+    """How a message refers to a node: ``nodes[2]``, or ``machines.txt:3``."""
+    return f"nodes[{node.position}]" if node.source is None else f"{node.source.path}:{node.line}"

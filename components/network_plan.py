@@ -13,32 +13,68 @@ Validation lives in ``network_rules``, pod CIDR allocation in ``pod_cidr_allocat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from components.cidr import IPAddress, IPNetwork, format_ip
+from components.cycle_collection import without_cycle_collection
 
 CLUSTER_DOMAIN = "cluster.local"
 KUBERNETES_SERVICE_INDEX = 1
 """kubeadm's GetAPIServerVirtualIP: the kubernetes Service is the first address of the first service range."""
 
 
+class NodeAddress(NamedTuple):
+    """A node address as plain data (5,000 nodes make ``ipaddress`` objects the bulk of the work)."""
+
+    version: int
+    """4 or 6."""
+    value: int
+    """The address as an integer."""
+    text: str
+    """Its canonical text (RFC 5952 for IPv6), as the output writes it."""
+
+    @classmethod
+    def of(cls, address: IPAddress) -> NodeAddress:
+        """The node address of a parsed ``ipaddress`` address."""
+        return cls(address.version, int(address), format_ip(int(address), address.version))
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass(frozen=True)
-class NodeSpec:
-    """One node as configured: its position in ``nodes``, name, addresses and pinned pod CIDRs (maybe none)."""
+class NodesFile:
+    """The file a node list was read from (``nodesFile``), so that messages can name the file and line."""
 
-    index: int
+    path: str
+    """The path as the config gives it, relative to the project."""
+    machines_txt: bool
+    """True for Kubernetes the Hard Way's machines.txt format (columns), False for a YAML list like ``nodes``."""
+
+
+class NodeSpec(NamedTuple):
+    """One node as configured (a named tuple: 5,000 of them are made at every run)."""
+
+    position: int
+    """Its position in the node list (``nodes`` or ``nodesFile``), from 0."""
     name: str
-    addresses: tuple[IPAddress, ...]
+    """The Kubernetes node name."""
+    addresses: tuple[NodeAddress, ...]
+    """One address, or one per family."""
     pinned: tuple[IPNetwork, ...] = ()
+    """The pod CIDRs the config pins, one per cluster range; none when the plan allocates them."""
+    runs_pods: bool = True
+    """False for a machines.txt line without a pod subnet (the tutorial's control-plane host): the machine is
+    checked like a node, but takes no pod block and gets no route."""
+    source: NodesFile | None = None
+    """The file the node was read from; None for the ``nodes`` key."""
+    line: int = 0
+    """Its line in ``source``, from 1."""
 
-    @cached_property
-    def address_texts(self) -> tuple[str, ...]:
-        return tuple(format_ip(int(address), address.version) for address in self.addresses)
-
-    @cached_property
+    @property
     def address_text(self) -> str:
-        return ",".join(self.address_texts)
+        """The addresses as the config writes them: canonical, comma-separated."""
+        return ",".join(address.text for address in self.addresses)
 
 
 @dataclass(frozen=True)
@@ -83,15 +119,21 @@ class NetworkPlan:
     def routes(self) -> dict[str, list[dict[str, str]]]:
         """Per node, one route per pod CIDR via the node's address of the same family (none where it has none).
         Keyed by node, so a diff after removing a node shows that node alone, not every later route shifting."""
-        routes = {}
+        return self._nodes_and_routes()[1]
+
+    def _nodes_and_routes(self) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, str]]]]:
+        """The ``nodes`` and ``routes`` of the output, made in one pass (5,000 nodes make this the hot loop)."""
+        families = [cluster.version for cluster in self.spec.cluster_cidrs]
+        nodes: dict[str, dict[str, Any]] = {}
+        routes: dict[str, list[dict[str, str]]] = {}
         for node in self.spec.nodes:
-            via = {address.version: text for address, text in zip(node.addresses, node.address_texts)}
+            via = {address.version: address.text for address in node.addresses}
+            pod_cidrs = self.pod_cidrs[node.name]
+            nodes[node.name] = {"address": node.address_text, "podCidrs": list(pod_cidrs)}
             routes[node.name] = [
-                {"destination": cidr, "via": via[cluster.version]}
-                for cidr, cluster in zip(self.pod_cidrs[node.name], self.spec.cluster_cidrs)
-                if cluster.version in via
+                {"destination": cidr, "via": via[family]} for cidr, family in zip(pod_cidrs, families) if family in via
             ]
-        return routes
+        return nodes, routes
 
     def flags(self) -> dict[str, list[str]]:
         """The command-line flags each component needs so that all of them agree with this plan."""
@@ -116,8 +158,10 @@ class NetworkPlan:
             "kubelet": [f"--cluster-dns={self.cluster_dns_ip}", f"--cluster-domain={CLUSTER_DOMAIN}"],
         }
 
+    @without_cycle_collection
     def to_output(self) -> dict[str, Any]:
         """The ``network`` stack output."""
+        nodes, routes = self._nodes_and_routes()
         return {
             "clusterCidrs": [str(cidr) for cidr in self.spec.cluster_cidrs],
             "serviceCidrs": [str(cidr) for cidr in self.spec.service_cidrs],
@@ -125,11 +169,8 @@ class NetworkPlan:
             "clusterDnsIp": self.cluster_dns_ip,
             "nodeCidrMaskSizes": list(self.node_masks),
             "maxNodes": self.max_nodes,
-            "nodes": {
-                node.name: {"address": node.address_text, "podCidrs": list(self.pod_cidrs[node.name])}
-                for node in self.spec.nodes
-            },
-            "routes": self.routes(),
+            "nodes": nodes,
+            "routes": routes,
             "flags": self.flags(),
         }
 

@@ -162,54 +162,57 @@ def validate_node_identities(spec: NetworkSpec) -> list[ConfigError]:
         for version in (4, 6)
     }
     problems: list[ConfigError] = []
-    names: dict[str, int] = {}
-    addresses: dict[tuple[int, int], int] = {}
+    names: dict[str, NodeSpec] = {}
+    addresses: dict[tuple[int, int], NodeSpec] = {}
     for node in spec.nodes:
         _check_name(node, names, problems)
         _check_addresses(node, ranges_by_family, addresses, problems)
     return problems
 
 
-def _check_name(node: NodeSpec, seen: dict[str, int], problems: list[ConfigError]) -> None:
+def _check_name(node: NodeSpec, seen: dict[str, NodeSpec], problems: list[ConfigError]) -> None:
     if not is_dns1123_subdomain(node.name):
-        problems.append(ConfigError(node_key(node.index, "name"),
+        problems.append(ConfigError(node_key(node, "name"),
                                     f"{shown_name(node.name)} is not a lowercase RFC 1123 subdomain", _NAME_ACCEPTED))
     elif node.name in seen:
-        problems.append(ConfigError(node_key(node.index, "name"), f"{node.name!r} is already used by "
+        problems.append(ConfigError(node_key(node, "name"), f"{node.name!r} is already used by "
                                     f"{node_label(seen[node.name])}", "a unique node name"))
     else:
-        seen[node.name] = node.index
+        seen[node.name] = node
 
 
 def _check_addresses(
-    node: NodeSpec, ranges_by_family: dict[int, Ranges], seen: dict[tuple[int, int], int], problems: list[ConfigError]
+    node: NodeSpec,
+    ranges_by_family: dict[int, Ranges],
+    seen: dict[tuple[int, int], NodeSpec],
+    problems: list[ConfigError],
 ) -> None:
     if len(node.addresses) > 2:
-        problems.append(ConfigError(node_key(node.index, "address"), f"has {len(node.addresses)} addresses",
+        problems.append(ConfigError(node_key(node, "address"), f"has {len(node.addresses)} addresses",
                                     _ADDRESSES_ACCEPTED))
         return  # which of them the node means is anyone's guess
     if len(node.addresses) == 2 and node.addresses[0].version == node.addresses[1].version:
-        problems.append(ConfigError(node_key(node.index, "address"),
+        problems.append(ConfigError(node_key(node, "address"),
                                     f"has two {family_name(node.addresses[0].version)} addresses",
                                     _ADDRESSES_ACCEPTED))
         return
     for address in node.addresses:
-        value, version = int(address), address.version
+        version, value = address.version, address.value
         reason = unusable_reason(value, version)
         if reason is not None:
-            problems.append(ConfigError(node_key(node.index, "address"), f"{address} is {reason}, which kubelet "
+            problems.append(ConfigError(node_key(node, "address"), f"{address} is {reason}, which kubelet "
                                         "refuses as a node IP", USABLE_ADDRESS))
             continue
         for low, high, network in ranges_by_family[version]:
             if low <= value <= high:
-                problems.append(ConfigError(node_key(node.index, "address"), f"{address} lies inside {network}",
+                problems.append(ConfigError(node_key(node, "address"), f"{address} lies inside {network}",
                                             f"a node address outside {CLUSTER_CIDR_KEY} and {SERVICE_CIDR_KEY}"))
         identity = (version, value)
         if identity in seen:
-            problems.append(ConfigError(node_key(node.index, "address"), f"{address} is already used by "
+            problems.append(ConfigError(node_key(node, "address"), f"{address} is already used by "
                                         f"{node_label(seen[identity])}", "a unique node address"))
         else:
-            seen[identity] = node.index
+            seen[identity] = node
 
 
 def validate_node_blocks(spec: NetworkSpec) -> list[ConfigError]:
@@ -225,15 +228,17 @@ def validate_node_blocks(spec: NetworkSpec) -> list[ConfigError]:
             f"block{'' if capacity == 1 else 's'} ({ranges})",
             f"at most {capacity} nodes, a larger {CLUSTER_CIDR_KEY} or a longer node mask",
         ))
-    pins: dict[IPNetwork, int] = {}
+    pins: dict[IPNetwork, NodeSpec] = {}
     for node in spec.nodes:
         if node.pinned:
             _check_pins(spec, node, pins, problems)
     return problems
 
 
-def _check_pins(spec: NetworkSpec, node: NodeSpec, seen: dict[IPNetwork, int], problems: list[ConfigError]) -> None:
-    key = node_key(node.index, "podCidr")
+def _check_pins(
+    spec: NetworkSpec, node: NodeSpec, seen: dict[IPNetwork, NodeSpec], problems: list[ConfigError]
+) -> None:
+    key = node_key(node, "podCidr")
     clusters = spec.cluster_cidrs
     wanted = " and ".join(f"one {family_name(c.version)} /{spec.node_mask(c.version)} inside {c}" for c in clusters)
     accepted = f"{wanted}, comma-separated in the order of {CLUSTER_CIDR_KEY}"
@@ -256,7 +261,7 @@ def _check_pins(spec: NetworkSpec, node: NodeSpec, seen: dict[IPNetwork, int], p
             problems.append(ConfigError(key, f"{pin} is already pinned by {node_label(seen[pin])}",
                                         "a unique block per node"))
         else:
-            seen[pin] = node.index
+            seen[pin] = node
 
 
 def network_problems(spec: NetworkSpec) -> list[ConfigError]:

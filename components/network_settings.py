@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from components.cidr import parse_ip
+from components.cidr import format_ip, parse_ip
 from components.config_values import cidr_list, decoded, integer_in, json_object, or_default
+from components.cycle_collection import without_cycle_collection
 from components.errors import CollectedConfigError, ConfigError
-from components.network_plan import NetworkSpec, NodeSpec
+from components.network_plan import NetworkSpec, NodeAddress, NodeSpec
 from components.network_rules import network_problems, raise_problems
 
 T = TypeVar("T")
 
+_IPV4_MAPPED_PREFIX = 0xFFFF
+"""The first 96 bits of an IPv4-mapped IPv6 address (::ffff:a.b.c.d), which parse_ip refuses with its own message."""
+# Bound once: parse_addresses runs for every node.
+_inet_pton, _inet_ntop, _AF_INET, _AF_INET6 = socket.inet_pton, socket.inet_ntop, socket.AF_INET, socket.AF_INET6
+_from_bytes = int.from_bytes
 _NODES_ACCEPTED = "a list of {name, address, podCidr?} objects"
 _NETWORK_KEYS = ("clusterCidr", "serviceCidr", "nodeCidrMaskSize", "nodeCidrMaskSizeIpv6", "dnsServiceIndex")
 
@@ -28,6 +35,29 @@ def attempt(problems: list[ConfigError], read: Callable[[], T]) -> T | None:
     return None
 
 
+def parse_addresses(text: str, key: str) -> tuple[NodeAddress, ...]:
+    """One address, or two separated by a comma, read as ``parse_ip`` reads them. The usual case takes the C
+    parser: glibc's inet_pton accepts exactly the dotted quads without leading zeros that ``parse_ip`` accepts (so
+    their text is already canonical), and the IPv6 syntax ``parse_ip`` reads with it; everything else, and every
+    error message, goes through ``parse_ip``."""
+    addresses: list[NodeAddress] = []
+    for part in text.split(","):
+        try:
+            if ":" not in part:
+                addresses.append(NodeAddress(4, _from_bytes(_inet_pton(_AF_INET, part), "big"), part))
+                continue
+            packed = _inet_pton(_AF_INET6, part)
+            value = _from_bytes(packed, "big")
+            if value >> 32 != _IPV4_MAPPED_PREFIX:
+                canonical = _inet_ntop(_AF_INET6, packed)
+                addresses.append(NodeAddress(6, value, canonical if "." not in canonical else format_ip(value, 6)))
+                continue
+        except (OSError, ValueError):
+            pass
+        addresses.append(NodeAddress.of(parse_ip(part, key)))
+    return tuple(addresses)
+
+
 def parse_node(item: Any, index: int) -> NodeSpec:
     """One entry of ``nodes``: {name, address, podCidr?}; address and podCidr take one value or two (dual-stack)."""
     key = f"nodes[{index}]"
@@ -39,9 +69,9 @@ def parse_node(item: Any, index: int) -> NodeSpec:
         raise ConfigError(f"{key}.address", f"{address!r} is not a string", "one IP address, or two")
     pin = obj.get("podCidr")
     return NodeSpec(
-        index=index,
+        position=index,
         name=obj["name"],
-        addresses=tuple(parse_ip(part, f"{key}.address") for part in address.split(",")),
+        addresses=parse_addresses(address, f"{key}.address"),
         pinned=() if pin is None else cidr_list(pin, f"{key}.podCidr"),
     )
 
@@ -62,6 +92,7 @@ def parse_nodes(value: Any) -> tuple[NodeSpec, ...]:
     return tuple(nodes)
 
 
+@without_cycle_collection
 def parse_network(value: Any, nodes: Any) -> NetworkSpec:
     """``network`` and ``nodes``, checked together against every rule of the network plan. Every problem is
     reported at once: those of reading each key first; the rules between keys once every key could be read (a

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 
 from components.cidr import IPNetwork, parse_cidr, parse_ip
-from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
+from components.network_plan import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec
 from components.network_rules import validate_network
 from components.pod_cidr_allocation import plan_network
 from components.previous_deployment import PreviousDeployment, read_previous_deployment
@@ -23,9 +22,9 @@ def cidrs(text: str) -> tuple[IPNetwork, ...]:
 def node(index: int, address: str, pin: str = "", name: str | None = None) -> NodeSpec:
     """A node at ``index`` named worker-<index> unless named."""
     return NodeSpec(
-        index=index,
+        position=index,
         name=f"worker-{index}" if name is None else name,
-        addresses=tuple(parse_ip(part, "test") for part in address.split(",")),
+        addresses=tuple(NodeAddress.of(parse_ip(part, "test")) for part in address.split(",")),
         pinned=cidrs(pin) if pin else (),
     )
 
@@ -40,7 +39,7 @@ def workers(count: int, families: str = "4") -> tuple[NodeSpec, ...]:
 
 def renumber(nodes: Sequence[NodeSpec]) -> tuple[NodeSpec, ...]:
     """The nodes with their indexes set to their new positions."""
-    return tuple(dataclasses.replace(n, index=i) for i, n in enumerate(nodes))
+    return tuple(n._replace(position=i) for i, n in enumerate(nodes))
 
 
 def spec(

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.cidr import IPAddress, IPNetwork
-from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
+from components.network_plan import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec
 from components.usable_address import unusable_address_reason
 from tests.network_specs import recorded, renumber, valid_plan
 
@@ -122,9 +122,9 @@ def networks(draw: st.DrawFn, spare: int = 0) -> NetworkSpec:
             addresses.append(outside(v, draw(st.integers(0, (1 << bits(v)) - 1)), ranges(spec), used))
             used.add(addresses[-1])
         nodes.append(NodeSpec(
-            index=i,
+            position=i,
             name=f"node-{i}",
-            addresses=tuple(addresses),
+            addresses=tuple(NodeAddress.of(a) for a in addresses),
             pinned=tuple(family_pins[i] for family_pins in pins) if pinned[i] else (),
         ))
     return dataclasses.replace(spec, nodes=tuple(nodes))
@@ -145,7 +145,8 @@ def assert_plan_is_sound(plan: NetworkPlan) -> None:
             assert pod.network_address in cluster and pod.broadcast_address in cluster
             assert int(pod.network_address) % pod.num_addresses == 0
             assert not any(pod.overlaps(service) for service in spec.service_cidrs)
-            assert not any(a in pod for other in spec.nodes for a in other.addresses if a.version == pod.version)
+            assert not any(int(pod.network_address) <= a.value <= int(pod.broadcast_address)
+                           for other in spec.nodes for a in other.addresses if a.version == pod.version)
             by_family.setdefault(pod.version, []).append(pod)
     for blocks in by_family.values():
         ordered = sorted(blocks, key=lambda b: int(b.network_address))
@@ -211,10 +212,10 @@ def test_remaining_nodes_keep_their_blocks(spec: NetworkSpec, data: st.DataObjec
 def test_added_node_gets_the_lowest_free_block(spec: NetworkSpec, data: st.DataObject) -> None:
     """A new node anywhere in the list takes the lowest free block of each family; the others stay."""
     plan = valid_plan(spec)
-    used = {a for node in spec.nodes for a in node.addresses}
+    used = {address(a.version, a.value) for node in spec.nodes for a in node.addresses}
     version = data.draw(st.sampled_from([c.version for c in spec.cluster_cidrs]))
     start = data.draw(st.integers(0, (1 << bits(version)) - 1))
-    added = NodeSpec(index=0, name="added", addresses=(outside(version, start, ranges(spec), used),))
+    added = NodeSpec(position=0, name="added", addresses=(NodeAddress.of(outside(version, start, ranges(spec), used)),))
     nodes = list(spec.nodes)
     nodes.insert(data.draw(st.integers(0, len(nodes))), added)
     replanned = valid_plan(dataclasses.replace(spec, nodes=renumber(nodes)), recorded(plan))

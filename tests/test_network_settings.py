@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import ipaddress
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from components.cidr import parse_ip
 from components.errors import CollectedConfigError, ConfigError
-from components.network_settings import parse_network
+from components.network_settings import parse_addresses, parse_network
 
 
 def keys_refused(network: object, nodes: object) -> list[str]:
@@ -50,3 +55,32 @@ def test_a_valid_network_reads() -> None:
     # The dev stack's values.
     spec = parse_network({"clusterCidr": "10.200.0.0/16"}, '[{"name": "worker-0", "address": "172.31.101.60"}]')
     assert [node.name for node in spec.nodes] == ["worker-0"]
+
+
+ADDRESS_TEXTS = st.one_of(
+    st.builds(lambda octets: ".".join(octets), st.lists(st.sampled_from(
+        ["0", "1", "00", "01", "9", "10", "99", "100", "255", "256", "1000", "", " 1", "a", "٣"]), min_size=3,
+        max_size=5)),
+    st.integers(0, 2**128 - 1).map(lambda value: str(ipaddress.IPv6Address(value))),
+    st.integers(0, 2**128 - 1).map(lambda value: ipaddress.IPv6Address(value).exploded.upper()),
+    st.integers(0, 2**32 - 1).map(lambda value: f"::ffff:{ipaddress.IPv4Address(value)}"),
+    st.integers(0, 2**32 - 1).map(lambda value: f"::{ipaddress.IPv4Address(value)}"),
+    st.text(alphabet="0123456789abcdef:.%/ ", max_size=20),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(ADDRESS_TEXTS)
+def test_the_fast_address_reader_agrees_with_parse_ip(text: str) -> None:
+    """parse_addresses takes glibc's inet_pton where it can; it accepts and refuses exactly what parse_ip does,
+    with the same canonical text."""
+    try:
+        expected: object = str(parse_ip(text, "k"))
+    except ConfigError as error:
+        expected = str(error)
+    try:
+        (address,) = parse_addresses(text, "k") if "," not in text else (None,)
+        actual: object = address.text if address is not None else expected
+    except ConfigError as error:
+        actual = str(error)
+    assert actual == expected
