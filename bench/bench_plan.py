@@ -14,6 +14,7 @@ import ipaddress
 import os
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -78,6 +79,33 @@ def bench_plan(count: int, dual_stack: bool, repeat: int) -> float:
     return cpu
 
 
+def machines_txt(count: int) -> str:
+    """A machines.txt of ``count`` nodes, each with its pod subnet, as the tutorial writes it."""
+    lines = []
+    for node in nodes_config(count, False):
+        index = int(node["name"].split("-")[1])
+        subnet = ipaddress.IPv4Network((int(ipaddress.IPv4Address("10.128.0.0")) + (index << 8), 24))
+        lines.append(f"{node['address']} {node['name']}.kubernetes.local {node['name']} {subnet}")
+    return "\n".join(lines) + "\n"
+
+
+def bench_nodes_file(count: int, repeat: int) -> None:
+    """Reading, validating and planning ``count`` nodes from a machines.txt and from a YAML list."""
+    import yaml
+
+    with tempfile.TemporaryDirectory(prefix="kthw-bench.") as directory:
+        project = Path(directory)
+        (project / "machines.txt").write_text(machines_txt(count))
+        (project / "nodes.yaml").write_text(yaml.safe_dump(nodes_config(count, False)))
+        for name in ("machines.txt", "nodes.yaml"):
+            def run(name: str = name) -> object:
+                return plan_network(parse_network(network_config(count, False), None, name, project)).to_output()
+
+            best, median, cpu, peak = measure(run, repeat)
+            print(f"nodesFile {name:12} {count:>6} nodes: best {best * 1000:8.1f} ms  median {median * 1000:8.1f} ms"
+                  f"  cpu {cpu * 1000:8.1f} ms  peak {peak:6.1f} MiB")
+
+
 def bench_program(count: int, repeat: int) -> None:
     from tests.mock_program import DEV_CONFIG, run_program
 
@@ -95,6 +123,7 @@ def main() -> None:
     for dual_stack in (False, True):
         cpu = {count: bench_plan(count, dual_stack, args.repeat) for count in (500, 5000, 50000)}
         print(f"  50,000 / (10 x 5,000): {cpu[50000] / (10 * cpu[5000]):.2f}")
+    bench_nodes_file(5000, args.repeat)
     bench_program(5000, max(1, args.repeat // 2))
 
 

@@ -22,12 +22,24 @@ _MACHINES_TXT_COLUMNS = {"address": "IPV4_ADDRESS", "name": "HOSTNAME", "podCidr
 
 
 def node_key(node: NodeSpec, field: str) -> str:
-    """The config key of one field of a node: ``nodes[2].address``, or its file, line and column for a node of
-    ``nodesFile`` (``nodesFile (machines.txt:3, IPV4_ADDRESS)``)."""
+    """The config key of one field of a node: ``nodes[2].address``; for a node of ``nodesFile`` its file and line,
+    and the field (``nodesFile (nodes.yaml:7).address``) or machines.txt's column
+    (``nodesFile (machines.txt:3, IPV4_ADDRESS)``)."""
     if node.source is None:
         return f"nodes[{node.position}].{field}"
-    column = _MACHINES_TXT_COLUMNS.get(field, field) if node.source.machines_txt else field
-    return f"nodesFile ({node.source.path}:{node.line}, {column})"
+    if node.source.machines_txt:
+        return f"{nodes_file_line(node.source.path, node.line)}, {_MACHINES_TXT_COLUMNS.get(field, field)})"
+    return f"{nodes_file_line(node.source.path, node.line)}).{field}"
+
+
+def nodes_file_line(path: str, line: int) -> str:
+    """The start of the key of a line of ``nodesFile``, without its closing parenthesis: ``nodesFile (path:3``."""
+    return f"nodesFile ({path}:{line}"
+
+
+def machines_txt_key(path: str, line: int, column: str | None = None) -> str:
+    """The key of a line of a machines.txt, or of one of its columns."""
+    return f"{nodes_file_line(path, line)}{'' if column is None else ', ' + column})"
 
 
 def node_label(node: NodeSpec) -> str:

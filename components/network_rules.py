@@ -155,7 +155,8 @@ def validate_overlaps(spec: NetworkSpec) -> list[ConfigError]:
 def validate_node_identities(spec: NetworkSpec) -> list[ConfigError]:
     """Every node's name and addresses: well formed, unique, usable, outside the cluster and service ranges."""
     if not spec.nodes:
-        return [ConfigError("nodes", "is empty", "a list of at least one {name, address} object")]
+        return [ConfigError("nodes", "is empty",
+                            "a list of at least one {name, address} object, or nodesFile: a file listing them")]
     all_ranges: list[IPNetwork] = [*spec.cluster_cidrs, *spec.service_cidrs]
     ranges_by_family: dict[int, Ranges] = {
         version: [(int(r.network_address), int(r.broadcast_address), r) for r in all_ranges if r.version == version]
@@ -220,11 +221,12 @@ def validate_node_blocks(spec: NetworkSpec) -> list[ConfigError]:
     only when the cluster ranges and node masks pass their own rules."""
     problems: list[ConfigError] = []
     capacity = max_nodes(spec)
-    if len(spec.nodes) > capacity:
+    pod_nodes = sum(node.runs_pods for node in spec.nodes)
+    if pod_nodes > capacity:
         ranges = ", ".join(f"{cidr} in /{spec.node_mask(cidr.version)} blocks" for cidr in spec.cluster_cidrs)
         problems.append(ConfigError(
-            "nodes",
-            f"{len(spec.nodes)} nodes do not fit: {CLUSTER_CIDR_KEY} holds {capacity} node "
+            "nodesFile" if spec.nodes[0].source is not None else "nodes",
+            f"{pod_nodes} nodes do not fit: {CLUSTER_CIDR_KEY} holds {capacity} node "
             f"block{'' if capacity == 1 else 's'} ({ranges})",
             f"at most {capacity} nodes, a larger {CLUSTER_CIDR_KEY} or a longer node mask",
         ))

@@ -1,79 +1,21 @@
-"""The ``network`` and ``nodes`` config keys, read into a NetworkSpec and checked against every network rule."""
+"""The ``network`` key and the node list (``nodes``, or ``nodesFile``), read into a NetworkSpec and checked against
+every network rule."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any
 
-from components.cidr import format_ip, parse_ip
 from components.config_values import cidr_list, decoded, integer_in, json_object, or_default
 from components.cycle_collection import without_cycle_collection
-from components.errors import CollectedConfigError, ConfigError
-from components.network_plan import NetworkSpec, NodeAddress, NodeSpec
+from components.errors import ConfigError
+from components.network_plan import NetworkSpec, NodeSpec
 from components.network_rules import network_problems, raise_problems
+from components.node_fields import attempt, parse_node
+from components.nodes_file import read_nodes_file
 
-T = TypeVar("T")
-
-_IPV4_MAPPED_PREFIX = 0xFFFF
-"""The first 96 bits of an IPv4-mapped IPv6 address (::ffff:a.b.c.d), which parse_ip refuses with its own message."""
-# Bound once: parse_addresses runs for every node.
-_inet_pton, _inet_ntop, _AF_INET, _AF_INET6 = socket.inet_pton, socket.inet_ntop, socket.AF_INET, socket.AF_INET6
-_from_bytes = int.from_bytes
-_NODES_ACCEPTED = "a list of {name, address, podCidr?} objects"
+_NODES_ACCEPTED = "a list of {name, address, podCidr?} objects, or nodesFile: a file of the project listing them"
 _NETWORK_KEYS = ("clusterCidr", "serviceCidr", "nodeCidrMaskSize", "nodeCidrMaskSizeIpv6", "dnsServiceIndex")
-
-
-def attempt(problems: list[ConfigError], read: Callable[[], T]) -> T | None:
-    """``read()``, or None with its problems added to ``problems``."""
-    try:
-        return read()
-    except CollectedConfigError as error:
-        problems.extend(error.errors)
-    except ConfigError as error:
-        problems.append(error)
-    return None
-
-
-def parse_addresses(text: str, key: str) -> tuple[NodeAddress, ...]:
-    """One address, or two separated by a comma, read as ``parse_ip`` reads them. The usual case takes the C
-    parser: glibc's inet_pton accepts exactly the dotted quads without leading zeros that ``parse_ip`` accepts (so
-    their text is already canonical), and the IPv6 syntax ``parse_ip`` reads with it; everything else, and every
-    error message, goes through ``parse_ip``."""
-    addresses: list[NodeAddress] = []
-    for part in text.split(","):
-        try:
-            if ":" not in part:
-                addresses.append(NodeAddress(4, _from_bytes(_inet_pton(_AF_INET, part), "big"), part))
-                continue
-            packed = _inet_pton(_AF_INET6, part)
-            value = _from_bytes(packed, "big")
-            if value >> 32 != _IPV4_MAPPED_PREFIX:
-                canonical = _inet_ntop(_AF_INET6, packed)
-                addresses.append(NodeAddress(6, value, canonical if "." not in canonical else format_ip(value, 6)))
-                continue
-        except (OSError, ValueError):
-            pass
-        addresses.append(NodeAddress.of(parse_ip(part, key)))
-    return tuple(addresses)
-
-
-def parse_node(item: Any, index: int) -> NodeSpec:
-    """One entry of ``nodes``: {name, address, podCidr?}; address and podCidr take one value or two (dual-stack)."""
-    key = f"nodes[{index}]"
-    obj = json_object(item, key, ("name", "address", "podCidr"), ("name", "address"))
-    if not isinstance(obj["name"], str):
-        raise ConfigError(f"{key}.name", f"{obj['name']!r} is not a string", "a node name such as 'worker-0'")
-    address = obj["address"]
-    if not isinstance(address, str):
-        raise ConfigError(f"{key}.address", f"{address!r} is not a string", "one IP address, or two")
-    pin = obj.get("podCidr")
-    return NodeSpec(
-        position=index,
-        name=obj["name"],
-        addresses=parse_addresses(address, f"{key}.address"),
-        pinned=() if pin is None else cidr_list(pin, f"{key}.podCidr"),
-    )
 
 
 def parse_nodes(value: Any) -> tuple[NodeSpec, ...]:
@@ -92,11 +34,28 @@ def parse_nodes(value: Any) -> tuple[NodeSpec, ...]:
     return tuple(nodes)
 
 
+def is_unset_list(value: Any) -> bool:
+    """Whether a list value means "not set": absent, or empty (Pulumi.yaml gives ``nodes`` an empty default, so
+    that a stack with ``nodesFile`` needs no ``nodes``)."""
+    return value is None or value == [] or (isinstance(value, str) and value.strip() in ("", "[]"))
+
+
+def parse_node_list(nodes: Any, nodes_file: Any, project_dir: Path) -> tuple[NodeSpec, ...]:
+    """The nodes of ``nodes`` or of ``nodesFile``: exactly one of them is set."""
+    if nodes_file is None or nodes_file == "":
+        return parse_nodes(nodes)
+    if not is_unset_list(nodes):
+        raise ConfigError("nodesFile", "is set together with nodes",
+                          "one of them: `pulumi config rm nodes` to use nodesFile, or rm nodesFile")
+    return read_nodes_file(nodes_file, project_dir)
+
+
 @without_cycle_collection
-def parse_network(value: Any, nodes: Any) -> NetworkSpec:
-    """``network`` and ``nodes``, checked together against every rule of the network plan. Every problem is
-    reported at once: those of reading each key first; the rules between keys once every key could be read (a
-    rule checked on a half-read list would blame the wrong thing)."""
+def parse_network(value: Any, nodes: Any, nodes_file: Any = None, project_dir: Path | None = None) -> NetworkSpec:
+    """``network`` and the node list (``nodes``, or ``nodesFile`` read relative to ``project_dir``, by default the
+    working directory, which Pulumi sets to the project's), checked together against every rule of the network
+    plan. Every problem is reported at once: those of reading each key first; the rules between keys once every
+    key could be read (a rule checked on a half-read list would blame the wrong thing)."""
     problems: list[ConfigError] = []
     obj = attempt(problems, lambda: json_object({} if value is None else value, "network", _NETWORK_KEYS))
     if obj is None:
@@ -111,7 +70,7 @@ def parse_network(value: Any, nodes: Any) -> NetworkSpec:
                                                  "network.nodeCidrMaskSizeIpv6", 0, 128))
     dns = attempt(problems, lambda: integer_in(or_default(obj, "dnsServiceIndex", 10),
                                                "network.dnsServiceIndex", 0, 2**20))
-    node_specs = attempt(problems, lambda: parse_nodes(nodes))
+    node_specs = attempt(problems, lambda: parse_node_list(nodes, nodes_file, project_dir or Path.cwd()))
     if problems:
         raise_problems(problems)
     assert cluster_cidrs is not None and service_cidrs is not None and node_specs is not None

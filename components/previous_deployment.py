@@ -26,7 +26,7 @@ class PreviousOutputError(Exception):
     def __init__(self, detail: str) -> None:
         self.detail = detail
         super().__init__(
-            f"the stack's previous `network` output cannot be read ({detail}). It records every node's pod CIDR, "
+            f"the stack's previous network output cannot be read ({detail}). It records every node's pod CIDR, "
             "and planning without it could move nodes, which Kubernetes does not allow. Restore a readable state "
             "(`pulumi stack export`, repair outputs.network, `pulumi stack import`, or import an earlier "
             "checkpoint from `pulumi stack history`), then run again"

@@ -28,7 +28,8 @@ RSA_BITS = (2048, 3072, 4096)
 ECDSA_CURVES = ("P256", "P384", "P521")
 
 TOP_LEVEL_KEYS = (
-    "clusterName", "adminUser", "loadBalancer", "tunnel", "pki", "caCertPem", "caKeyPem", "network", "nodes", "verify",
+    "clusterName", "adminUser", "loadBalancer", "tunnel", "pki", "caCertPem", "caKeyPem", "network", "nodes",
+    "nodesFile", "verify",
 )
 
 

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from components.cidr import parse_ip
 from components.errors import CollectedConfigError, ConfigError
-from components.network_settings import parse_addresses, parse_network
+from components.network_settings import parse_network
+from components.node_fields import parse_addresses
 
 
 def keys_refused(network: object, nodes: object) -> list[str]:

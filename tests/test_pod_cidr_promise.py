@@ -137,7 +137,7 @@ def test_an_unreadable_output_stops_the_plan(output: object, detail: str) -> Non
 
 def test_the_program_stops_on_an_unreadable_previous_output() -> None:
     # The whole program under mocks: a clear RunError, no resource registered.
-    with pytest.raises(pulumi.RunError, match="previous `network` output cannot be read"):
+    with pytest.raises(pulumi.RunError, match="previous network output cannot be read"):
         run_program(DEV_CONFIG, previous_outputs={"network": {"nodes": "garbage"}})
 
 
