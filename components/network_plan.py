@@ -52,6 +52,27 @@ class NodesFile:
     """True for Kubernetes the Hard Way's machines.txt format (columns), False for a YAML list like ``nodes``."""
 
 
+class PodBlock(NamedTuple):
+    """A pod CIDR block as plain data: a pinned podCidr, or a block read back from the last deployment."""
+
+    version: int
+    """4 or 6."""
+    value: int
+    """Its first address as an integer."""
+    prefix: int
+    """Its prefix length."""
+    text: str
+    """Its CIDR text, canonical when it comes from config or the plan."""
+
+    @classmethod
+    def of(cls, network: IPNetwork) -> PodBlock:
+        """The block of a parsed ``ipaddress`` network."""
+        return cls(network.version, int(network.network_address), network.prefixlen, str(network))
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class NodeSpec(NamedTuple):
     """One node as configured (a named tuple: 5,000 of them are made at every run)."""
 
@@ -61,7 +82,7 @@ class NodeSpec(NamedTuple):
     """The Kubernetes node name."""
     addresses: tuple[NodeAddress, ...]
     """One address, or one per family."""
-    pinned: tuple[IPNetwork, ...] = ()
+    pinned: tuple[PodBlock, ...] = ()
     """The pod CIDRs the config pins, one per cluster range; none when the plan allocates them."""
     runs_pods: bool = True
     """False for a machines.txt line without a pod subnet (the tutorial's control-plane host): the machine is

@@ -230,40 +230,47 @@ def validate_node_blocks(spec: NetworkSpec) -> list[ConfigError]:
             f"block{'' if capacity == 1 else 's'} ({ranges})",
             f"at most {capacity} nodes, a larger {CLUSTER_CIDR_KEY} or a longer node mask",
         ))
-    pins: dict[IPNetwork, NodeSpec] = {}
+    pins: dict[tuple[int, int, int], NodeSpec] = {}
     for node in spec.nodes:
         if node.pinned:
             _check_pins(spec, node, pins, problems)
     return problems
 
 
+def _pins_accepted(spec: NetworkSpec) -> str:
+    wanted = " and ".join(
+        f"one {family_name(c.version)} /{spec.node_mask(c.version)} inside {c}" for c in spec.cluster_cidrs
+    )
+    return f"{wanted}, comma-separated in the order of {CLUSTER_CIDR_KEY}"
+
+
 def _check_pins(
-    spec: NetworkSpec, node: NodeSpec, seen: dict[IPNetwork, NodeSpec], problems: list[ConfigError]
+    spec: NetworkSpec, node: NodeSpec, seen: dict[tuple[int, int, int], NodeSpec], problems: list[ConfigError]
 ) -> None:
-    key = node_key(node, "podCidr")
     clusters = spec.cluster_cidrs
-    wanted = " and ".join(f"one {family_name(c.version)} /{spec.node_mask(c.version)} inside {c}" for c in clusters)
-    accepted = f"{wanted}, comma-separated in the order of {CLUSTER_CIDR_KEY}"
     if len(node.pinned) != len(clusters):
-        problems.append(ConfigError(key, f"has {len(node.pinned)} CIDRs for {len(clusters)} cluster ranges",
-                                    accepted))
+        problems.append(ConfigError(node_key(node, "podCidr"), f"has {len(node.pinned)} CIDRs for "
+                                    f"{len(clusters)} cluster ranges", _pins_accepted(spec)))
         return  # which pin is meant for which range is anyone's guess
     for pin, cluster in zip(node.pinned, clusters):
-        if pin.version != cluster.version:
-            problems.append(ConfigError(key, f"{pin} is {family_name(pin.version)} where {CLUSTER_CIDR_KEY} has "
-                                        f"{family_name(cluster.version)} {cluster}", accepted))
+        version, mask = cluster.version, spec.node_mask(cluster.version)
+        if pin.version != version:
+            problems.append(ConfigError(node_key(node, "podCidr"), f"{pin} is {family_name(pin.version)} where "
+                                        f"{CLUSTER_CIDR_KEY} has {family_name(version)} {cluster}",
+                                        _pins_accepted(spec)))
             return  # the pins are in another order than the ranges: one message says it
-        if not pin.subnet_of(cluster):  # type: ignore[arg-type]
-            problems.append(ConfigError(key, f"{pin} lies outside {CLUSTER_CIDR_KEY} {cluster}", accepted))
-        elif pin.prefixlen != spec.node_mask(cluster.version):
-            problems.append(ConfigError(key, f"{pin} is a /{pin.prefixlen}, not a node block of "
-                                        f"/{spec.node_mask(cluster.version)} ({node_mask_key(cluster.version)})",
-                                        accepted))
-        elif pin in seen:
-            problems.append(ConfigError(key, f"{pin} is already pinned by {node_label(seen[pin])}",
-                                        "a unique block per node"))
+        outside_bits = cluster.max_prefixlen - cluster.prefixlen
+        if pin.prefix < cluster.prefixlen or pin.value >> outside_bits != int(cluster.network_address) >> outside_bits:
+            problems.append(ConfigError(node_key(node, "podCidr"), f"{pin} lies outside {CLUSTER_CIDR_KEY} {cluster}",
+                                        _pins_accepted(spec)))
+        elif pin.prefix != mask:
+            problems.append(ConfigError(node_key(node, "podCidr"), f"{pin} is a /{pin.prefix}, not a node block of "
+                                        f"/{mask} ({node_mask_key(version)})", _pins_accepted(spec)))
+        elif (identity := (pin.version, pin.value, pin.prefix)) in seen:
+            problems.append(ConfigError(node_key(node, "podCidr"), f"{pin} is already pinned by "
+                                        f"{node_label(seen[identity])}", "a unique block per node"))
         else:
-            seen[pin] = node
+            seen[identity] = node
 
 
 def network_problems(spec: NetworkSpec) -> list[ConfigError]:

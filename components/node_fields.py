@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from components.cidr import format_ip, parse_ip
+from components.cidr import format_ip, parse_cidr, parse_ip
 from components.config_values import cidr_list, json_object
 from components.errors import CollectedConfigError, ConfigError
-from components.network_plan import NodeAddress, NodesFile, NodeSpec
+from components.network_plan import NodeAddress, NodesFile, NodeSpec, PodBlock
 
 T = TypeVar("T")
 
@@ -19,6 +20,7 @@ _IPV4_MAPPED_PREFIX = 0xFFFF
 # Bound once: parse_addresses runs for every node.
 _inet_pton, _inet_ntop, _AF_INET, _AF_INET6 = socket.inet_pton, socket.inet_ntop, socket.AF_INET, socket.AF_INET6
 _from_bytes = int.from_bytes
+_PREFIX = re.compile(r"0|[1-9][0-9]{0,2}")
 
 
 def parse_addresses(text: str, key: str) -> tuple[NodeAddress, ...]:
@@ -42,6 +44,42 @@ def parse_addresses(text: str, key: str) -> tuple[NodeAddress, ...]:
             pass
         addresses.append(NodeAddress.of(parse_ip(part, key)))
     return tuple(addresses)
+
+
+def parse_pod_blocks(value: Any, key: str) -> tuple[PodBlock, ...]:
+    """A podCidr: one CIDR, or two separated by a comma, read as ``cidr_list`` reads them. As in
+    ``parse_addresses``, the usual canonical CIDR takes the C parser; everything else, and every error message,
+    goes through ``cidr_list``'s ``parse_cidr``."""
+    if not isinstance(value, str):
+        return tuple(PodBlock.of(network) for network in cidr_list(value, key))
+    blocks: list[PodBlock] = []
+    for part in value.split(","):
+        block = _canonical_block(part)
+        blocks.append(block if block is not None else PodBlock.of(parse_cidr(part, key)))
+    return tuple(blocks)
+
+
+def _canonical_block(text: str) -> PodBlock | None:
+    """The block of a CIDR already in canonical form, or None for anything else (parse_cidr then decides)."""
+    address, slash, prefix_text = text.partition("/")
+    if not slash or not _PREFIX.fullmatch(prefix_text):
+        return None
+    prefix = int(prefix_text)
+    try:
+        if ":" not in address:
+            version, bits, value = 4, 32, _from_bytes(_inet_pton(_AF_INET, address), "big")
+            canonical = text
+        else:
+            packed = _inet_pton(_AF_INET6, address)
+            version, bits, value = 6, 128, _from_bytes(packed, "big")
+            canonical = f"{_inet_ntop(_AF_INET6, packed)}/{prefix_text}"
+            if value >> 32 == _IPV4_MAPPED_PREFIX or "." in canonical:
+                return None
+    except (OSError, ValueError):
+        return None
+    if prefix > bits or value & ((1 << (bits - prefix)) - 1):
+        return None
+    return PodBlock(version, value, prefix, canonical)
 
 
 def attempt(problems: list[ConfigError], read: Callable[[], T]) -> T | None:
@@ -72,7 +110,7 @@ def parse_node(
         position=index,
         name=obj["name"],
         addresses=parse_addresses(address, f"{key}.address"),
-        pinned=() if pin is None else cidr_list(pin, f"{key}.podCidr"),
+        pinned=() if pin is None else parse_pod_blocks(pin, f"{key}.podCidr"),
         source=source,
         line=line,
     )

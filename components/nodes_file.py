@@ -23,13 +23,11 @@ from typing import Any
 
 import yaml
 
-from components.cidr import IPNetwork
-from components.config_values import cidr_list
 from components.errors import ConfigError
 from components.network_config_keys import machines_txt_key, nodes_file_line
-from components.network_plan import NodeAddress, NodesFile, NodeSpec
+from components.network_plan import NodeAddress, NodesFile, NodeSpec, PodBlock
 from components.network_rules import raise_problems
-from components.node_fields import parse_addresses, parse_node
+from components.node_fields import parse_addresses, parse_node, parse_pod_blocks
 
 KEY = "nodesFile"
 MAX_FILE_BYTES = 64 * 2**20
@@ -87,7 +85,7 @@ def parse_machines_txt(text: str, source: NodesFile) -> tuple[NodeSpec, ...]:
         address_text, fqdn, hostname = fields[:3]
         line_problems: list[ConfigError] = []
         addresses: tuple[NodeAddress, ...] = ()
-        pinned: tuple[IPNetwork, ...] = ()
+        pinned: tuple[PodBlock, ...] = ()
         try:
             addresses = parse_addresses(address_text, machines_txt_key(source.path, line, "IPV4_ADDRESS"))
         except ConfigError as error:
@@ -97,7 +95,7 @@ def parse_machines_txt(text: str, source: NodesFile) -> tuple[NodeSpec, ...]:
                                              "a fully qualified host name such as node-0.kubernetes.local"))
         if len(fields) == 4:
             try:
-                pinned = cidr_list(fields[3], machines_txt_key(source.path, line, "POD_SUBNET"))
+                pinned = parse_pod_blocks(fields[3], machines_txt_key(source.path, line, "POD_SUBNET"))
             except ConfigError as error:
                 line_problems.append(error)
         if line_problems:

@@ -17,9 +17,9 @@ from components.cidr import IPNetwork, format_ip
 from components.cycle_collection import without_cycle_collection
 from components.errors import ConfigError
 from components.network_config_keys import CLUSTER_CIDR_KEY, node_key, node_mask_key
-from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
+from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec, PodBlock
 from components.network_rules import raise_problems
-from components.previous_deployment import PreviousDeployment, block_text
+from components.previous_deployment import PreviousDeployment
 
 _NAMES_SHOWN = 5
 """How many affected nodes a message names before it says how many more there are."""
@@ -51,9 +51,9 @@ class BlockPool:
         # the lowest free block never starts over (cidr_set.go keeps nextCandidate for the same reason).
         self._cursor = 0
 
-    def index_of(self, block: IPNetwork) -> int | None:
+    def index_of(self, block: PodBlock) -> int | None:
         """The block's index, or None when it is not one of this pool's blocks."""
-        return self.index_at(block.version, int(block.network_address), block.prefixlen)
+        return self.index_at(block.version, block.value, block.prefix)
 
     def index_at(self, version: int, start: int, prefix: int) -> int | None:
         """The index of the block of IP ``version`` starting at ``start`` with ``prefix`` bits, or None when that is
@@ -115,7 +115,7 @@ def _keep_previous_blocks(
             continue
         for block in blocks:
             family, pool = pool_of_family.get(block.version, (-1, None))
-            index = None if pool is None else pool.index_at(block.version, block.value, block.prefix)
+            index = None if pool is None else pool.index_of(block)
             if pool is None or index is None:
                 moved_by = CLUSTER_CIDR_KEY if pool is None or block.prefix == pool.mask else node_mask_key(
                     block.version)
@@ -145,7 +145,7 @@ def _keep_previous_blocks(
 def _moved_problem(key: str, names: list[str], spec: NetworkSpec, previous: PreviousDeployment) -> ConfigError:
     """The refusal of a change of ``key`` that would move the blocks of the nodes ``names``."""
     if key == CLUSTER_CIDR_KEY:
-        before = ",".join(block_text(cluster) for cluster in previous.cluster_cidrs)
+        before = ",".join(cluster.text for cluster in previous.cluster_cidrs)
         after = ",".join(str(cluster) for cluster in spec.cluster_cidrs)
         keep = f"a value whose ranges still hold every node's block (e.g. a range containing {before})"
     else:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
-from components.cidr import format_ip
+from components.network_plan import PodBlock
 
 _IPV4_BITS = 32
 _IPV6_BITS = 128
@@ -33,21 +33,13 @@ class PreviousOutputError(Exception):
         )
 
 
-class Block(NamedTuple):
-    """A pod CIDR as integers: IP version, first address and prefix length."""
-
-    version: int
-    value: int
-    prefix: int
-
-
 @dataclass(frozen=True)
 class PreviousDeployment:
     """What the last deployment gave out: its cluster ranges, node masks (same order), and each node's blocks."""
 
-    cluster_cidrs: tuple[Block, ...]
+    cluster_cidrs: tuple[PodBlock, ...]
     node_masks: tuple[int, ...]
-    pod_cidrs: dict[str, tuple[Block, ...]]
+    pod_cidrs: dict[str, tuple[PodBlock, ...]]
 
     def node_mask(self, version: int) -> int | None:
         """The node mask the last deployment used for one family, or None when it had no such range."""
@@ -56,17 +48,12 @@ class PreviousDeployment:
                 return mask
         return None
 
-    def cluster_cidr(self, version: int) -> Block | None:
+    def cluster_cidr(self, version: int) -> PodBlock | None:
         """The last deployment's cluster range of one family, or None."""
         return next((cluster for cluster in self.cluster_cidrs if cluster.version == version), None)
 
 
-def block_text(block: Block) -> str:
-    """The canonical CIDR text of a block."""
-    return f"{format_ip(block.value, block.version)}/{block.prefix}"
-
-
-def parse_block(text: object, where: str) -> Block:
+def parse_block(text: object, where: str) -> PodBlock:
     """A CIDR as the plan writes it (``10.200.0.0/24``, ``fd00:10:244::/64``), without host bits."""
     if not isinstance(text, str) or text.count("/") != 1:
         raise PreviousOutputError(f"{where} is not a CIDR")
@@ -85,7 +72,7 @@ def parse_block(text: object, where: str) -> Block:
     prefix = int(prefix_text)
     if value & ((1 << (bits - prefix)) - 1):
         raise PreviousOutputError(f"{where} has host bits set")
-    return Block(version, value, prefix)
+    return PodBlock(version, value, prefix, text)
 
 
 def _shown(name: object) -> str:
@@ -117,7 +104,7 @@ def read_previous_deployment(network_output: object) -> PreviousDeployment | Non
     nodes = network_output.get("nodes")
     if not isinstance(nodes, Mapping):
         raise PreviousOutputError("nodes is not an object")
-    pod_cidrs: dict[str, tuple[Block, ...]] = {}
+    pod_cidrs: dict[str, tuple[PodBlock, ...]] = {}
     for name, node in nodes.items():
         if not isinstance(node, Mapping):
             raise PreviousOutputError(f"nodes.{_shown(name)} is not an object")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from components.cidr import IPNetwork, parse_cidr, parse_ip
-from components.network_plan import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec
+from components.network_plan import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec, PodBlock
 from components.network_rules import validate_network
 from components.pod_cidr_allocation import plan_network
 from components.previous_deployment import PreviousDeployment, read_previous_deployment
@@ -25,7 +25,7 @@ def node(index: int, address: str, pin: str = "", name: str | None = None) -> No
         position=index,
         name=f"worker-{index}" if name is None else name,
         addresses=tuple(NodeAddress.of(parse_ip(part, "test")) for part in address.split(",")),
-        pinned=cidrs(pin) if pin else (),
+        pinned=tuple(PodBlock.of(cidr) for cidr in cidrs(pin)) if pin else (),
     )
 
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.cidr import IPAddress, IPNetwork
-from components.network_plan import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec
+from components.network_plan import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec, PodBlock
 from components.usable_address import unusable_address_reason
 from tests.network_specs import recorded, renumber, valid_plan
 
@@ -125,7 +125,7 @@ def networks(draw: st.DrawFn, spare: int = 0) -> NetworkSpec:
             position=i,
             name=f"node-{i}",
             addresses=tuple(NodeAddress.of(a) for a in addresses),
-            pinned=tuple(family_pins[i] for family_pins in pins) if pinned[i] else (),
+            pinned=tuple(PodBlock.of(family_pins[i]) for family_pins in pins) if pinned[i] else (),
         ))
     return dataclasses.replace(spec, nodes=tuple(nodes))
 
@@ -138,7 +138,7 @@ def assert_plan_is_sound(plan: NetworkPlan) -> None:
         blocks = [ipaddress.ip_network(text, strict=True) for text in plan.pod_cidrs[node.name]]
         assert len(blocks) == len(spec.cluster_cidrs)
         if node.pinned:
-            assert tuple(blocks) == node.pinned
+            assert tuple(PodBlock.of(block) for block in blocks) == node.pinned
         for pod, cluster in zip(blocks, spec.cluster_cidrs):
             assert pod.version == cluster.version
             assert pod.prefixlen == spec.node_mask(cluster.version)

@@ -51,7 +51,7 @@ def test_comments_blank_lines_and_any_blanks_between_fields(tmp_path: Path) -> N
     # The file is read as the tutorial's shell loops read it (`while read IP FQDN HOST SUBNET`): split on blanks.
     text = "# machines\n\n172.31.100.20\tnode-0.kubernetes.local   node-0  10.200.5.0/24\n"
     spec = parse_network(None, None, "machines.txt", project_with(tmp_path, "machines.txt", text))
-    assert [(node.name, node.line, node.pinned[0].compressed) for node in spec.nodes] == [
+    assert [(node.name, node.line, node.pinned[0].text) for node in spec.nodes] == [
         ("node-0", 3, "10.200.5.0/24")]
 
 
