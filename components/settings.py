@@ -168,6 +168,6 @@ def parse_settings(raw: Mapping[str, Any], secret_keys: Collection[str] = ()) ->
         pki=parse_pki(raw.get("pki")),
         ca_cert_pem=ca_cert,
         ca_key_pem=ca_key,
-        network=parse_network(raw.get("network"), raw.get("nodes")),
+        network=parse_network(raw.get("network"), raw.get("nodes"), raw.get("nodesFile")),
         verify=boolean(or_default(raw, "verify", False), "verify"),
     )
