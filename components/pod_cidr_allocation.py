@@ -105,9 +105,9 @@ def _keep_previous_blocks(
     podCIDRs nodes already carry). Returns the problems: a block the current ranges or masks no longer hold (the
     node would move), a pin that would move its node, a pin on a block another node holds."""
     problems: list[ConfigError] = []
-    moved: dict[str, list[str]] = {}
+    moved: dict[str, dict[str, None]] = {}  # config key -> the nodes its change would move, in list order
     pool_of_family: dict[int, tuple[int, BlockPool | None]] = {
-        pool.cluster.version: (family, pool) for family, pool in enumerate(pools)
+        pool.version: (family, pool) for family, pool in enumerate(pools)
     }
     for position, node in enumerate(spec.nodes):
         blocks = previous.pod_cidrs.get(node.name)
@@ -119,27 +119,36 @@ def _keep_previous_blocks(
             if pool is None or index is None:
                 moved_by = CLUSTER_CIDR_KEY if pool is None or block.prefix == pool.mask else node_mask_key(
                     block.version)
-                moved.setdefault(moved_by, []).append(node.name)
+                moved.setdefault(moved_by, {})[node.name] = None
             elif node.pinned:
                 if index != pool.index_of(node.pinned[family]):
-                    problems.append(ConfigError(
-                        node_key(node, "podCidr"),
-                        f"{node.pinned[family]} differs from {pool.text(index)}, which the last deployment gave node "
-                        f"{node.name!r}, and a node's pod CIDR cannot change once assigned",
-                        f"{pool.text(index)}, or remove the node, deploy, and add it back",
-                    ))
+                    problems.append(_pin_moves_node(node, node.pinned[family], pool.text(index)))
             elif (family, index) in pinned_by:
-                holder = pinned_by[(family, index)]
-                problems.append(ConfigError(
-                    node_key(holder, "podCidr"),
-                    f"{pool.text(index)} is already assigned to node {node.name!r} by the last deployment, and "
-                    "a node's pod CIDR cannot change once assigned",
-                    "a free block, or remove that node first",
-                ))
+                problems.append(_pin_takes_block(pinned_by[(family, index)], pool.text(index), node))
             elif index not in pool.owner:
                 pool.owner[index] = node.name
                 chosen[family][position] = index
-    return [_moved_problem(key, names, spec, previous) for key, names in moved.items()] + problems
+    return [_moved_problem(key, list(names), spec, previous) for key, names in moved.items()] + problems
+
+
+def _pin_moves_node(node: NodeSpec, pin: PodBlock, kept: str) -> ConfigError:
+    """A pin that differs from the block the last deployment gave its node."""
+    return ConfigError(
+        node_key(node, "podCidr"),
+        f"{pin} differs from {kept}, which the last deployment gave node {node.name!r}, and a node's pod CIDR "
+        "cannot change once assigned",
+        f"{kept}, or remove the node, deploy, and add it back",
+    )
+
+
+def _pin_takes_block(holder: NodeSpec, block: str, owner: NodeSpec) -> ConfigError:
+    """A pin of ``holder`` on the block the last deployment gave another node, ``owner``."""
+    return ConfigError(
+        node_key(holder, "podCidr"),
+        f"{block} is already assigned to node {owner.name!r} by the last deployment, and a node's pod CIDR cannot "
+        "change once assigned",
+        "a free block, or remove that node first",
+    )
 
 
 def _moved_problem(key: str, names: list[str], spec: NetworkSpec, previous: PreviousDeployment) -> ConfigError:

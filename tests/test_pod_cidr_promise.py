@@ -147,3 +147,12 @@ def test_the_program_refuses_a_moving_cluster_range() -> None:
     moved = {**DEV_CONFIG, "network": {"clusterCidr": "10.100.0.0/16", "serviceCidr": "10.32.0.0/24"}}
     with pytest.raises(pulumi.RunError, match=r"kthw:network\.clusterCidr: changing it from 10\.200\.0\.0/16"):
         run_program(moved, previous_outputs=first.outputs)
+
+
+def test_a_dual_stack_node_moved_in_both_families_is_counted_once() -> None:
+    # One node, two blocks: "1 deployed node", not two.
+    first = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(1, "46")))
+    moved = dataclasses.replace(first.spec, cluster_cidrs=cidrs("10.100.0.0/16,fd00:10:245::/56"))
+    with pytest.raises(ConfigError) as caught:
+        valid_plan(moved, recorded(first))
+    assert "would move the pod CIDR of 1 deployed node (worker-0)" in caught.value.problem
