@@ -82,6 +82,13 @@ def _canonical_block(text: str) -> PodBlock | None:
     return PodBlock(version, value, prefix, canonical)
 
 
+def _shown_value(value: Any) -> str:
+    """A non-string value as a message shows it: a number as written, anything else by its kind."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and len(repr(value)) <= 20:
+        return repr(value)
+    return {bool: "a boolean", list: "a list", dict: "an object"}.get(type(value), "a value")
+
+
 def attempt(problems: list[ConfigError], read: Callable[[], T]) -> T | None:
     """``read()``, or None with its problems added to ``problems``."""
     try:
@@ -101,10 +108,11 @@ def parse_node(
     key = key or f"nodes[{index}]"
     obj = json_object(item, key, ("name", "address", "podCidr"), ("name", "address"))
     if not isinstance(obj["name"], str):
-        raise ConfigError(f"{key}.name", f"{obj['name']!r} is not a string", "a node name such as 'worker-0'")
+        raise ConfigError(f"{key}.name", f"{_shown_value(obj['name'])} is not a string",
+                          "a node name such as 'worker-0'")
     address = obj["address"]
     if not isinstance(address, str):
-        raise ConfigError(f"{key}.address", f"{address!r} is not a string", "one IP address, or two")
+        raise ConfigError(f"{key}.address", f"{_shown_value(address)} is not a string", "one IP address, or two")
     pin = obj.get("podCidr")
     return NodeSpec(
         position=index,
