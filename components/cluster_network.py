@@ -70,8 +70,11 @@ class ClusterNetwork(pulumi.ComponentResource):
     """The plan: cluster and service ranges, service IPs, per-node pod CIDRs, routes and component flags."""
 
     network: dict[str, Any]
+    """The ``network`` stack output (plain data: the plan is decided before any resource is registered)."""
 
     def __init__(self, name: str, *, plan: NetworkPlan, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kthw:index:ClusterNetwork", name, None, opts)
         self.network = plan.to_output()
-        self.register_outputs({NETWORK_OUTPUT: self.network})
+        # The stack exports self.network; registering it here as well would keep a second copy in the state
+        # (1 MiB for 5,000 nodes) and serialize it twice at every preview.
+        self.register_outputs({})
