@@ -100,14 +100,20 @@ class NodeSpec(NamedTuple):
 
 @dataclass(frozen=True)
 class NetworkSpec:
-    """The ``network`` and ``nodes`` config, parsed but not yet checked against each other."""
+    """The ``network`` config and the node list, parsed but not yet checked against each other."""
 
     cluster_cidrs: tuple[IPNetwork, ...]
+    """network.clusterCidr: one range, or one per family."""
     service_cidrs: tuple[IPNetwork, ...]
+    """network.serviceCidr: one range, or one per family."""
     node_cidr_mask_size: int = 24
+    """network.nodeCidrMaskSize: the prefix length of an IPv4 node block."""
     node_cidr_mask_size_ipv6: int = 64
+    """network.nodeCidrMaskSizeIpv6: the prefix length of an IPv6 node block."""
     dns_service_index: int = 10
+    """network.dnsServiceIndex: the cluster DNS IP is this address of the first service range."""
     nodes: tuple[NodeSpec, ...] = field(default_factory=tuple)
+    """``nodes``, or the machines of ``nodesFile``, in list order."""
 
     def node_mask(self, version: int) -> int:
         """The node block mask for one family."""
@@ -116,10 +122,12 @@ class NetworkSpec:
 
 @dataclass(frozen=True)
 class NetworkPlan:
-    """A validated plan: every node's pod CIDRs (one per cluster range, in its order) and what follows."""
+    """A validated plan: every node's pod CIDRs and what follows from them."""
 
     spec: NetworkSpec
+    """The network the plan is for."""
     pod_cidrs: dict[str, tuple[str, ...]]
+    """Node name -> its pod CIDRs, one per cluster range in their order; none for a machine that runs no pods."""
 
     @property
     def node_masks(self) -> tuple[int, ...]:
