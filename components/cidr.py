@@ -94,7 +94,14 @@ def parse_cidr(value: object, key: str) -> IPNetwork:
 def format_ip(value: int, version: int) -> str:
     """The canonical text of an address given as an integer (RFC 5952 for IPv6), faster than ``ipaddress``."""
     if version == 4:
-        return f"{value >> 24}.{value >> 16 & 255}.{value >> 8 & 255}.{value & 255}"
+        return socket.inet_ntoa(value.to_bytes(4, "big"))
+    # inet_ntop writes RFC 5952 text in C (it counts with 5,000 nodes), except that it writes an address whose
+    # first 96 bits are zero with a dotted IPv4 tail: those few are formatted here, as Go and ipaddress write them.
+    text = socket.inet_ntop(socket.AF_INET6, value.to_bytes(16, "big"))
+    return text if "." not in text else _format_ipv6(value)
+
+
+def _format_ipv6(value: int) -> str:
     digits = f"{value:032x}"
     texts = [digits[i:i + 4].lstrip("0") or "0" for i in range(0, 32, 4)]
     best_start, best_length, start = -1, 1, -1  # the longest run of two or more zero groups becomes "::"

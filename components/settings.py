@@ -53,7 +53,8 @@ DEFAULT_CLUSTER_NAME = "kubernetes-the-hard-way"
 DEFAULT_ADMIN_USER = "admin"
 
 TOP_LEVEL_KEYS = (
-    "clusterName", "adminUser", "loadBalancer", "tunnel", "pki", "caCertPem", "caKeyPem", "network", "nodes", "verify",
+    "clusterName", "adminUser", "loadBalancer", "tunnel", "pki", "caCertPem", "caKeyPem", "network", "nodes",
+    "nodesFile", "verify",
 )
 
 
@@ -273,7 +274,8 @@ def parse_settings(
     pki = read("pki", lambda: parse_pki(raw.get("pki")), None)
     no_ca: tuple[str | None, str | None] = (None, None)
     ca_cert, ca_key = read("caCertPem caKeyPem", lambda: _ca_pair(raw, secret_keys, pki, now), no_ca)
-    network = read("network nodes", lambda: parse_network(raw.get("network"), raw.get("nodes")), None)
+    network = read("network nodes nodesFile",
+                   lambda: parse_network(raw.get("network"), raw.get("nodes"), raw.get("nodesFile")), None)
     verify = read("verify", lambda: boolean(or_default(raw, "verify", False), "verify"), False)
     problems.raise_any()
     if load_balancer is None or pki is None or network is None:

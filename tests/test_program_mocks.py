@@ -47,7 +47,7 @@ def test_dev_stack_exports_every_output_of_the_contract() -> None:
     assert network["clusterDnsIp"] == "10.32.0.10"
     assert network["nodes"]["worker-0"] == {"address": "172.31.101.60", "podCidrs": ["10.200.0.0/24"]}
     assert network["nodes"]["worker-1"] == {"address": "172.31.104.202", "podCidrs": ["10.200.1.0/24"]}
-    assert network["routes"][1] == {"node": "worker-1", "destination": "10.200.1.0/24", "via": "172.31.104.202"}
+    assert network["routes"]["worker-1"] == [{"destination": "10.200.1.0/24", "via": "172.31.104.202"}]
 
 
 def test_kubeconfig_and_private_key_are_secret_and_nothing_else_is() -> None:
