@@ -63,7 +63,7 @@ def main() -> None:
             base = statistics.median(times[("empty", verb)])
             print(f"{verb:8} kthw {ours:6.2f} s  empty {base:6.2f} s  ratio {ours / base:5.2f}  "
                   f"(median of {args.rounds})")
-        kthw.stack.destroy()
+        kthw.destroy()
 
 
 if __name__ == "__main__":
