@@ -133,13 +133,16 @@ def test_unmanaged_tunnel_registers_no_command() -> None:
 def test_managed_tunnel_is_one_command_that_opens_and_closes_ssh() -> None:
     run = run_program(config_with(tunnel={"manage": True, "localPort": 16443, "knownHostsFile": "/etc/kthw/hosts"}))
     (command,) = run.of_type("command:local:Command")
-    create, delete = command.inputs["create"], command.inputs["delete"]
-    assert "ssh -f -N -M -S" in create
-    assert "-L 127.0.0.1:16443:localhost:6443" in create
-    assert "-o StrictHostKeyChecking=yes" in create and "-o UserKnownHostsFile=/etc/kthw/hosts" in create
-    assert "-o ExitOnForwardFailure=yes" in create and "BatchMode=yes" in create
-    assert '</dev/null >"$dir/log" 2>&1' in create
-    assert '-O exit' in delete and "PULUMI_COMMAND_STDOUT" in delete
+    assert (command.inputs["create"], command.inputs["delete"]) == ("open", "close")
+    shell, dash_c, script, name = command.inputs["interpreter"]
+    assert (shell, dash_c, name) == ("/bin/sh", "-c", "kthw-tunnel")
+    assert 'ssh -f -N -M -S "$1" -o ExitOnForwardFailure=yes' in script
+    assert "-L 127.0.0.1:16443:localhost:6443" in script
+    assert "-o StrictHostKeyChecking=yes" in script and "-o UserKnownHostsFile=/etc/kthw/hosts" in script
+    assert "BatchMode=yes" in script and "ServerAliveInterval=15" in script
+    assert "PULUMI_COMMAND_STDOUT" in script
+    assert command.inputs["environment"]["KTHW_TUNNEL_DIR"].endswith(tuple("0123456789abcdef"))
+    assert command.inputs["triggers"] == ["tunnel #1: opened because no tunnel is recorded"]
     assert run.outputs["apiServerUrl"] == "https://localhost:16443"
 
 
