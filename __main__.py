@@ -74,9 +74,7 @@ if settings.verify:
     verification = ClusterVerification(
         "verify",
         kubeconfig=kubeconfig.kubeconfig,
-        cluster_name=settings.cluster_name,
         network=network.network,
-        ready=tunnel.command.stdout if tunnel.command else None,
-        opts=pulumi.ResourceOptions(depends_on=[tunnel.command] if tunnel.command else []),
+        tunnel=tunnel.command,
     )
     pulumi.export("verification", verification.result)

@@ -52,11 +52,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif args.typ in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):
             state["certPem"] = fake_pem("CERTIFICATE", args.name)
         elif args.typ == "command:local:Command":
-            state["stdout"] = "/tmp/kthw-tunnel.abcdefgh"
+            state["stdout"] = "kthw-tunnel=1"
             state["stderr"] = ""
-        elif args.typ == "kubernetes:core/v1:Service":
-            state = {"metadata": {"name": "kubernetes", "namespace": "default"},
-                     "spec": {"clusterIP": self.service_cluster_ip}}
         return (args.resource_id or f"{args.name}-id"), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -108,7 +105,8 @@ def run_program(
 
     def program() -> None:
         with mock.patch.object(pulumi, "export", exports.__setitem__), \
-                mock.patch("components.live_cluster.list_node_pod_cidrs", lister):
+                mock.patch("components.live_cluster.list_node_pod_cidrs", lister), \
+                mock.patch("components.live_cluster.kubernetes_service_ip", lambda kubeconfig: service_cluster_ip):
             runpy.run_path(str(MAIN), run_name="__kthw__")
             for name, value in exports.items():
                 if isinstance(value, pulumi.Output):
