@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -439,7 +440,8 @@ def test_tunnel_recorded_by_another_machine_is_opened_here_and_its_process_never
     # A process that looks exactly like a tunnel (an ssh with a control socket on its command line), named by
     # the record the other machine wrote: on that machine its pid is the tunnel, here it is someone else's.
     decoy_socket = access.directory / "other" / "kthw" / "0123456789ab" / "control"
-    decoy = subprocess.Popen(["bash", "-c", f'exec -a ssh sleep 300 -S "{decoy_socket}"'])
+    sleeper = "import time; time.sleep(300)"
+    decoy = subprocess.Popen(["bash", "-c", f'exec -a ssh "{sys.executable}" -c "{sleeper}" -S "{decoy_socket}"'])
     try:
         start = Path(f"/proc/{decoy.pid}/stat").read_text().rsplit(") ", 1)[1].split()[19]
         access.rewrite_record(host="laptop-7", machine="0123456789abcdef", pid=str(decoy.pid), start=start,

@@ -11,6 +11,7 @@ import shlex
 import signal
 import stat
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ check)
 exit) kill "$(cat "$sock.pid")" ;;
 *)
   serve='import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[2]); s.listen(); time.sleep(600)'
-  (exec -a ssh python3 -c "$serve" -S "$sock" </dev/null >/dev/null 2>&1) &
+  (exec -a ssh "$FAKE_SSH_PYTHON" -c "$serve" -S "$sock" </dev/null >/dev/null 2>&1) &
   echo $! > "$sock.pid"
   for _ in $(seq 100); do [ -S "$sock" ] && exit 0; sleep 0.05; done
   exit 1 ;;
@@ -90,7 +91,7 @@ def shell(tmp_path: Path) -> Iterator[Shell]:
     ssh.chmod(ssh.stat().st_mode | stat.S_IXUSR)
     directory = tmp_path / "state" / "kthw" / "0123456789ab"
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "SSH_ARGV_LOG": str(tmp_path / "argv"),
-           "KTHW_TUNNEL_DIR": str(directory)}
+           "KTHW_TUNNEL_DIR": str(directory), "FAKE_SSH_PYTHON": sys.executable}
     yield Shell(env, directory, tmp_path / "argv", tmp_path)
     for pid_file in tmp_path.rglob("control.pid"):
         with contextlib.suppress(ProcessLookupError, ValueError):
