@@ -131,8 +131,13 @@ def test_options_are_added_in_order_and_quoted() -> None:
 
 def documented_line() -> str:
     """The README's line that runs tunnelCommand, without its trailing ``&``."""
-    readme = (REPO / "README.md").read_text()
-    (line,) = [text for text in readme.splitlines() if "pulumi stack output tunnelCommand" in text and "&" in text]
+    code_lines, in_code = [], False
+    for text in (REPO / "README.md").read_text().splitlines():
+        if text.startswith("```"):
+            in_code = not in_code
+        elif in_code:
+            code_lines.append(text)
+    (line,) = [text for text in code_lines if "pulumi stack output tunnelCommand" in text]
     command = line.split("#")[0].strip()
     assert command.endswith("&")
     return command.removesuffix("&").strip()
