@@ -32,10 +32,16 @@ is_recorded_ssh() {
 	printf '%s\n' "$argv" | grep -Fxq -- "$3"
 }
 
+# running PID: the process exists and has not exited (an exited ssh -f stays a zombie until init reaps it).
+running() {
+	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
 stop_pid() {
 	kill -TERM "$1" 2>/dev/null || return 0
 	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		kill -0 "$1" 2>/dev/null || return 0
+		running "$1" || return 0
 		sleep 0.25
 	done
 	kill -KILL "$1" 2>/dev/null || true
