@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -46,11 +47,14 @@ from tests.cluster import (
     tool_env,
     wait_until,
 )
-from tests.engine import EngineProject
+from tests.engine import ROOT, EngineProject
 
 pytestmark = pytest.mark.e2e
 
 COMMAND_TYPE = "command:local:Command"
+README_TUNNEL_LINE = next(
+    line.split("#")[0].strip() for line in (ROOT / "README.md").read_text().splitlines()
+    if line.startswith("sh -c") and "pulumi stack output tunnelCommand" in line)
 SERVICE_CIDR = "10.32.0.0/24"
 KUBERNETES_SERVICE_IP = "10.32.0.1"
 KUBE_VERSION = "v1.37.2"
@@ -379,6 +383,9 @@ def test_killed_ssh_previews_as_a_replacement_and_up_brings_kubectl_back(access:
     broken = access.kubectl("get", "nodes")
     assert f"The connection to the server localhost:{access.local_port} was refused" in broken.stderr
 
+    # refresh cannot read a command back, and no read of the cluster is kept in state: nothing to fail on.
+    refresh = access.project.cli("refresh", "--yes")
+    assert "unreachable" not in refresh.stdout + refresh.stderr
     access.preview_replaces_the_tunnel(f"its ssh process (pid {old.pid}) has exited")
     access.project.up()
     access.assert_kubectl_works()
@@ -469,3 +476,26 @@ def test_setting_manage_false_closes_the_tunnel_and_keeps_the_stack(access: Acce
     access.project.up()
     access.assert_no_tunnel()
     assert access.project.outputs()["caCertPem"] == ca_before
+
+
+def test_the_readme_s_tunnel_line_opens_the_tunnel_kubectl_uses(access: Access, lab: Lab) -> None:
+    """`sh -c "$(pulumi stack output tunnelCommand)" &`, as the README has it, with the identity file given as
+    ``~/...`` (ssh expands it from the password database, as a shell would from $HOME)."""
+    home = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    access.configure(lab, manage=False)
+    access.project.update_config(tunnel={
+        "localPort": access.local_port, "identityFile": f"~/{os.path.relpath(lab.sshd.client_key, home)}",
+        "knownHostsFile": str(lab.sshd.known_hosts), "strictHostKeyChecking": "yes"})
+    access.project.up()
+    line = f'{README_TUNNEL_LINE}\necho $! > "{access.directory}/tunnel.pid"\nwait'
+    shell = subprocess.Popen(["bash", "-c", line], cwd=access.project.dir, env={**os.environ, **access.project.env},
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: not port_is_free(access.local_port) or shell.poll() is not None, 30, "the tunnel")
+        assert shell.poll() is None, shell.communicate()
+        access.assert_kubectl_works()
+    finally:
+        for pid in processes_mentioning(f"-L {access.local_port}:localhost:"):
+            stop_pid(pid)
+        shell.kill()
+        shell.communicate()
