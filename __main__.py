@@ -75,6 +75,6 @@ if settings.verify:
         "verify",
         kubeconfig=kubeconfig.kubeconfig,
         network=network.network,
-        tunnel=tunnel.command,
+        tunnel_opened=tunnel.opened,
     )
     pulumi.export("verification", verification.result)

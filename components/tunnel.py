@@ -6,6 +6,10 @@ The managed tunnel's Command runs components/tunnel.sh (``open`` and ``close``) 
 above it; its stdout records the ssh process it started. Its triggers come from components/tunnel_record.py: they
 stay the same while that process runs on this machine, and name a new tunnel (with the reason) when it does not,
 so a dead tunnel previews as a replacement and ``pulumi up`` reopens it.
+
+When ssh cannot open the tunnel, the Command still completes, recording the failed attempt (and ssh's message as
+its stderr): the engine goes on to create the credentials and save every output, kubeconfig included, and then the
+update fails with ssh's own message and nothing else. The next preview shows the Command as to be replaced.
 """
 
 from __future__ import annotations
@@ -20,10 +24,25 @@ import pulumi_command
 from components.cluster_network import own_stack_name
 from components.settings import LoadBalancer, TunnelOptions
 from components.tunnel_command import managed_ssh_arguments, tunnel_command
-from components.tunnel_record import down_reason, this_machine, tunnel_triggers
+from components.tunnel_record import down_reason, parse_record, this_machine, tunnel_triggers
 from components.tunnel_state import project_directory, read_previous_command, tunnel_directory
 
 TUNNEL_SCRIPT = Path(__file__).with_name("tunnel.sh")
+
+
+class TunnelError(pulumi.RunError):
+    """ssh could not open the managed tunnel; the message is ssh's own."""
+
+
+def opened(stdout: str) -> bool:
+    """Whether the Command's stdout records a running tunnel (not a failed attempt)."""
+    return parse_record(stdout) is not None
+
+
+def fail_unless_opened(stdout: str, stderr: str) -> None:
+    """Raise TunnelError with ssh's message when the Command recorded a failed attempt."""
+    if not opened(stdout):
+        raise TunnelError(stderr.strip() or "ssh could not open the tunnel and said nothing")
 
 
 def tunnel_script(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> str:
@@ -49,6 +68,10 @@ class ApiTunnel(pulumi.ComponentResource):
     """The managed tunnel, or None without ``tunnel.manage``."""
     down_reason: str | None
     """Why the tunnel the last deployment recorded is not open here (None while it is, or when not managed)."""
+    opened: pulumi.Output[bool]
+    """Whether the managed tunnel is open after this update (True when not managed: nothing to wait for)."""
+    check: pulumi.Output[None] | None
+    """Fails the update with ssh's message when the tunnel did not open, after the outputs are saved."""
 
     def __init__(
         self,
@@ -62,6 +85,8 @@ class ApiTunnel(pulumi.ComponentResource):
         self.tunnel_command = pulumi.Output.from_input(tunnel_command(load_balancer, tunnel))
         self.command = None
         self.down_reason = None
+        self.opened = pulumi.Output.from_input(True)
+        self.check = None
         if tunnel.manage:
             directory = tunnel_directory(os.environ, project_directory(), own_stack_name())
             previous = read_previous_command(f"{name}-ssh")
@@ -78,8 +103,8 @@ class ApiTunnel(pulumi.ComponentResource):
                 interpreter=interpreter(load_balancer, tunnel),
                 environment={"KTHW_TUNNEL_DIR": directory},
                 triggers=tunnel_triggers(previous, self.down_reason),
-                # The record goes to stdout (and state) only; what close says about a tunnel it leaves alone shows.
-                logging=pulumi_command.local.Logging.STDERR,
+                # ssh's message is reported once, as the update's error, not also as the Command's log.
+                logging=pulumi_command.local.Logging.NONE,
                 opts=pulumi.ResourceOptions(
                     parent=self,
                     # The new tunnel binds the same local port: the old one must close first.
@@ -87,5 +112,10 @@ class ApiTunnel(pulumi.ComponentResource):
                     # Any change means a different tunnel: replace, never re-run open beside the running one.
                     replace_on_changes=["*"],
                 ),
+            )
+            self.opened = self.command.stdout.apply(opened)
+            # Nothing exports this: it fails the update only once every export has been saved.
+            self.check = pulumi.Output.all(self.command.stdout, self.command.stderr).apply(
+                lambda values: fail_unless_opened(values[0], values[1])
             )
         self.register_outputs({"tunnelCommand": self.tunnel_command})

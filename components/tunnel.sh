@@ -5,6 +5,8 @@
 # open: start ssh in the background with its control socket in $KTHW_TUNNEL_DIR (a directory of its own under the
 #   user's state directory, where tmp cleaners do not reach), then print the record of what it started: this
 #   machine, this boot, the ssh master's pid and start time, its socket. The record becomes the Command's stdout.
+#   When ssh fails, its message goes to stderr and the record says "failed": open still succeeds, so the engine
+#   goes on to save the stack's outputs, and the program then fails the update with ssh's message alone.
 # close: given a record ($PULUMI_COMMAND_STDOUT, possibly written on another machine or by an older deployment),
 #   stop the ssh process it names, but only when that process runs here and is the very ssh the record describes
 #   (same machine, same boot, same pid and start time, the recorded control socket on its command line).
@@ -54,6 +56,7 @@ close_record() {
 		say "no tunnel recorded; nothing to close"
 		return 0
 	fi
+	[ -z "$(field failed)" ] || return 0
 	if [ "$(field machine)" != "$(machine_id)" ]; then
 		say "the tunnel was opened on another machine ($(field host)); nothing to close here"
 		return 0
@@ -92,10 +95,12 @@ open_tunnel() {
 	if ssh_tunnel "$dir/control" </dev/null >"$dir/log" 2>&1; then
 		rm -f "$dir/log"
 	else
+		# Recorded, not raised: the program reports ssh's message after the stack's outputs are saved.
 		status=$?
 		cat "$dir/log" >&2
 		rm -f "$dir/log"
-		exit "$status"
+		printf '%s\n' "kthw-tunnel=1" "failed=ssh exited with status $status"
+		exit 0
 	fi
 	check=$(ssh -S "$dir/control" -O check kthw-tunnel 2>&1 </dev/null | tr -d '\r') || true
 	pid=${check#*pid=}

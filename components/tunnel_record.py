@@ -88,6 +88,14 @@ def parse_record(stdout: str) -> TunnelRecord | None:
         return None
 
 
+def failed_attempt(stdout: str) -> bool:
+    """Whether the Command's stdout records an attempt to open the tunnel that failed (ssh's message is its
+    stderr)."""
+    lines = stdout.splitlines()
+    return bool(lines) and lines[0] == f"kthw-tunnel={RECORD_VERSION}" and any(
+        line.startswith("failed=") for line in lines)
+
+
 def _start_time(proc: Path, pid: int) -> str | None:
     try:
         return (proc / str(pid) / "stat").read_text().rsplit(") ", 1)[1].split()[19]
@@ -123,6 +131,8 @@ def down_reason(stdout: str | None, here: MachineIdentity, proc: Path = Path("/p
     """Why the recorded tunnel is not open on this machine, in words for the user; None while it is."""
     if stdout is None:
         return "no tunnel is recorded"
+    if failed_attempt(stdout):
+        return "the last `pulumi up` could not open it"
     record = parse_record(stdout)
     if record is None:
         return "the recorded tunnel was opened by an older kthw"

@@ -3,7 +3,7 @@
 The ``default/kubernetes`` Service's clusterIP must be the plan's kubernetesServiceIp, and every planned node that
 has registered and has a podCIDR must carry the planned one. Both are read with the kubeconfig's own credentials
 (components/live_cluster.py), only during ``pulumi up`` (a preview, a pull request's say, never needs the cluster)
-and only once the managed tunnel has opened: a tunnel that could not open has said why, and verify adds nothing.
+and only when the managed tunnel opened: a tunnel that could not open has said why, and verify adds nothing.
 
 A disagreement fails the update with every problem listed, but only after the stack's outputs are recorded (the
 check is an Output nothing exports), so the kubeconfig is there to debug with.
@@ -79,22 +79,6 @@ def _unknown() -> pulumi.Output[Any]:
     return pulumi.Output(set(), value, known)
 
 
-async def _settled(value: pulumi.Output[Any]) -> bool:
-    """Whether ``value`` resolves; False when the resource it comes from failed (which reports its own error)."""
-    try:
-        await value.future()
-    except Exception:
-        return False
-    return True
-
-
-def completed(resource: pulumi.CustomResource | None) -> pulumi.Output[bool]:
-    """True once ``resource`` (None: nothing to wait for) is created, False if it failed: never an error."""
-    if resource is None:
-        return pulumi.Output.from_input(True)
-    return pulumi.Output.from_input(asyncio.ensure_future(_settled(resource.id)))
-
-
 ClusterReader = Callable[[str], tuple[str | None, Mapping[str, Sequence[str]]]]
 
 
@@ -121,7 +105,7 @@ class ClusterVerification(pulumi.ComponentResource):
         *,
         kubeconfig: pulumi.Output[str],
         network: Mapping[str, Any],
-        tunnel: pulumi.CustomResource | None = None,
+        tunnel_opened: pulumi.Input[bool] = True,
         reader: ClusterReader | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -139,7 +123,7 @@ class ClusterVerification(pulumi.ComponentResource):
                 return error
 
         outcome = _unknown() if pulumi.runtime.is_dry_run() else pulumi.Output.all(
-            completed(tunnel), kubeconfig
+            tunnel_opened, kubeconfig
         ).apply(verify)
         # The result holds only addresses and node names: not secret, though read with the secret kubeconfig.
         self.result = pulumi.Output.unsecret(outcome.apply(lambda value: value if isinstance(value, dict) else None))

@@ -52,7 +52,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif args.typ in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):
             state["certPem"] = fake_pem("CERTIFICATE", args.name)
         elif args.typ == "command:local:Command":
-            state["stdout"] = "kthw-tunnel=1"
+            state["stdout"] = "\n".join([
+                "kthw-tunnel=1", "host=laptop", "machine=0123456789abcdef", "boot=b", "pid=4711", "start=1",
+                "socket=/home/ops/.local/state/kthw/0123456789ab/control"])
             state["stderr"] = ""
         return (args.resource_id or f"{args.name}-id"), state
 

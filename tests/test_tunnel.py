@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from components.settings import LoadBalancer, TunnelOptions, parse_tunnel
-from components.tunnel import interpreter
+from components.tunnel import TunnelError, fail_unless_opened, interpreter
 from components.tunnel_command import tunnel_command
 from components.tunnel_record import (
     MachineIdentity,
@@ -204,10 +204,17 @@ def test_open_starts_ssh_in_the_background_and_records_it(shell: Shell) -> None:
 
 def test_open_failure_prints_ssh_s_message_and_nothing_else(shell: Shell) -> None:
     result = shell.run("open", SSH_FAIL="1")
-    assert result.returncode == 255
+    # open records the failed attempt and succeeds, so the engine saves the outputs; the program then fails.
+    assert result.returncode == 0
     assert result.stderr == "bind [127.0.0.1]:6443: Address already in use\n"
-    assert result.stdout == ""
+    assert result.stdout == "kthw-tunnel=1\nfailed=ssh exited with status 255\n"
     assert sorted(path.name for path in shell.directory.iterdir()) == []
+    assert down_reason(result.stdout, this_machine()) == "the last `pulumi up` could not open it"
+    with pytest.raises(TunnelError) as error:
+        fail_unless_opened(result.stdout.rstrip("\n"), result.stderr.rstrip("\n"))
+    assert str(error.value) == "bind [127.0.0.1]:6443: Address already in use"
+    closed = shell.run("close", PULUMI_COMMAND_STDOUT=result.stdout)
+    assert (closed.returncode, closed.stderr, len(shell.calls())) == (0, "", 1)
 
 
 def test_close_stops_the_recorded_ssh_and_removes_its_socket(shell: Shell) -> None:
