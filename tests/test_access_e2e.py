@@ -400,6 +400,11 @@ def test_killed_ssh_previews_as_a_replacement_and_up_brings_kubectl_back(access:
     # refresh cannot read a command back, and no read of the cluster is kept in state: nothing to fail on.
     refresh = access.project.cli("refresh", "--yes")
     assert "unreachable" not in refresh.stdout + refresh.stderr
+    # Running the program, refresh says what preview says (and verify, that nothing answers through the tunnel).
+    refresh = access.project.cli("refresh", "--run-program", "--yes", check=False)
+    said = refresh.stdout + refresh.stderr
+    assert f"the managed tunnel is not open: its ssh process (pid {old.pid}) has exited" in said
+    assert "unreachable" not in said and "Traceback" not in said
     access.preview_replaces_the_tunnel(f"its ssh process (pid {old.pid}) has exited")
     access.project.up()
     access.assert_kubectl_works()
