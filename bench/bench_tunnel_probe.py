@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/bench_tunnel_probe.py [--repeat 2000]
 
-Times this_machine() plus down_reason() on the record of a live process that looks like the tunnel's ssh (argv[0]
-"ssh", the control socket on its command line, the socket bound), the same on a record whose process has exited,
-and the triggers that follow. Prints the best and median of --repeat runs in microseconds.
+Times reading the record beside the control socket, this_machine() and down_reason() on the record of a live
+process that looks like the tunnel's ssh (argv[0] "ssh", the control socket on its command line, the socket
+bound), the same on a record whose process has exited, and the trigger that follows. Prints the best and median
+of --repeat runs in microseconds.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.tunnel_record import down_reason, this_machine, tunnel_triggers
+from components.tunnel_record import down_reason, read_local_record, this_machine, tunnel_trigger
 
 
 def timed(function: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -50,16 +51,19 @@ def main() -> None:
             start = Path(f"/proc/{process.pid}/stat").read_text().rsplit(") ", 1)[1].split()[19]
             record = "\n".join([
                 "kthw-tunnel=1", "host=bench", f"machine={here.machine}", f"boot={here.boot}", f"pid={process.pid}",
-                f"start={start}", f"socket={control}",
+                f"start={start}", f"socket={control}", "trigger=tunnel 0a1b2c on bench: opened because bench",
             ])
+            (control.parent / "record").write_text(record)
             assert down_reason(record, here) is None
             exited = record.replace(f"start={start}", "start=1")
-            previous = {"triggers": ["tunnel #3: opened because no tunnel is recorded"]}
+
+            def check(text: str) -> str:
+                recorded = read_local_record(str(control.parent)) and text
+                return tunnel_trigger(recorded, down_reason(recorded, this_machine()))
+
             cases: list[tuple[str, Callable[[], object]]] = [
-                ("open tunnel: identity + check + triggers",
-                 lambda: tunnel_triggers(previous, down_reason(record, this_machine()))),
-                ("exited tunnel: identity + check + triggers",
-                 lambda: tunnel_triggers(previous, down_reason(exited, this_machine()))),
+                ("open tunnel: read + identity + check + trigger", lambda: check(record)),
+                ("exited tunnel: read + identity + check + trigger", lambda: check(exited)),
                 ("this_machine() alone", this_machine),
             ]
             for name, function in cases:

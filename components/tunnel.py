@@ -3,9 +3,10 @@ and, with ``tunnel.manage``, a pulumi-command resource that opens it in the back
 delete.
 
 The managed tunnel's Command runs components/tunnel.sh (``open`` and ``close``) with the ssh arguments defined
-above it; its stdout records the ssh process it started. Its triggers come from components/tunnel_record.py: they
-stay the same while that process runs on this machine, and name a new tunnel (with the reason) when it does not,
-so a dead tunnel previews as a replacement and ``pulumi up`` reopens it.
+above it; its stdout records the ssh process it started, and so does a file beside the control socket. Its
+triggers come from components/tunnel_record.py: they stay the recorded ones while that process runs on this
+machine, and name a new tunnel (with the reason) when it does not, so a dead tunnel previews as a replacement and
+``pulumi up`` reopens it.
 
 When ssh cannot open the tunnel, the Command still completes, recording the failed attempt (and ssh's message as
 its stderr): the engine goes on to create the credentials and save every output, kubeconfig included, and then the
@@ -24,8 +25,8 @@ import pulumi_command
 from components.cluster_network import own_stack_name
 from components.settings import LoadBalancer, TunnelOptions
 from components.tunnel_command import managed_ssh_arguments, tunnel_command
-from components.tunnel_record import down_reason, parse_record, this_machine, tunnel_triggers
-from components.tunnel_state import project_directory, read_previous_command, tunnel_directory
+from components.tunnel_record import down_reason, parse_record, read_local_record, this_machine, tunnel_trigger
+from components.tunnel_state import project_directory, tunnel_directory
 
 TUNNEL_SCRIPT = Path(__file__).with_name("tunnel.sh")
 
@@ -36,7 +37,8 @@ class TunnelError(pulumi.RunError):
 
 def opened(stdout: str) -> bool:
     """Whether the Command's stdout records a running tunnel (not a failed attempt)."""
-    return parse_record(stdout) is not None
+    record = parse_record(stdout)
+    return record is not None and record.failed is None
 
 
 def fail_unless_opened(stdout: str, stderr: str) -> None:
@@ -89,10 +91,10 @@ class ApiTunnel(pulumi.ComponentResource):
         self.check = None
         if tunnel.manage:
             directory = tunnel_directory(os.environ, project_directory(), own_stack_name())
-            previous = read_previous_command(f"{name}-ssh")
-            stdout = previous.get("stdout") if previous is not None else None
-            self.down_reason = down_reason(stdout if isinstance(stdout, str) else None, this_machine())
-            if previous is not None and self.down_reason is not None:
+            recorded = read_local_record(directory)
+            self.down_reason = down_reason(recorded, this_machine())
+            trigger = tunnel_trigger(recorded, self.down_reason)
+            if recorded is not None and self.down_reason is not None:
                 pulumi.log.warn(
                     f"the managed tunnel is not open: {self.down_reason}; `pulumi up` opens a new one", self
                 )
@@ -101,8 +103,8 @@ class ApiTunnel(pulumi.ComponentResource):
                 create="open",
                 delete="close",
                 interpreter=interpreter(load_balancer, tunnel),
-                environment={"KTHW_TUNNEL_DIR": directory},
-                triggers=tunnel_triggers(previous, self.down_reason),
+                environment={"KTHW_TUNNEL_DIR": directory, "KTHW_TUNNEL_TRIGGER": trigger},
+                triggers=[trigger],
                 # ssh's message is reported once, as the update's error, not also as the Command's log.
                 logging=pulumi_command.local.Logging.NONE,
                 opts=pulumi.ResourceOptions(

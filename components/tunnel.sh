@@ -4,7 +4,9 @@
 #
 # open: start ssh in the background with its control socket in $KTHW_TUNNEL_DIR (a directory of its own under the
 #   user's state directory, where tmp cleaners do not reach), then print the record of what it started: this
-#   machine, this boot, the ssh master's pid and start time, its socket. The record becomes the Command's stdout.
+#   machine, this boot, the ssh master's pid and start time, its socket, and the Command's trigger
+#   ($KTHW_TUNNEL_TRIGGER). The record becomes the Command's stdout, and is kept beside the socket, where the next
+#   preview on this machine reads it.
 #   When ssh fails, its message goes to stderr and the record says "failed": open still succeeds, so the engine
 #   goes on to save the stack's outputs, and the program then fails the update with ssh's message alone.
 # close: given a record ($PULUMI_COMMAND_STDOUT, possibly written on another machine or by an older deployment),
@@ -51,12 +53,11 @@ stop_pid() {
 
 # close_record RECORD: stop the ssh RECORD names if it is running here; remove its socket and record file.
 close_record() {
-	record=$1
+	record=$(printf '%s\n' "$1")
 	if [ "$(field kthw-tunnel)" != 1 ]; then
 		say "no tunnel recorded; nothing to close"
 		return 0
 	fi
-	[ -z "$(field failed)" ] || return 0
 	if [ "$(field machine)" != "$(machine_id)" ]; then
 		say "the tunnel was opened on another machine ($(field host)); nothing to close here"
 		return 0
@@ -66,17 +67,35 @@ close_record() {
 		return 0
 	fi
 	pid=$(field pid) socket=$(field socket)
-	case "$pid" in '' | *[!0-9]*) say "the record names no process; nothing to close"; return 0 ;; esac
 	case "$socket" in */kthw/*/control) ;; *) say "the record names no kthw control socket; nothing to close"; return 0 ;; esac
+	if [ -n "$(field failed)" ]; then
+		forget_record "$socket"
+		return 0
+	fi
+	case "$pid" in '' | *[!0-9]*) say "the record names no process; nothing to close"; return 0 ;; esac
 	if is_recorded_ssh "$pid" "$(field start)" "$socket"; then
 		stop_pid "$pid"
 	else
 		say "the tunnel was not running (ssh process $pid has exited); nothing to close"
 	fi
 	[ -S "$socket" ] && rm -f "$socket"
-	saved="${socket%/control}/record"
+	forget_record "$socket"
+}
+
+# forget_record SOCKET: remove the record beside SOCKET if it is this very record (not a newer tunnel's).
+forget_record() {
+	saved="${1%/control}/record"
 	if [ -f "$saved" ] && [ "$(cat "$saved")" = "$record" ]; then rm -f "$saved"; fi
 	return 0
+}
+
+# write_record LINES...: the record of this attempt, with what identifies this machine and boot, to the Command's
+# stdout and to "$dir/record" (where the next preview on this machine looks).
+write_record() {
+	record=$(printf '%s\n' "kthw-tunnel=1" "host=$(uname -n)" "machine=$(machine_id)" "boot=$(boot_id)" \
+		"socket=$dir/control" "trigger=${KTHW_TUNNEL_TRIGGER:-}" "$@")
+	printf '%s\n' "$record" >"$dir/record"
+	printf '%s\n' "$record"
 }
 
 open_tunnel() {
@@ -99,17 +118,14 @@ open_tunnel() {
 		status=$?
 		cat "$dir/log" >&2
 		rm -f "$dir/log"
-		printf '%s\n' "kthw-tunnel=1" "failed=ssh exited with status $status"
+		write_record "failed=ssh exited with status $status"
 		exit 0
 	fi
 	check=$(ssh -S "$dir/control" -O check kthw-tunnel 2>&1 </dev/null | tr -d '\r') || true
 	pid=${check#*pid=}
 	pid=${pid%%)*}
 	case "$pid" in '' | *[!0-9]*) say "ssh started but its control socket does not answer: $check"; exit 1 ;; esac
-	record=$(printf '%s\n' "kthw-tunnel=1" "host=$(uname -n)" "machine=$(machine_id)" "boot=$(boot_id)" \
-		"pid=$pid" "start=$(start_time "$pid")" "socket=$dir/control")
-	printf '%s\n' "$record" >"$dir/record"
-	printf '%s\n' "$record"
+	write_record "pid=$pid" "start=$(start_time "$pid")"
 }
 
 case "${1:-}" in

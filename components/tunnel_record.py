@@ -1,32 +1,30 @@
-"""Whether the managed tunnel recorded by the last deployment is open on this machine, and the Command ``triggers``
-that follow from it.
+"""Whether this stack's managed tunnel is open on this machine, and the Command ``triggers`` that follow from it.
 
 pulumi-command cannot read a command back, so ``pulumi refresh`` never sees a dead tunnel. Instead the program
-looks at the tunnel the last deployment recorded (the Command's stdout: machine, boot, ssh pid and start time,
-control socket) before it registers anything: while that very ssh process runs here, the triggers stay what they
-were and the stack previews with no changes; otherwise they name a new tunnel and the reason, so ``pulumi preview``
-shows the Command as to be replaced and ``pulumi up`` reopens it. Everything here is plain data and /proc reads.
+reads the record the open script kept beside the control socket (machine, boot, ssh pid and start time, socket,
+and the trigger it was opened with) before it registers anything: while that very ssh process runs here, the
+triggers are the recorded one and the stack previews with no changes; otherwise they name a new tunnel and the
+reason, so ``pulumi preview`` shows the Command as to be replaced and ``pulumi up`` reopens it. A local file, not
+the state: reading the stack's resources back from the backend costs the whole state (0.5 s at 2,000 nodes), this
+costs a file and a few /proc reads. Everything here is plain data.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import re
+import secrets
 import socket
 import stat
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 RECORD_VERSION = "1"
-_GENERATION = re.compile(r"^tunnel #(\d+)\b")
 
 
 @dataclass(frozen=True)
 class TunnelRecord:
-    """What the open script printed about the ssh process it started (see components/tunnel.sh)."""
+    """What the open script recorded about one attempt to open the tunnel (see components/tunnel.sh)."""
 
     host: str
     """uname -n of the machine that opened it, for messages."""
@@ -34,11 +32,16 @@ class TunnelRecord:
     """machine_id(): a hash of /etc/machine-id, so no machine's identifier is written to state."""
     boot: str
     """/proc/sys/kernel/random/boot_id when it was opened: a pid means nothing after a restart."""
-    pid: int
-    start: str
-    """The ssh master's start time (/proc/PID/stat field 22): with the pid, one process for the whole boot."""
     socket: str
     """Its control socket (its -S argument)."""
+    trigger: str
+    """The Command's trigger when it was opened: the triggers to keep while it runs."""
+    pid: int | None
+    """The ssh master's pid; None when the attempt failed."""
+    start: str | None
+    """The ssh master's start time (/proc/PID/stat field 22): with the pid, one process for the whole boot."""
+    failed: str | None
+    """Why the attempt failed (ssh's message went to the Command's stderr); None when ssh runs."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def this_machine(root: Path = Path("/")) -> MachineIdentity:
 
 
 def parse_record(stdout: str) -> TunnelRecord | None:
-    """The record in a Command's stdout, or None when it is not one (an older kthw recorded a directory)."""
+    """The record in a Command's stdout (or the file beside the socket), or None when it is not one."""
     fields: dict[str, str] = {}
     for line in stdout.splitlines():
         key, sep, value = line.partition("=")
@@ -80,20 +83,22 @@ def parse_record(stdout: str) -> TunnelRecord | None:
     try:
         if fields["kthw-tunnel"] != RECORD_VERSION:
             return None
+        failed = fields.get("failed")
         return TunnelRecord(
-            host=fields["host"], machine=fields["machine"], boot=fields["boot"], pid=int(fields["pid"]),
-            start=fields["start"], socket=fields["socket"],
+            host=fields["host"], machine=fields["machine"], boot=fields["boot"], socket=fields["socket"],
+            trigger=fields["trigger"], failed=failed,
+            pid=None if failed else int(fields["pid"]), start=None if failed else fields["start"],
         )
     except (KeyError, ValueError):
         return None
 
 
-def failed_attempt(stdout: str) -> bool:
-    """Whether the Command's stdout records an attempt to open the tunnel that failed (ssh's message is its
-    stderr)."""
-    lines = stdout.splitlines()
-    return bool(lines) and lines[0] == f"kthw-tunnel={RECORD_VERSION}" and any(
-        line.startswith("failed=") for line in lines)
+def read_local_record(directory: str) -> str | None:
+    """The record kept in this stack's tunnel directory on this machine, or None."""
+    try:
+        return (Path(directory) / "record").read_text()
+    except OSError:
+        return None
 
 
 def _start_time(proc: Path, pid: int) -> str | None:
@@ -112,7 +117,7 @@ def _argv(proc: Path, pid: int) -> list[str] | None:
 
 def is_recorded_ssh(record: TunnelRecord, proc: Path = Path("/proc")) -> bool:
     """The process the record names still runs: same pid and start time, an ssh with the recorded socket."""
-    if _start_time(proc, record.pid) != record.start:
+    if record.pid is None or _start_time(proc, record.pid) != record.start:
         return False
     argv = _argv(proc, record.pid)
     if not argv:
@@ -127,19 +132,17 @@ def _is_socket(path: str) -> bool:
         return False
 
 
-def down_reason(stdout: str | None, here: MachineIdentity, proc: Path = Path("/proc")) -> str | None:
+def down_reason(text: str | None, here: MachineIdentity, proc: Path = Path("/proc")) -> str | None:
     """Why the recorded tunnel is not open on this machine, in words for the user; None while it is."""
-    if stdout is None:
-        return "no tunnel is recorded"
-    if failed_attempt(stdout):
-        return "the last `pulumi up` could not open it"
-    record = parse_record(stdout)
+    record = None if text is None else parse_record(text)
     if record is None:
-        return "the recorded tunnel was opened by an older kthw"
+        return "no tunnel of this stack is recorded on this machine"
     if record.machine != here.machine:
         return f"it was opened on another machine ({record.host}), not on this one"
     if record.boot != here.boot:
         return "this machine has restarted since it was opened"
+    if record.failed is not None:
+        return "the last `pulumi up` could not open it"
     if not is_recorded_ssh(record, proc):
         return f"its ssh process (pid {record.pid}) has exited"
     if not _is_socket(record.socket):
@@ -147,17 +150,10 @@ def down_reason(stdout: str | None, here: MachineIdentity, proc: Path = Path("/p
     return None
 
 
-def generation(triggers: Sequence[Any] | None) -> int:
-    """The number of the tunnel the triggers name (``tunnel #N: ...``), 0 when they name none."""
-    if triggers and isinstance(triggers[0], str) and (match := _GENERATION.match(triggers[0])):
-        return int(match.group(1))
-    return 0
-
-
-def tunnel_triggers(previous: Mapping[str, Any] | None, reason: str | None) -> list[str]:
-    """The Command's triggers: the previous ones while the tunnel is open (no change), else a new tunnel's."""
-    previous_triggers = (previous or {}).get("triggers")
-    if reason is None and previous_triggers and generation(previous_triggers) > 0:
-        return [str(value) for value in previous_triggers]
-    number = generation(previous_triggers) + 1
-    return [f"tunnel #{number}: opened because {reason or 'the recorded tunnel has no number'}"]
+def tunnel_trigger(text: str | None, reason: str | None, host: str | None = None) -> str:
+    """The Command's trigger: the recorded one while the tunnel is open (no change), else a new tunnel's, which
+    says where and why and carries a random name, so it never equals the one in the state."""
+    record = None if text is None else parse_record(text)
+    if reason is None and record is not None and record.trigger:
+        return record.trigger
+    return f"tunnel {secrets.token_hex(3)} on {host or socket.gethostname()}: opened because {reason}"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import runpy
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +56,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif args.typ == "command:local:Command":
             state["stdout"] = "\n".join([
                 "kthw-tunnel=1", "host=laptop", "machine=0123456789abcdef", "boot=b", "pid=4711", "start=1",
-                "socket=/home/ops/.local/state/kthw/0123456789ab/control"])
+                "socket=/home/ops/.local/state/kthw/0123456789ab/control", f"trigger={args.inputs['triggers'][0]}"])
             state["stderr"] = ""
         return (args.resource_id or f"{args.name}-id"), state
 
@@ -106,7 +108,10 @@ def run_program(
     lister: Callable[[str], dict[str, list[str]]] = list_nodes or (lambda kubeconfig: {})
 
     def program() -> None:
-        with mock.patch.object(pulumi, "export", exports.__setitem__), \
+        # The managed tunnel looks for its record under $XDG_STATE_HOME: never the developer's own.
+        with tempfile.TemporaryDirectory(prefix="kthw-mocks.") as state_home, \
+                mock.patch.dict(os.environ, {"XDG_STATE_HOME": state_home}), \
+                mock.patch.object(pulumi, "export", exports.__setitem__), \
                 mock.patch("components.live_cluster.list_node_pod_cidrs", lister), \
                 mock.patch("components.live_cluster.kubernetes_service_ip", lambda kubeconfig: service_cluster_ip):
             runpy.run_path(str(MAIN), run_name="__kthw__")

@@ -139,12 +139,14 @@ class Access:
         assert record is not None, command["outputs"]["stdout"]
         return record
 
-    def preview_replaces_the_tunnel(self, reason: str) -> None:
-        """`pulumi preview` shows the tunnel's Command, and only it, as to be replaced, and says why."""
+    def preview_replaces_the_tunnel(self, reason: str, *, warned: bool = True) -> None:
+        """`pulumi preview --diff` shows the tunnel's Command, and only it, as to be replaced, with the reason in its
+        new trigger and (when this machine recorded a tunnel) in a warning."""
         preview = self.project.stack.preview(diff=True)
         assert preview.change_summary.get(auto.OpType.REPLACE) == 1, preview.stdout
-        assert f"the managed tunnel is not open: {reason}; `pulumi up` opens a new one" in preview.stdout
-        assert "api-tunnel-ssh" in preview.stdout
+        assert f"opened because {reason}" in preview.stdout, preview.stdout
+        warning = f"the managed tunnel is not open: {reason}; `pulumi up` opens a new one"
+        assert (warning in preview.stdout) == warned, preview.stdout
 
     def rewrite_record(self, **fields: str) -> None:
         """Change fields of the tunnel record in the stack's state (``pulumi stack export``/``import``), as another
@@ -392,6 +394,7 @@ def test_killed_ssh_previews_as_a_replacement_and_up_brings_kubectl_back(access:
     access.assert_kubectl_works()
     old = access.record()
 
+    assert old.pid is not None
     os.kill(old.pid, signal.SIGKILL)
     wait_until(lambda: access.tunnel_processes() == {}, 10, "the killed ssh master")
     broken = access.kubectl("get", "nodes")
@@ -436,17 +439,23 @@ def test_restarted_load_balancer_sshd_previews_as_a_replacement_and_up_reconnect
     access.assert_no_tunnel()
 
 
-def test_removed_control_socket_directory_previews_as_a_replacement_and_the_old_ssh_is_closed(
-    access: Access, lab: Lab
+@pytest.mark.parametrize("removed", ["socket", "directory"])
+def test_removed_control_socket_previews_as_a_replacement_and_the_old_ssh_is_closed(
+    access: Access, lab: Lab, removed: str
 ) -> None:
     access.configure(lab)
     access.project.up()
     old = access.record()
-    shutil.rmtree(Path(old.socket).parent)  # what a tmp cleaner did to the old /tmp directory
+    # What a tmp cleaner did to the old /tmp directory: the socket (or its whole directory) goes, ssh stays.
+    if removed == "socket":
+        Path(old.socket).unlink()
+        access.preview_replaces_the_tunnel(f"its control socket {old.socket} is gone")
+    else:
+        shutil.rmtree(Path(old.socket).parent)
+        access.preview_replaces_the_tunnel("no tunnel of this stack is recorded on this machine", warned=False)
     assert access.tunnel_processes().keys() == {old.pid}
 
-    access.preview_replaces_the_tunnel(f"its control socket {old.socket} is gone")
-    access.project.up()  # the old ssh still holds the port: it must be closed, by pid, before the new one opens
+    access.project.up()  # the old ssh still holds the port: it is closed, by pid, before the new one opens
     new = access.record()
     assert access.tunnel_processes().keys() == {new.pid} and new.pid != old.pid
     access.assert_kubectl_works()
@@ -461,8 +470,10 @@ def test_tunnel_recorded_by_another_machine_is_opened_here_and_its_process_never
     access.configure(lab)
     access.project.up()
     mine = access.record()
+    assert mine.pid is not None
     os.kill(mine.pid, signal.SIGTERM)  # this machine has no tunnel; another machine ran `up` last
     wait_until(lambda: access.tunnel_processes() == {}, 10, "the stopped ssh master")
+    shutil.rmtree(Path(mine.socket).parent)
     # A process that looks exactly like a tunnel (an ssh with a control socket on its command line), named by
     # the record the other machine wrote: on that machine its pid is the tunnel, here it is someone else's.
     decoy_socket = access.directory / "other" / "kthw" / "0123456789ab" / "control"
@@ -473,7 +484,7 @@ def test_tunnel_recorded_by_another_machine_is_opened_here_and_its_process_never
         access.rewrite_record(host="laptop-7", machine="0123456789abcdef", pid=str(decoy.pid), start=start,
                               socket=str(decoy_socket))
 
-        access.preview_replaces_the_tunnel("it was opened on another machine (laptop-7), not on this one")
+        access.preview_replaces_the_tunnel("no tunnel of this stack is recorded on this machine", warned=False)
         access.project.up()
         access.assert_kubectl_works()
         assert access.record().machine == this_machine().machine

@@ -141,8 +141,11 @@ def test_managed_tunnel_is_one_command_that_opens_and_closes_ssh() -> None:
     assert "-o StrictHostKeyChecking=yes" in script and "-o UserKnownHostsFile=/etc/kthw/hosts" in script
     assert "BatchMode=yes" in script and "ServerAliveInterval=15" in script
     assert "PULUMI_COMMAND_STDOUT" in script
-    assert command.inputs["environment"]["KTHW_TUNNEL_DIR"].endswith(tuple("0123456789abcdef"))
-    assert command.inputs["triggers"] == ["tunnel #1: opened because no tunnel is recorded"]
+    environment = command.inputs["environment"]
+    assert environment["KTHW_TUNNEL_DIR"].endswith(tuple("0123456789abcdef"))
+    (trigger,) = command.inputs["triggers"]
+    assert trigger == environment["KTHW_TUNNEL_TRIGGER"]
+    assert trigger.endswith(": opened because no tunnel of this stack is recorded on this machine")
     assert run.outputs["apiServerUrl"] == "https://localhost:16443"
 
 

@@ -27,14 +27,16 @@ from components.tunnel_record import (
     down_reason,
     is_recorded_ssh,
     parse_record,
+    read_local_record,
     this_machine,
-    tunnel_triggers,
+    tunnel_trigger,
 )
 from components.tunnel_state import TunnelDirectoryError, tunnel_directory
 
 TUTORIAL_LB = LoadBalancer(address="172.31.108.99", user="cloud_user")
 HOSTILE_PATH = "/tmp/known;touch${IFS}PWNED`id`$(id)&|"
 REPO = Path(__file__).resolve().parent.parent
+TRIGGER = "tunnel 0a1b2c on laptop: opened because no tunnel of this stack is recorded on this machine"
 
 # The stand-in ssh: `-M` starts a background process whose argv[0] is "ssh" and whose command line carries the
 # control socket, bound for real; `-O check` answers like ssh ("Master running (pid=N)\r"); `-O exit` stops it.
@@ -69,8 +71,8 @@ class Shell:
 
     def run(self, verb: str, tunnel: TunnelOptions | None = None, **extra: str) -> subprocess.CompletedProcess[str]:
         argv = [*interpreter(TUTORIAL_LB, tunnel or TunnelOptions(manage=True)), verb]
-        return subprocess.run(argv, env={**self.env, **extra}, cwd=self.cwd, capture_output=True, text=True,
-                              timeout=30)
+        env = {**self.env, "KTHW_TUNNEL_TRIGGER": TRIGGER, **extra}
+        return subprocess.run(argv, env=env, cwd=self.cwd, capture_output=True, text=True, timeout=30)
 
     def calls(self) -> list[list[str]]:
         text = self.log.read_text() if self.log.exists() else ""
@@ -98,7 +100,8 @@ def shell(tmp_path: Path) -> Iterator[Shell]:
             os.kill(int(pid_file.read_text()), signal.SIGKILL)
 
 
-def wait_gone(pid: int) -> bool:
+def wait_gone(pid: int | None) -> bool:
+    assert pid is not None
     for _ in range(100):
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
@@ -199,7 +202,9 @@ def test_open_starts_ssh_in_the_background_and_records_it(shell: Shell) -> None:
     assert record.machine == this_machine().machine and record.boot == this_machine().boot
     assert is_recorded_ssh(record)
     assert down_reason(stdout, this_machine()) is None
-    assert (shell.directory / "record").read_text() == stdout
+    # The same record is kept beside the socket: the next preview keeps the trigger it was opened with.
+    assert read_local_record(str(shell.directory)) == stdout
+    assert record.trigger == TRIGGER and tunnel_trigger(stdout, None) == TRIGGER
 
 
 def test_open_failure_prints_ssh_s_message_and_nothing_else(shell: Shell) -> None:
@@ -207,14 +212,16 @@ def test_open_failure_prints_ssh_s_message_and_nothing_else(shell: Shell) -> Non
     # open records the failed attempt and succeeds, so the engine saves the outputs; the program then fails.
     assert result.returncode == 0
     assert result.stderr == "bind [127.0.0.1]:6443: Address already in use\n"
-    assert result.stdout == "kthw-tunnel=1\nfailed=ssh exited with status 255\n"
-    assert sorted(path.name for path in shell.directory.iterdir()) == []
+    record = parse_record(result.stdout)
+    assert record is not None and (record.failed, record.pid) == ("ssh exited with status 255", None)
+    assert sorted(path.name for path in shell.directory.iterdir()) == ["record"]
     assert down_reason(result.stdout, this_machine()) == "the last `pulumi up` could not open it"
     with pytest.raises(TunnelError) as error:
         fail_unless_opened(result.stdout.rstrip("\n"), result.stderr.rstrip("\n"))
     assert str(error.value) == "bind [127.0.0.1]:6443: Address already in use"
     closed = shell.run("close", PULUMI_COMMAND_STDOUT=result.stdout)
     assert (closed.returncode, closed.stderr, len(shell.calls())) == (0, "", 1)
+    assert list(shell.directory.iterdir()) == []
 
 
 def test_close_stops_the_recorded_ssh_and_removes_its_socket(shell: Shell) -> None:
@@ -321,23 +328,21 @@ def test_a_control_socket_path_ssh_cannot_bind_is_refused_with_the_fix() -> None
 
 def test_no_record_reads_as_not_open() -> None:
     here = MachineIdentity("0" * 16, "boot")
-    assert down_reason(None, here) == "no tunnel is recorded"
-    assert down_reason("/tmp/kthw-tunnel.abcdefgh", here) == "the recorded tunnel was opened by an older kthw"
+    assert down_reason(None, here) == "no tunnel of this stack is recorded on this machine"
+    assert down_reason("/tmp/kthw-tunnel.abcdefgh", here) == "no tunnel of this stack is recorded on this machine"
 
 
 # --- triggers ----------------------------------------------------------------------------------------------------
 
 
-def test_an_open_tunnel_keeps_its_triggers_so_nothing_changes() -> None:
-    previous = {"triggers": ["tunnel #4: opened because its ssh process (pid 12) has exited"]}
-    assert tunnel_triggers(previous, None) == previous["triggers"]
+def test_an_open_tunnel_keeps_the_trigger_it_was_opened_with(shell: Shell) -> None:
+    stdout = shell.open()
+    assert tunnel_trigger(stdout, down_reason(stdout, this_machine())) == TRIGGER
 
 
-def test_a_tunnel_that_is_not_open_gets_the_next_number_and_the_reason() -> None:
-    previous = {"triggers": ["tunnel #4: opened because no tunnel is recorded"]}
-    assert tunnel_triggers(previous, "its ssh process (pid 99) has exited") == [
-        "tunnel #5: opened because its ssh process (pid 99) has exited"]
-    assert tunnel_triggers(None, "no tunnel is recorded") == ["tunnel #1: opened because no tunnel is recorded"]
-    # A Command from an older kthw has no numbered triggers: it is replaced even if its process still runs.
-    assert tunnel_triggers({"stdout": "/tmp/kthw-tunnel.x"}, None) == [
-        "tunnel #1: opened because the recorded tunnel has no number"]
+def test_a_tunnel_that_is_not_open_gets_a_new_trigger_naming_the_machine_and_the_reason(shell: Shell) -> None:
+    stdout = shell.open()
+    reason = "its ssh process (pid 99) has exited"
+    first, second = tunnel_trigger(stdout, reason, "laptop-3"), tunnel_trigger(stdout, reason, "laptop-3")
+    assert first.startswith("tunnel ") and first.endswith(" on laptop-3: opened because " + reason)
+    assert len({first, second, TRIGGER}) == 3  # never the recorded one, so the Command is replaced
