@@ -73,7 +73,7 @@ class Lab:
 
 
 class Access:
-    """One stack of the program pointed at the lab, with its own local port and tunnel TMPDIR."""
+    """One stack of the program pointed at the lab, with its own local port and state home (XDG_STATE_HOME)."""
 
     def __init__(self, project: EngineProject, directory: Path) -> None:
         self.project = project
@@ -127,10 +127,6 @@ class Access:
     def tunnel_processes(self) -> dict[int, str]:
         """Processes started for this stack's tunnel (the ssh master names its control socket in our state home)."""
         return processes_mentioning(str(self.state_home))
-
-    def ssh_master(self) -> int:
-        (pid,) = self.tunnel_processes()
-        return pid
 
     def record(self) -> TunnelRecord:
         """What the stack's state records about its tunnel."""
@@ -188,9 +184,10 @@ class Access:
         """After a failed open: the Command records the attempt and nothing runs, nothing is left on disk, the
         port is free; the next preview replaces it, and destroy has nothing to close."""
         (command,) = self.commands()
-        assert command["outputs"]["stdout"].startswith("kthw-tunnel=1\nfailed=")
+        record = parse_record(command["outputs"]["stdout"])
+        assert record is not None and record.failed is not None and record.pid is None
         assert self.tunnel_processes() == {}
-        assert self.tunnel_files() == []
+        assert self.tunnel_files() == [Path(record.socket).with_name("record")]
         assert port_is_free(self.local_port)
         self.preview_replaces_the_tunnel("the last `pulumi up` could not open it")
         self.project.destroy()
