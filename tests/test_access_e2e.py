@@ -10,6 +10,7 @@ and why, and `pulumi up` brings kubectl back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -18,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,7 @@ from tests.cluster import (
     Sshd,
     certificate_sans,
     client_context,
+    descendants,
     free_port,
     hold_port,
     https_get,
@@ -432,6 +435,32 @@ def test_restarted_load_balancer_sshd_previews_as_a_replacement_and_up_reconnect
     access.project.up()
     access.assert_kubectl_works()
 
+    access.project.destroy()
+    access.assert_no_tunnel()
+
+
+def test_a_connection_that_stops_answering_ends_the_tunnel_by_keepalive(access: Access, lab: Lab) -> None:
+    """A load balancer that stops answering without closing the connection (a laptop that slept, a network that
+    dropped): ServerAliveInterval 15 and ServerAliveCountMax 3 end ssh within about a minute, then preview sees it."""
+    sshd = lab.processes.start_sshd("sshd-stalled")
+    access.configure(lab, sshd=sshd)
+    access.project.up()
+    old = access.record()
+    sessions = descendants(sshd.process.pid)
+    assert sessions
+    for pid in sessions:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        wait_until(lambda: access.tunnel_processes() == {}, 90, "ssh giving up on a silent load balancer")
+        assert 30 < time.monotonic() - started < 90
+        access.preview_replaces_the_tunnel(f"its ssh process (pid {old.pid}) has exited")
+    finally:
+        for pid in sessions:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    access.project.up()
+    access.assert_kubectl_works()
     access.project.destroy()
     access.assert_no_tunnel()
 
