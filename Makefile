@@ -2,10 +2,14 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
+# Source snapshots of the plugins the Go module proxy does not serve (see toolchain/pulumi.sh), where they exist.
+KTHW_PROVIDER_SOURCES ?= $(wildcard $(abspath ../shared/providers))
+export KTHW_PROVIDER_SOURCES
 
 .PHONY: up test bench venv toolchain clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
+	@echo "[make] installing the Python packages into $(VENV) (about a minute the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -14,7 +18,7 @@ venv: $(VENV)/.installed
 
 toolchain:
 	toolchain/pulumi.sh
-	toolchain/plugins.sh
+	toolchain/kube.sh
 
 up: venv
 	scripts/up.sh

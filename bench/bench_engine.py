@@ -3,7 +3,7 @@ same file backend, run alternately.
 
     .venv/bin/python bench/bench_engine.py [--rounds 5]
 
-Prints the median wall time of each command for both programs and the ratio kthw / empty (goal: at most 1.5).
+Prints the median wall time of each command for both programs and the ratio kthw / empty (goal: at most 1.2).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """``kthw:index:ClusterNetwork``: the network plan as a stack output, stable across deployments.
 
 Kubernetes never changes a node's podCIDR once set, so the plan must not move a node's block when other nodes are
-removed or reordered. The mechanism is this stack's own previous ``network`` output, read with the engine's
-built-in ``pulumi:pulumi:readStackOutputs`` function (what a StackReference reads, without registering a resource).
-The read is synchronous and runs in preview too, so:
+removed or reordered. The mechanism is this stack's own previous ``network`` output (components/previous_outputs.py
+reads it with the engine's built-in ``pulumi:pulumi:readStackOutputs``, what a StackReference reads, without
+registering a resource). The read is synchronous and runs in preview too, so:
 
 * the whole plan, including a pin that collides with a block another node already holds, is decided before any
   resource is registered, and a problem stops the program with a message naming the config key;
@@ -16,7 +16,7 @@ On the first deployment there is no previous output and every node gets the lowe
 
 from __future__ import annotations
 
-import time
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -24,39 +24,12 @@ import pulumi
 from components.network_plan import NetworkPlan, NetworkSpec, plan_network, previous_pod_cidrs
 
 NETWORK_OUTPUT = "network"
-READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
-READ_ATTEMPTS = 20
-READ_RETRY_SECONDS = 0.25
 
 
-def own_stack_name() -> str:
-    """``org/project/stack`` of the running stack (the file backend's organization is always "organization")."""
-    organization = pulumi.get_organization() or "organization"
-    return f"{organization}/{pulumi.get_project()}/{pulumi.get_stack()}"
-
-
-def read_previous_network() -> Any:
-    """This stack's ``network`` output from its last deployment, or None before the first one."""
-    stack = own_stack_name()
-    for attempt in range(READ_ATTEMPTS):
-        try:
-            result = pulumi.runtime.invoke(READ_STACK_OUTPUTS, {"name": stack})
-            break
-        except Exception as error:
-            # The file backend may be writing this very checkpoint as the update starts ("failed to load
-            # checkpoint: EOF"): read again shortly.
-            if attempt == READ_ATTEMPTS - 1:
-                raise pulumi.RunError(f"cannot read the previous outputs of stack {stack}: {error}") from None
-            pulumi.log.debug(f"reading the previous outputs of {stack} again: {error}")
-            time.sleep(READ_RETRY_SECONDS)
-    outputs = (result.value or {}).get("outputs") or {}
-    return outputs.get(NETWORK_OUTPUT)
-
-
-def plan_this_deployment(spec: NetworkSpec) -> NetworkPlan:
-    """The plan, keeping every node's block from the last deployment. ``spec`` comes validated from settings;
-    raises ConfigError for a pin that collides with a block another node already holds."""
-    return plan_network(spec, previous_pod_cidrs(read_previous_network()), validated=True)
+def plan_this_deployment(spec: NetworkSpec, previous: Mapping[str, Any]) -> NetworkPlan:
+    """The plan, keeping every node's block from the last deployment (``previous``: its outputs). ``spec`` comes
+    validated from settings; raises ConfigError for a pin that collides with a block another node already holds."""
+    return plan_network(spec, previous_pod_cidrs(previous.get(NETWORK_OUTPUT)), validated=True)
 
 
 class ClusterNetwork(pulumi.ComponentResource):

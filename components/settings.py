@@ -62,6 +62,8 @@ class PkiOptions:
     ecdsa_curve: str = "P256"
     validity_hours: int = 8760
     early_renewal_hours: int = 720
+    ca_validity_hours: int = 87600
+    ca_expiry_warning_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,8 @@ def parse_tunnel(value: Any) -> TunnelOptions:
 
 def parse_pki(value: Any) -> PkiOptions:
     """``pki``: key algorithm and size, certificate validity and early renewal."""
-    keys = ("algorithm", "rsaBits", "ecdsaCurve", "validityHours", "earlyRenewalHours")
+    keys = ("algorithm", "rsaBits", "ecdsaCurve", "validityHours", "earlyRenewalHours", "caValidityHours",
+            "caExpiryWarningDays")
     obj = json_object({} if value is None else value, "pki", keys)
     validity = integer_in(or_default(obj, "validityHours", 8760), "pki.validityHours", 1, 10 * 8784)
     return PkiOptions(
@@ -132,6 +135,10 @@ def parse_pki(value: Any) -> PkiOptions:
         validity_hours=validity,
         early_renewal_hours=integer_in(
             or_default(obj, "earlyRenewalHours", 720), "pki.earlyRenewalHours", 0, validity - 1
+        ),
+        ca_validity_hours=integer_in(or_default(obj, "caValidityHours", 87600), "pki.caValidityHours", 1, 30 * 8784),
+        ca_expiry_warning_days=integer_in(
+            or_default(obj, "caExpiryWarningDays", 90), "pki.caExpiryWarningDays", 0, 3660
         ),
     )
 

@@ -1,7 +1,8 @@
 # Source this (bash): the environment every kthw command runs in.
 #   . scripts/env.sh
-# - the Pulumi CLI, language host and kubernetes plugin from toolchain/pulumi.sh (built once per machine, cached
-#   under ~/.cache/kthw), and the tls and command plugins chosen by toolchain/plugins.sh;
+# - the Pulumi CLI, Pulumi's Python language host and the kubernetes, tls and command plugins from
+#   toolchain/pulumi.sh (built once per machine, cached under ~/.cache/kthw; it says where each piece comes from);
+#   the plugins are installed into Pulumi's plugin cache (${PULUMI_HOME:-~/.pulumi}/plugins) as symbolic links;
 # - a local file backend in $KTHW_STATE_DIR (default: .state/ in the project) unless PULUMI_BACKEND_URL is set;
 # - the passphrase that encrypts the stack's secrets: yours if PULUMI_CONFIG_PASSPHRASE or
 #   PULUMI_CONFIG_PASSPHRASE_FILE is set, otherwise a random one made once in $KTHW_STATE_DIR/passphrase (mode 600).
@@ -11,8 +12,14 @@ kthw_root=$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 if [ -z "${KTHW_TOOLCHAIN_READY:-}" ]; then
   kthw_bin=$("$kthw_root/toolchain/pulumi.sh" | tail -n 1) || return 1
   PATH="$kthw_bin:$PATH"
-  kthw_plugins=$("$kthw_root/toolchain/plugins.sh" | tail -n 1) || return 1
-  if [ -n "$kthw_plugins" ]; then PATH="$kthw_plugins:$PATH"; fi
+  # Install the plugins it built into Pulumi's plugin cache (as `pulumi plugin install --file` would), once.
+  for kthw_plugin in "$kthw_bin"/../plugins/*/; do
+    kthw_plugin=${kthw_plugin%/}
+    kthw_installed="${PULUMI_HOME:-$HOME/.pulumi}/plugins/$(basename "$kthw_plugin")"
+    if [ -d "$kthw_plugin" ] && [ ! -e "$kthw_installed" ]; then
+      mkdir -p "$kthw_installed" && ln -sf "$kthw_plugin"/pulumi-resource-* "$kthw_installed/"
+    fi
+  done
   export PATH KTHW_TOOLCHAIN_READY=1
 fi
 export KTHW_STATE_DIR="${KTHW_STATE_DIR:-$kthw_root/.state}"

@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 stack=${KTHW_STACK:-dev}
 
+# The salt `pulumi stack init` writes into Pulumi.<stack>.yaml belongs to this machine's passphrase: keep it out of
+# what git tracks (.gitattributes names the filter), so the clone stays clean.
+if git rev-parse --git-dir >/dev/null 2>&1; then
+	git config filter.kthw-local-salt.clean "sed '/^encryptionsalt:/d'"
+	git config filter.kthw-local-salt.smudge cat
+fi
 if ! pulumi stack select "$stack" 2>/dev/null; then
 	# A new backend: an encryption salt left in the stack file belongs to another passphrase.
 	if [[ -f Pulumi.$stack.yaml ]]; then sed -i '/^encryptionsalt:/d' "Pulumi.$stack.yaml"; fi

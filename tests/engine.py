@@ -35,6 +35,13 @@ def failure_summary(error: auto.CommandError) -> str:
     return f"{diagnostics}\n{stderr}" if stderr else diagnostics
 
 
+def drop_encryption_salt(stack_file: Path) -> None:
+    """Remove the passphrase salt a stack file may carry from another backend (``make up`` writes one): it belongs
+    to that backend's passphrase, and the tests' stack makes its own."""
+    lines = stack_file.read_text().splitlines(keepends=True)
+    stack_file.write_text("".join(line for line in lines if not line.startswith("encryptionsalt:")))
+
+
 def toolchain_script(name: str, env: dict[str, str] | None = None) -> str:
     """Run ``toolchain/<name>`` (cached: seconds; on a fresh machine it builds) and return the last line it prints:
     a directory or a PATH fragment."""
@@ -48,12 +55,10 @@ def toolchain_script(name: str, env: dict[str, str] | None = None) -> str:
 
 @functools.cache
 def toolchain() -> tuple[str, str]:
-    """(directory holding bin/pulumi, PATH with the CLI, language host and plugins first), from the project's
-    toolchain scripts: a cached build, or a build from Go modules on a fresh machine."""
+    """(the directory whose bin/ holds pulumi, PATH with the CLI, language host and plugins first), from the
+    project's toolchain script: a cached build, or a build from Go modules and source snapshots on a fresh machine."""
     pulumi_bin = toolchain_script("pulumi.sh")
-    plugins = toolchain_script("plugins.sh", {**os.environ, "PATH": f"{pulumi_bin}:{os.environ['PATH']}"})
-    path = ":".join(part for part in (plugins, pulumi_bin, os.environ["PATH"]) if part)
-    return str(Path(pulumi_bin).parent), path
+    return str(Path(pulumi_bin).parent), f"{pulumi_bin}:{os.environ['PATH']}"
 
 
 class EngineProject:
@@ -66,6 +71,8 @@ class EngineProject:
         self.stack_name = stack_name
         for directory_path in (self.backend, self.home):
             directory_path.mkdir(parents=True)
+        root, path = toolchain()
+        (self.home / "plugins").symlink_to(Path(root) / "plugins")  # the plugin cache the toolchain laid out
         self.dir.mkdir(parents=True)
         for name in PROJECT_FILES:
             source = ROOT / name
@@ -73,8 +80,8 @@ class EngineProject:
                 shutil.copytree(source, self.dir / name, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(source, self.dir / name)
+        drop_encryption_salt(self.dir / "Pulumi.dev.yaml")
         (self.dir / ".venv").symlink_to(ROOT / ".venv")
-        root, path = toolchain()
         self.env: dict[str, str] = {
             "PATH": path,
             "PULUMI_BACKEND_URL": f"file://{self.backend}",
@@ -123,7 +130,9 @@ class EngineProject:
         self._must_succeed("up", self.stack.up)
 
     def destroy(self) -> None:
-        """``pulumi destroy`` that must succeed; on failure, the test fails with the diagnostics first."""
+        """The whole teardown, CA included: unprotect everything (the generated CA is protected), then ``pulumi
+        destroy``, which must succeed; on failure, the test fails with the diagnostics first."""
+        self.cli("state", "unprotect", "--all", "--yes")
         self._must_succeed("destroy", self.stack.destroy)
 
     @staticmethod

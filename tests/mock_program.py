@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import runpy
@@ -31,7 +32,8 @@ DEV_CONFIG: dict[str, Any] = {
 
 
 def fake_pem(kind: str, name: str) -> str:
-    return f"-----BEGIN {kind}-----\nZmFrZS0{name}\n-----END {kind}-----\n"
+    body = base64.b64encode(f"fake-{name}".encode()).decode()
+    return f"-----BEGIN {kind}-----\n{body}\n-----END {kind}-----\n"
 
 
 class RecordingMocks(pulumi.runtime.Mocks):

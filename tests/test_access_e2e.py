@@ -229,6 +229,9 @@ def first_stack(tmp_path_factory: pytest.TempPathFactory, work: Path) -> Iterato
     access = Access(EngineProject(tmp_path_factory.mktemp("first")), work / "first")
     access.project.update_config(loadBalancer={"address": "127.0.0.1", "user": "root"})
     access.project.up()
+    # The tests then switch this stack to the lab's CA: a deliberate change of CA, so the generated one is
+    # unprotected first, as the README says.
+    access.project.cli("state", "unprotect", "--all", "--yes")
     yield access
     access.cleanup()
 

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,14 @@ def test_stack_output_hides_the_kubeconfig_and_private_key(deployed: EngineProje
     assert deployed.stack.outputs()["kubeconfig"].secret and deployed.stack.outputs()["adminKeyPem"].secret
 
 
+def test_state_records_the_plugin_versions_the_sdks_ask_for(deployed: EngineProject) -> None:
+    recorded = {item["type"].removeprefix("pulumi:providers:"): item["inputs"].get("version")
+                for item in deployed.resources()
+                if item["type"].startswith("pulumi:providers:") and item["type"] != "pulumi:providers:pulumi"}
+    asked = json.loads(resources.files("pulumi_tls").joinpath("pulumi-plugin.json").read_text())["version"]
+    assert recorded == {"tls": asked}
+
+
 def test_state_holds_no_plaintext_private_key(deployed: EngineProject) -> None:
     state = deployed.state_file().read_text()
     assert "PRIVATE KEY" not in state
@@ -74,7 +83,7 @@ def test_openssl_verifies_the_admin_certificate(deployed: EngineProject, tmp_pat
         "admin.pem: OK"
     )
     text = openssl("x509", "-noout", "-text", "-in", str(tmp_path / "admin.pem"))
-    assert re.search(r"Subject: CN\s*=\s*admin, O\s*=\s*system:masters", text)
+    assert re.search(r"Subject: O\s*=\s*system:masters, CN\s*=\s*admin\n", text)  # in Go's order, as cfssl writes it
     assert re.search(r"X509v3 Key Usage: critical\s+Digital Signature, Key Encipherment\s", text)
     assert re.search(r"X509v3 Extended Key Usage:\s+TLS Web Client Authentication\s", text)
     assert "CA:FALSE" in text

@@ -22,7 +22,8 @@ COMPONENT_TYPES = {
 }
 CONTRACT_OUTPUTS = {
     "kubeconfig", "tunnelCommand", "apiServerUrl", "clusterName", "contextName", "adminUser", "caCertPem",
-    "adminCertPem", "adminKeyPem", "apiServerCertSans", "network",
+    "adminCertPem", "adminKeyPem", "apiServerCertSans", "network", "caCertNotAfter", "adminCertNotAfter",
+    "kubeconfigSummary",
 }
 
 

@@ -1,476 +1,333 @@
 #!/usr/bin/env bash
-# Make the Pulumi engine available offline: the CLI, a Python language host and
-# the resource plugins, all in one bin dir keyed by version.
+# Make the Pulumi engine available offline: the CLI, Pulumi's Python language host and the kubernetes, tls and
+# command resource plugins, all real, in one bin dir.
 #
-#   bin=$(toolchain/pulumi.sh | tail -1); export PATH="$bin:$PATH"
+#   export PATH="$(toolchain/pulumi.sh | tail -n 1):$PATH"
 #
-# Logs go to stderr; the bin dir is the last line of stdout.
-# Order: pulumi on PATH at the right version > cached build > official
-# installer (only if get.pulumi.com answers) > build from Go modules.
+# Logs go to stderr; the bin dir is the last line of stdout: the CLI with its language host beside it (what the
+# engine calls "bundled"). The resource plugins it built sit beside the bin dir in `plugins/`, laid out as Pulumi's
+# plugin cache (resource-NAME-vVERSION/), so the engine selects them by the exact version the SDK asks for;
+# scripts/env.sh installs them into PULUMI_HOME's plugin cache.
 #
-# Plugins are used from PATH ("ambient" plugins): the engine takes a
-# pulumi-resource-NAME found on PATH whatever version the SDK asks for, so put
-# the bin dir first on PATH and nothing is installed into PULUMI_HOME.
+# Where each piece comes from, in order:
+# - the CLI and its language host: `pulumi` at the right version on PATH with the language host beside it; else a
+#   cached build; else the official installer (only where get.pulumi.com answers); else a build: the CLI from the
+#   Go module github.com/pulumi/pulumi/pkg/v3, the language host from its source snapshot (below).
+# - kubernetes: a cached build, else built from the Go module github.com/pulumi/pulumi-kubernetes/provider/v4.
+# - tls and command: pulumi-resource-NAME on PATH; else installed in PULUMI_HOME at the version the Python SDK asks
+#   for; else `pulumi plugin install` where the download site answers; else a cached build; else built from its
+#   source snapshot. If none of these works, the script stops and says what to install.
 #
-# What the Go module proxy serves here (checked 2026-11):
-# - github.com/pulumi/pulumi/pkg/v3: v3.274.1 (v3.272.0 is not served).
-# - github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3: refused,
-#   so the language host is a small program of ours (below) built on the
-#   sdk/v3 module's python/toolchain package; it runs the upstream
-#   pulumi-language-python-exec script from the sdk/v3 module.
-# - github.com/pulumi/pulumi-kubernetes/provider/v4: only the pseudo-version
-#   of commit f47bc2d6f199 (2026-01-15, before 4.34.2); it is built reporting
-#   version 4.34.2 so the SDK and the engine agree on it.
-# - github.com/pulumi/pulumi-tls/provider/v5 and
-#   github.com/pulumi/pulumi-command/provider: refused (no version served),
-#   so those two plugins cannot be built here and are left out.
+# Source snapshots: the Go module proxy refuses (403) the modules of the Python language host
+# (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) and of the tls and command providers
+# (github.com/pulumi/pulumi-tls/provider/v5, github.com/pulumi/pulumi-command/provider), though it serves every
+# module they depend on (checked 2026-11). KTHW_PROVIDER_SOURCES names a directory holding their unmodified
+# upstream source as the tarballs listed in SNAPSHOTS below; `make` and .ci/run point it at ../shared/providers
+# when that exists. Each build is cached under KTHW_CACHE (default ~/.cache/kthw), keyed by version and by the
+# snapshot's content, so it is built once per machine.
+#
+# What else the module proxy serves (checked 2026-11): pkg/v3 and sdk/v3 v3.274.1; pulumi-kubernetes provider/v4
+# only as the pseudo-version of commit f47bc2d6f199 (2026-01-15, before 4.34.2), built reporting 4.34.2 so that
+# the SDK and the engine agree on it.
 set -euo pipefail
 
+here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+KTHW_TOOL=pulumi.sh
+# shellcheck source=toolchain/lib.sh
+. "$here/lib.sh"
+
+# The versions the Python SDKs in requirements.txt ask for (tests/test_toolchain.py keeps the two in step).
 CLI_VERSION=3.274.1
 K8S_VERSION=4.34.2
 K8S_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
 K8S_PSEUDO=v4.0.0-20260115033456-f47bc2d6f199
-K8S_SDK=v4.22.2 # served sdk/v4 release standing in for the repo's ../sdk
+K8S_SDK=v4.22.2 # the served sdk/v4 release, in place of the repository's ../sdk
+TLS_VERSION=5.6.2
+COMMAND_VERSION=1.2.1
+CLIPBOARD_FORK=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e # pkg/v3's own replace
 
-ROOT=${KTHW_CACHE:-$HOME/.cache/kthw}/pulumi
-CACHE=$ROOT/$CLI_VERSION
-BIN=$CACHE/bin
-PLUGINS=$ROOT/plugins
-NEEDED=(pulumi pulumi-language-python pulumi-language-python-exec
-	pulumi-resource-pulumi-python pulumi-resource-kubernetes)
+# name -> "tarball|upstream repository and commit" (the log says which commit each build comes from).
+declare -A SNAPSHOTS=(
+	[language-python]="pulumi-language-python-1b59498.tar.gz|pulumi/pulumi 1b5949891b3c"
+	[tls]="pulumi-tls-f7db93b.tar.gz|pulumi/pulumi-tls f7db93b22b29"
+	[terraform-provider-tls]="terraform-provider-tls-d72d90e.tar.gz|hashicorp/terraform-provider-tls d72d90e1b47b"
+	[command]="pulumi-command-v1.2.1.tar.gz|pulumi/pulumi-command v1.2.1 (7f3eb6f3b77c)"
+)
+# Typical cold build times on 2 cores, for the progress lines.
+declare -A USUAL=([cli]=480 [language-python]=90 [kubernetes]=780 [tls]=270 [command]=150)
 
-log() { printf '[pulumi.sh] %s\n' "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
+ROOT=$KTHW_CACHE/pulumi
+SOURCES=${KTHW_PROVIDER_SOURCES:-}
+BUILD_FLAGS=(-trimpath "-tags=osusergo,grpcnotrace")
+LANGHOST=(pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python)
+
+snapshot_file() { echo "$SOURCES/${SNAPSHOTS[$1]%%|*}"; }
+snapshot_commit() { echo "${SNAPSHOTS[$1]#*|}"; }
+
+# The cache key of a snapshot build: its version and the tarballs' content.
+snapshot_key() {
+	local version=$1 files=() name
+	shift
+	for name in "$@"; do files+=("$(snapshot_file "$name")"); done
+	echo "$version-$(content_key "${files[@]}")"
 }
 
-# True if dir $1 holds every needed binary.
-complete_dir() {
-	local f
-	for f in "${NEEDED[@]}"; do [[ -x $1/$f ]] || return 1; done
+# Any cached build of a snapshot at this version (used when KTHW_PROVIDER_SOURCES is not set).
+cached_build() {
+	local dir
+	for dir in "$ROOT/$1/$2"-*/; do [[ -x $dir$3 ]] && echo "${dir%/}" && return; done
+	return 1
 }
 
-# Written once the bin dir is complete; a changed manifest means rebuild.
-# (Called from main, once every function below is defined.)
-manifest() {
-	echo "cli=$CLI_VERSION kubernetes=$K8S_VERSION@$K8S_PSEUDO" \
-		"langhost=$(declare -f write_langhost_source | sha256sum | cut -c1-12)"
+have_snapshots() {
+	local name
+	[[ -n $SOURCES ]] || return 1
+	for name in "$@"; do [[ -f $(snapshot_file "$name") ]] || return 1; done
 }
-cached() { [[ -f $BIN/.manifest && $(<"$BIN/.manifest") == "$(manifest)" ]] && complete_dir "$BIN"; }
-
-GO=$(command -v go || echo /usr/local/go/bin/go)
-BUILD=(-trimpath "-tags=osusergo,grpcnotrace")
-
-# Seconds since $1, for the log.
-since() { echo "$((SECONDS - $1))s"; }
 
 # Directory of a module version in the module cache (downloads it).
-moddir() {
-	"$GO" mod download -json "$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("Dir") or sys.exit(d.get("Error")))'
-}
+module_dir() { "$GO" mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p'; }
 
-# (3) official installer, only if get.pulumi.com answers at all.
-official() {
-	local home=$CACHE/official
-	curl -fsS --max-time 5 https://get.pulumi.com >/dev/null 2>&1 || return 1
-	log "get.pulumi.com reachable: using the official installer"
-	curl -fsSL https://get.pulumi.com | sh -s -- --version "$CLI_VERSION" \
-		--install-root "$home" --no-edit-path >&2 || return 1
-	cp -f "$home"/bin/pulumi* "$BIN/"
-	local name ver
-	for name in tls:5.6.2 command:1.2.1 "kubernetes:$K8S_VERSION"; do
-		ver=${name#*:} name=${name%%:*}
-		PULUMI_HOME=$home PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" plugin install \
-			resource "$name" "$ver" >&2 || return 1
-		ln -sf "$home/plugins/resource-$name-v$ver/pulumi-resource-$name" "$BIN/"
-	done
-}
+# --- builds: each writes into its output directory $1, via a temporary name so a half build is never cached ---
 
-# (4a) CLI: a wrapper module requiring pkg/v3 and sdk/v3 at one version
-# (pkg's own go.mod replaces sdk/v3 with ../sdk), repeating pkg's other replace.
 build_cli() {
-	[[ -x $BIN/pulumi ]] && return
-	local src=$CACHE/src/cli t=$SECONDS
-	mkdir -p "$src"
-	cat >"$src/go.mod" <<-EOF
-		module kthw.local/pulumi-cli
-
-		go 1.26
-
-		require github.com/pulumi/pulumi/pkg/v3 v$CLI_VERSION
-		require github.com/pulumi/pulumi/sdk/v3 v$CLI_VERSION
-
-		replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
-	EOF
-	log "building pulumi v$CLI_VERSION (slow: ~700 packages)"
-	(cd "$src" && "$GO" build "${BUILD[@]}" -o "$BIN/.pulumi.tmp" \
+	local out=$1 src=$1/src
+	rm -rf "$src" && mkdir -p "$src" && cd "$src"
+	"$GO" mod init kthw.local/pulumi-cli
+	# A wrapper module: pkg/v3's own go.mod replaces sdk/v3 with ../sdk, so require both at one version.
+	"$GO" mod edit -require="github.com/pulumi/pulumi/pkg/v3@v$CLI_VERSION" \
+		-require="github.com/pulumi/pulumi/sdk/v3@v$CLI_VERSION" -replace="github.com/atotto/clipboard=$CLIPBOARD_FORK"
+	"$GO" build "${BUILD_FLAGS[@]}" -o "$out/.pulumi.tmp" \
 		-ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$CLI_VERSION" \
-		github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
-	mv "$BIN/.pulumi.tmp" "$BIN/pulumi"
-	log "pulumi built in $(since "$t")"
+		github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+	mv "$out/.pulumi.tmp" "$out/pulumi"
 }
 
-# (4b) Python language host: our own small gRPC server (the upstream one's
-# module is not served), plus the upstream exec and dynamic-provider scripts.
-build_langhost() {
-	local sdk
-	sdk=$(moddir "github.com/pulumi/pulumi/sdk/v3@v$CLI_VERSION")
-	install -m755 "$sdk/python/cmd/pulumi-language-python-exec" "$BIN/"
-	install -m755 "$sdk/python/dist/pulumi-resource-pulumi-python" "$BIN/"
-	local src=$CACHE/src/language-python t=$SECONDS
-	mkdir -p "$src"
-	write_langhost_source "$src/main.go.new"
-	if [[ -x $BIN/pulumi-language-python ]] && cmp -s "$src/main.go.new" "$src/main.go"; then
-		rm "$src/main.go.new"
-		return
-	fi
-	mv "$src/main.go.new" "$src/main.go"
-	cat >"$src/go.mod" <<-EOF
-		module kthw.local/pulumi-language-python
-
-		go 1.26
-
-		require github.com/pulumi/pulumi/sdk/v3 v$CLI_VERSION
-	EOF
-	log "building pulumi-language-python"
-	(cd "$src" && "$GO" build "${BUILD[@]}" -o "$BIN/.langhost.tmp" \
-		-ldflags "-X main.version=$CLI_VERSION" .)
-	mv "$BIN/.langhost.tmp" "$BIN/pulumi-language-python"
-	log "pulumi-language-python built in $(since "$t")"
+build_language_python() {
+	local out=$1 src=$1/src sdk
+	unpack "$(snapshot_file language-python)" "$src"
+	cd "$src/sdk/python/cmd/pulumi-language-python"
+	# The snapshot builds inside the pulumi repository (replaces to ../../..); build it against the CLI's modules.
+	"$GO" mod edit -dropreplace=github.com/pulumi/pulumi/pkg/v3 -dropreplace=github.com/pulumi/pulumi/sdk/v3 \
+		-require="github.com/pulumi/pulumi/pkg/v3@v$CLI_VERSION" -require="github.com/pulumi/pulumi/sdk/v3@v$CLI_VERSION"
+	"$GO" mod tidy
+	"$GO" build "${BUILD_FLAGS[@]}" -o "$out/.langhost.tmp" \
+		-ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$CLI_VERSION" .
+	# The exec and dynamic-provider scripts ship in the sdk/v3 module (read-only, without exec bits there).
+	sdk=$(module_dir "github.com/pulumi/pulumi/sdk/v3@v$CLI_VERSION")
+	install -m755 "$sdk/python/cmd/pulumi-language-python-exec" "$out/"
+	install -m755 "$sdk/python/dist/pulumi-resource-pulumi-python" "$out/"
+	mv "$out/.langhost.tmp" "$out/pulumi-language-python"
 }
 
-# (4c) kubernetes provider, cached by version under $PLUGINS. Its main
-# package embeds schema-embed.json and terraform-mapping-embed.json (made by
-# the repo's generate.go); module-cache files cannot be added to (nor
-# overlaid), so the wrapper module is the main package: main.go is copied
-# and the embedded files are generated beside it.
+# The main package embeds schema-embed.json and terraform-mapping-embed.json (made by the repository's
+# generate.go). Module-cache files cannot be added to, so a wrapper module is the main package: main.go is copied
+# and the embedded files are written beside it by embed_schema.py.
 build_kubernetes() {
-	local out=$PLUGINS/kubernetes/$K8S_VERSION
-	if [[ ! -x $out/pulumi-resource-kubernetes ]]; then
-		local src=$out/src t=$SECONDS pkg
-		mkdir -p "$src"
-		cat >"$src/go.mod" <<-EOF
-			module kthw.local/pulumi-kubernetes
+	local out=$1 src=$1/src pkg
+	rm -rf "$src" && mkdir -p "$src" && cd "$src"
+	"$GO" mod init kthw.local/pulumi-kubernetes
+	"$GO" mod edit -require="$K8S_MODULE@$K8S_PSEUDO" \
+		-replace="github.com/pulumi/pulumi-kubernetes/sdk/v4=github.com/pulumi/pulumi-kubernetes/sdk/v4@$K8S_SDK"
+	pkg=$(module_dir "$K8S_MODULE@$K8S_PSEUDO")/cmd/pulumi-resource-kubernetes
+	install -m644 "$pkg/main.go" main.go
+	python3 "$here/embed_schema.py" "$pkg" . "$K8S_VERSION"
+	"$GO" build "${BUILD_FLAGS[@]}" -o "$out/.tmp" -ldflags "-X $K8S_MODULE/pkg/version.Version=$K8S_VERSION" .
+	mv "$out/.tmp" "$out/pulumi-resource-kubernetes"
+}
 
-			go 1.24.7
+# provider/go.mod requires a terraform-provider-tls pseudo-version the proxy refuses: use the upstream snapshot.
+build_tls() {
+	local out=$1 src=$1/src
+	unpack "$(snapshot_file tls)" "$src/pulumi-tls"
+	unpack "$(snapshot_file terraform-provider-tls)" "$src/terraform-provider-tls"
+	cd "$src/pulumi-tls/provider"
+	"$GO" mod edit -replace="github.com/hashicorp/terraform-provider-tls=$src/terraform-provider-tls"
+	(cd cmd/pulumi-resource-tls && VERSION=$TLS_VERSION "$GO" generate .)
+	"$GO" build -trimpath -o "$out/.tmp" \
+		-ldflags "-s -w -X github.com/pulumi/pulumi-tls/provider/v5/pkg/version.Version=$TLS_VERSION" \
+		./cmd/pulumi-resource-tls
+	mv "$out/.tmp" "$out/pulumi-resource-tls"
+}
 
-			require $K8S_MODULE $K8S_PSEUDO
+build_command() {
+	local out=$1 src=$1/src
+	unpack "$(snapshot_file command)" "$src"
+	cd "$src/provider"
+	"$GO" build -trimpath -o "$out/.tmp" \
+		-ldflags "-X github.com/pulumi/pulumi-command/provider/pkg/version.Version=$COMMAND_VERSION" \
+		./cmd/pulumi-resource-command
+	mv "$out/.tmp" "$out/pulumi-resource-command"
+}
 
-			replace github.com/pulumi/pulumi-kubernetes/sdk/v4 => github.com/pulumi/pulumi-kubernetes/sdk/v4 $K8S_SDK
-		EOF
-		pkg=$(moddir "$K8S_MODULE@$K8S_PSEUDO")/cmd/pulumi-resource-kubernetes
-		install -m644 "$pkg/main.go" "$src/main.go"
-		python3 - "$pkg" "$src" "$K8S_VERSION" <<-'EOF'
-			import json, sys
-			pkg, src, version = sys.argv[1:]
-			schema = json.load(open(f"{pkg}/schema.json"))
-			schema["version"] = version
-			json.dump(schema, open(f"{src}/schema-embed.json", "w"), separators=(",", ":"))
-			mapping = json.load(open(f"{pkg}/terraform-mapping.json"))
-			json.dump(mapping, open(f"{src}/terraform-mapping-embed.json", "w"), separators=(",", ":"))
-		EOF
-		log "building pulumi-resource-kubernetes $K8S_VERSION (slow: ~1000 packages)"
-		(cd "$src" && "$GO" build "${BUILD[@]}" -o "$out/.tmp" \
-			-ldflags "-X $K8S_MODULE/pkg/version.Version=$K8S_VERSION" .)
-		mv "$out/.tmp" "$out/pulumi-resource-kubernetes"
-		log "pulumi-resource-kubernetes built in $(since "$t")"
+# --- planning: where each piece comes from ---
+
+PLAN=()  # "label|usual|function|output dir" of each build still to do
+LINKS=() # files to link into the bin dir
+
+plan_build() { PLAN+=("$1|$2|$3|$4"); }
+
+# pulumi-resource-NAME VERSION is already usable without us: on PATH, installed, or installable.
+plugin_elsewhere() {
+	local name=$1 version=$2 found installed
+	if found=$(command -v "pulumi-resource-$name" 2>/dev/null) && [[ $(dirname "$found") != "$ROOT"/env/* ]]; then
+		log "$name: using $found"
+		return 0
 	fi
-	ln -sf "$out/pulumi-resource-kubernetes" "$BIN/"
+	[[ -x $PULUMI ]] || return 1
+	installed=${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-$name-v$version
+	if [[ -x $installed/pulumi-resource-$name ]]; then
+		log "$name: using the installed plugin $version ($installed)"
+	elif curl -fsS --max-time 5 -o /dev/null https://get.pulumi.com 2>/dev/null &&
+		"$PULUMI" plugin install resource "$name" "$version" >&2; then
+		log "$name: installed the official plugin $version"
+	else
+		return 1
+	fi
+	LINKS+=("$installed") # also in the toolchain's own plugin cache, for a PULUMI_HOME of its own (the tests')
 }
 
-write_langhost_source() {
-	cat >"$1" <<'EOF'
-// Minimal Pulumi Python language host, generated by toolchain/pulumi.sh.
-// Run starts pulumi-language-python-exec (beside this binary) with the
-// project's Python (virtualenv/toolchain options of Pulumi.yaml); plugins
-// are left to the engine, which finds them on PATH.
-package main
-
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"time"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
-	"google.golang.org/grpc"
-	"google.golang.org/protobuf/types/known/emptypb"
-)
-
-var version = "0.0.0-dev"
-
-// The exec script exits with this after showing the user an error.
-const bailCode = 32
-
-type host struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-	engine string
-	execPy string
+# plan_snapshot NAME VERSION BINARY SNAPSHOT...: a cached or planned build of a snapshot.
+plan_snapshot() {
+	local name=$1 version=$2 binary=$3 dir
+	shift 3
+	if have_snapshots "$@"; then
+		dir=$ROOT/$name/$(snapshot_key "$version" "$@")
+		if [[ -x $dir/$binary ]]; then
+			log "$name $version: cached build of $(snapshot_commit "$1")"
+		else
+			log "$name $version: will build from $(snapshot_commit "$1") ($(snapshot_file "$1"))"
+			plan_build "$name $version" "${USUAL[$name]}" "build_${name//-/_}" "$dir"
+		fi
+	elif dir=$(cached_build "$name" "$version" "$binary"); then
+		log "$name $version: cached build in $dir"
+	else
+		die "no $binary $version: it is not on PATH or installed, the download site is out of reach, and" \
+			"KTHW_PROVIDER_SOURCES does not hold its source snapshot $(snapshot_file "$1") (upstream" \
+			"$(snapshot_commit "$1")). Install the plugin (pulumi plugin install resource $name $version, or put" \
+			"pulumi-resource-$name on PATH), or set KTHW_PROVIDER_SOURCES to a directory with the snapshot"
+	fi
+	LINKS+=("$dir")
 }
 
-func options(info *pulumirpc.ProgramInfo) toolchain.PythonOptions {
-	o := toolchain.PythonOptions{Root: info.GetRootDirectory(), ProgramDir: info.GetProgramDirectory()}
-	m := info.GetOptions().AsMap()
-	if v, ok := m["virtualenv"].(string); ok {
-		o.Virtualenv = v
-	}
-	switch m["toolchain"] {
-	case "pip":
-		o.Toolchain = toolchain.Pip
-	case "poetry":
-		o.Toolchain = toolchain.Poetry
-	case "uv":
-		o.Toolchain = toolchain.Uv
-	}
-	return o
+official_installer() {
+	local home=$ROOT/official/$CLI_VERSION
+	curl -fsS --max-time 5 -o /dev/null https://get.pulumi.com 2>/dev/null || return 1
+	log "get.pulumi.com answers: using the official installer"
+	curl -fsSL https://get.pulumi.com | sh -s -- --version "$CLI_VERSION" --install-root "$home" --no-edit-path >&2
+	PULUMI=$home/bin/pulumi
+	LINKS+=("$home/bin")
 }
 
-func (h *host) Handshake(_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	h.engine = req.GetEngineAddress()
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version}, nil
-}
-
-func (h *host) GetRequiredPlugins(context.Context, *pulumirpc.GetRequiredPluginsRequest,
-) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return &pulumirpc.GetRequiredPluginsResponse{}, nil
-}
-
-func (h *host) GetRequiredPackages(context.Context, *pulumirpc.GetRequiredPackagesRequest,
-) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	return &pulumirpc.GetRequiredPackagesResponse{}, nil
-}
-
-func (h *host) RuntimeOptionsPrompts(context.Context, *pulumirpc.RuntimeOptionsRequest,
-) (*pulumirpc.RuntimeOptionsResponse, error) {
-	return &pulumirpc.RuntimeOptionsResponse{}, nil
-}
-
-func (h *host) GetProgramDependencies(ctx context.Context, req *pulumirpc.GetProgramDependenciesRequest,
-) (*pulumirpc.GetProgramDependenciesResponse, error) {
-	tc, err := toolchain.ResolveToolchain(options(req.GetInfo()))
-	if err != nil {
-		return nil, err
-	}
-	pkgs, err := tc.ListPackages(ctx, req.GetTransitiveDependencies())
-	if err != nil {
-		return nil, err
-	}
-	resp := &pulumirpc.GetProgramDependenciesResponse{}
-	for _, p := range pkgs {
-		resp.Dependencies = append(resp.Dependencies, &pulumirpc.DependencyInfo{Name: p.Name, Version: p.Version})
-	}
-	return resp, nil
-}
-
-func (h *host) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
-	tc, err := toolchain.ResolveToolchain(options(req.GetInfo()))
-	if err != nil {
-		return nil, err
-	}
-	info, err := tc.About(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.AboutResponse{Executable: info.PythonExecutable, Version: info.PythonVersion.String()}, nil
-}
-
-// streamWriter forwards pip's output to the engine.
-type streamWriter struct {
-	send   func(*pulumirpc.InstallDependenciesResponse) error
-	stderr bool
-}
-
-func (w streamWriter) Write(p []byte) (int, error) {
-	b := append([]byte(nil), p...)
-	r := &pulumirpc.InstallDependenciesResponse{Stdout: b}
-	if w.stderr {
-		r = &pulumirpc.InstallDependenciesResponse{Stderr: b}
-	}
-	return len(p), w.send(r)
-}
-
-func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest,
-	srv grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
-) error {
-	tc, err := toolchain.ResolveToolchain(options(req.GetInfo()))
-	if err != nil {
-		return err
-	}
-	out, errw := streamWriter{send: srv.Send}, streamWriter{send: srv.Send, stderr: true}
-	return tc.InstallDependencies(srv.Context(), req.GetInfo().GetProgramDirectory(),
-		req.GetUseLanguageVersionTools(), true, out, errw)
-}
-
-func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
-	info := req.GetInfo()
-	tc, err := toolchain.ResolveToolchain(options(info))
-	if err != nil {
-		return nil, err
-	}
-	if err := tc.ValidateVenv(ctx); err != nil {
-		return &pulumirpc.RunResponse{Error: err.Error()}, nil
-	}
-	program := info.GetEntryPoint()
-	if program == "" {
-		program = "."
-	}
-	args := []string{"-u", h.execPy,
-		"--monitor", req.GetMonitorAddress(), "--engine", h.engine,
-		"--project", req.GetProject(), "--stack", req.GetStack(),
-		"--pwd", req.GetPwd(), "--dry_run", strconv.FormatBool(req.GetDryRun()),
-		"--parallel", strconv.Itoa(int(req.GetParallel())),
-		"--organization", req.GetOrganization(),
-		"--root_directory", info.GetRootDirectory(),
-		program}
-	args = append(args, req.GetArgs()...)
-	cmd, err := tc.Command(ctx, args...)
-	if err != nil {
-		return nil, err
-	}
-	if cmd.Env == nil {
-		cmd.Env = os.Environ()
-	}
-	config := req.GetConfig()
-	if config == nil {
-		config = map[string]string{} // the exec script wants an object
-	}
-	cfg, err := json.Marshal(config)
-	if err != nil {
-		return nil, err
-	}
-	keys := req.GetConfigSecretKeys()
-	if keys == nil {
-		keys = []string{}
-	}
-	secretKeys, err := json.Marshal(keys)
-	if err != nil {
-		return nil, err
-	}
-	cmd.Env = append(cmd.Env, "PULUMI_CONFIG="+string(cfg), "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
-	cmd.Dir = req.GetPwd()
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			if exitErr.ExitCode() == bailCode {
-				return &pulumirpc.RunResponse{Bail: true}, nil
-			}
-			return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited with non-zero exit code: %d",
-				exitErr.ExitCode())}, nil
-		}
-		return &pulumirpc.RunResponse{Error: err.Error()}, nil
-	}
-	return &pulumirpc.RunResponse{}, nil
-}
-
-func main() {
-	args := os.Args[1:]
-	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
-		if args[0] == "-version" || args[0] == "--version" {
-			fmt.Println(version)
+plan_cli() {
+	local on_path dir
+	if on_path=$(command -v pulumi 2>/dev/null) && [[ $(dirname "$on_path") != "$ROOT"/env/* ]]; then
+		dir=$(dirname "$on_path")
+		if [[ -x $dir/pulumi-language-python ]] &&
+			[[ $(PULUMI_SKIP_UPDATE_CHECK=1 "$on_path" version 2>/dev/null) == "v$CLI_VERSION" ]]; then
+			log "cli: using pulumi v$CLI_VERSION and its language host from $dir"
+			PULUMI=$on_path
+			LINKS+=("$dir")
 			return
-		}
-		args = args[1:] // flags such as -root or -tracing are not needed
-	}
-	self, err := os.Executable()
-	if err == nil {
-		self, err = filepath.EvalSymlinks(self)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	h := &host{execPy: filepath.Join(filepath.Dir(self), "pulumi-language-python-exec")}
-	// Stop serving once the engine is gone, so no host outlives its engine.
-	stop := make(chan bool)
-	if len(args) > 0 {
-		h.engine = args[0]
-		ctx, cancel := context.WithCancel(context.Background())
-		if err := rpcutil.Healthcheck(ctx, h.engine, 30*time.Second, cancel); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		go func() { <-ctx.Done(); close(stop) }()
-	}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Init: func(s *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(s, h)
-			return nil
-		},
-		Cancel: stop,
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+		fi
+	fi
+	dir=$ROOT/cli/$CLI_VERSION
+	PULUMI=$dir/pulumi
+	if [[ -x $PULUMI ]]; then
+		log "cli: cached build of v$CLI_VERSION"
+	elif official_installer; then
+		return
+	else
+		log "cli: will build v$CLI_VERSION from the Go module github.com/pulumi/pulumi/pkg/v3"
+		plan_build "pulumi CLI v$CLI_VERSION" "${USUAL[cli]}" build_cli "$dir"
+	fi
+	LINKS+=("$dir")
+	plan_snapshot language-python "$CLI_VERSION" pulumi-language-python language-python
 }
-EOF
+
+plan_kubernetes() {
+	local dir=$ROOT/kubernetes/$K8S_VERSION-${K8S_PSEUDO##*-}
+	if [[ -x $dir/pulumi-resource-kubernetes ]]; then
+		log "kubernetes $K8S_VERSION: cached build of $K8S_MODULE@$K8S_PSEUDO"
+	else
+		log "kubernetes $K8S_VERSION: will build from $K8S_MODULE@$K8S_PSEUDO"
+		plan_build "kubernetes plugin $K8S_VERSION" "${USUAL[kubernetes]}" build_kubernetes "$dir"
+	fi
+	LINKS+=("$dir")
+}
+
+# link_into BIN FILE: the CLI and its bundled plugins go into BIN (the CLI as a hard link, so that the engine, which
+# looks beside the resolved executable, finds its language host there); a resource plugin goes into the plugin
+# cache beside BIN as resource-NAME-vVERSION/.
+link_into() {
+	local bin=$1 file=$2 name version
+	name=$(basename "$file")
+	case $name in
+		pulumi) ln -f "$file" "$bin/pulumi" 2>/dev/null || cp -f "$file" "$bin/pulumi" ;;
+		pulumi-resource-pulumi-python | pulumi-language-* | pulumi-analyzer-*) ln -sf "$file" "$bin/" ;;
+		pulumi-resource-*)
+			name=${name#pulumi-resource-}
+			case $name in
+				kubernetes) version=$K8S_VERSION ;;
+				tls) version=$TLS_VERSION ;;
+				command) version=$COMMAND_VERSION ;;
+				*) return ;;
+			esac
+			mkdir -p "$bin/../plugins/resource-$name-v$version"
+			ln -sf "$file" "$bin/../plugins/resource-$name-v$version/"
+			;;
+	esac
+}
+
+# The bin dir's key: this script, its helpers and every input that decides what is in it.
+recipe_key() {
+	local name files=("$here/pulumi.sh" "$here/lib.sh" "$here/embed_schema.py")
+	if [[ -n $SOURCES ]]; then
+		for name in "${!SNAPSHOTS[@]}"; do [[ ! -f $(snapshot_file "$name") ]] || files+=("$(snapshot_file "$name")"); done
+	fi
+	{ content_key "${files[@]}"; echo "${SOURCES:+with sources}"; } | sha256sum | cut -c1-12
 }
 
 main() {
-	local on_path dir start got
-	# (1) pulumi already on PATH at the right version, with its plugins beside
-	# it (our own bin dir is left to the manifest check below).
-	if on_path=$(command -v pulumi 2>/dev/null); then
-		dir=$(dirname "$on_path")
-		if [[ $dir != "$BIN" ]] && complete_dir "$dir" &&
-			[[ $(PULUMI_SKIP_UPDATE_CHECK=1 "$on_path" version 2>/dev/null) == "v$CLI_VERSION" ]]; then
-			log "using pulumi v$CLI_VERSION from PATH"
-			echo "$dir"
-			exit 0
-		fi
+	local bin start dir file plan label usual function out
+	bin=$ROOT/env/$(recipe_key)/bin
+	if [[ -f $bin/.complete ]]; then
+		echo "$bin"
+		return
 	fi
-
-	# (2) cached build.
-	if cached; then
-		echo "$BIN"
-		exit 0
-	fi
-
-	mkdir -p "$BIN" "$CACHE/src" "$PLUGINS"
-	# One builder at a time; a second caller waits, then finds the cache.
-	exec 9>"$CACHE/.lock"
+	mkdir -p "$ROOT"
+	exec 9>"$ROOT/.lock" # one builder at a time; a second caller waits, then finds the cache
 	flock 9
-	if cached; then
-		echo "$BIN"
-		exit 0
+	if [[ -f $bin/.complete ]]; then
+		echo "$bin"
+		return
 	fi
-
-	[[ -x $GO ]] || die "no Pulumi CLI v$CLI_VERSION on PATH or in $CACHE, the official installer is out of reach, and Go is not installed to build it: install Pulumi (pulumi.com/docs/install) or Go 1.26+, then run this again"
-	export CGO_ENABLED=0 GOFLAGS=-mod=mod
-
 	start=$SECONDS
-	if ! official; then
-		log "building from Go modules into $BIN"
-		build_langhost
-		build_cli
-		build_kubernetes
-	fi
-	complete_dir "$BIN" || die "incomplete bin dir $BIN"
-	got=$(PULUMI_SKIP_UPDATE_CHECK=1 "$BIN/pulumi" version)
-	[[ $got == "v$CLI_VERSION" ]] || die "pulumi version is $got, want v$CLI_VERSION"
-	manifest >"$BIN/.manifest"
-	log "ready in $(since "$start")"
-	echo "$BIN"
+	go_env
+	plan_cli
+	plan_kubernetes
+	plugin_elsewhere tls "$TLS_VERSION" ||
+		plan_snapshot tls "$TLS_VERSION" pulumi-resource-tls tls terraform-provider-tls
+	plugin_elsewhere command "$COMMAND_VERSION" ||
+		plan_snapshot command "$COMMAND_VERSION" pulumi-resource-command command
+
+	STEPS=${#PLAN[@]}
+	((STEPS == 0)) || log "building $STEPS piece(s); a cold machine takes ~30 min in all on 2 cores"
+	for plan in "${PLAN[@]}"; do
+		IFS='|' read -r label usual function out <<<"$plan"
+		mkdir -p "$out"
+		run_step "$label" "$usual" "$out.log" "$function" "$out"
+	done
+
+	rm -rf "$(dirname "$bin")" && mkdir -p "$bin"
+	for dir in "${LINKS[@]}"; do
+		for file in "$dir"/pulumi*; do [[ -x $file && ! -d $file ]] && link_into "$bin" "$file"; done
+	done
+	[[ -x $bin/pulumi && -x $bin/pulumi-language-python ]] || die "incomplete bin dir $bin"
+	[[ $(PULUMI_SKIP_UPDATE_CHECK=1 "$bin/pulumi" version) == "v$CLI_VERSION" ]] || die "$bin/pulumi is not v$CLI_VERSION"
+	touch "$bin/.complete"
+	log "ready in $(duration $((SECONDS - start))): $bin"
+	echo "$bin"
 }
 
 main "$@"

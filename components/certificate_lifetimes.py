@@ -1,0 +1,110 @@
+"""When the admin and CA certificates expire, and what a person should be told about it before they do.
+
+The admin certificate renews itself: the tls provider replaces it on the first `up` inside its
+``pki.earlyRenewalHours`` window. The CA never does (everything in the cluster trusts it), so its expiry is only
+ever announced, from ``pki.caExpiryWarningDays`` before it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+HOURS_PER_DAY = 24
+
+
+@dataclass(frozen=True)
+class CertificateExpiry:
+    """One certificate's expiry, as recorded by the last deployment."""
+
+    name: str
+    """What the certificate is, for messages ("the admin certificate")."""
+    not_after: datetime
+    """When it stops being valid (UTC)."""
+
+
+def rfc3339(moment: datetime) -> str:
+    """``moment`` as RFC 3339 in UTC with seconds, the form the tls provider records (``2027-11-26T10:00:00Z``)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_rfc3339(text: object) -> datetime | None:
+    """An RFC 3339 time as recorded in a previous deployment's outputs, or None when it is absent or unreadable."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _in(delta: timedelta) -> str:
+    """A remaining time in words: "in 3 days", "in 5 hours", "2 days ago"."""
+    hours = int(abs(delta.total_seconds()) // 3600)
+    amount, unit = (hours // HOURS_PER_DAY, "day") if hours >= 2 * HOURS_PER_DAY else (hours, "hour")
+    words = f"{amount} {unit}{'' if amount == 1 else 's'}"
+    return f"in {words}" if delta.total_seconds() >= 0 else f"{words} ago"
+
+
+def admin_renewal_warning(admin: CertificateExpiry, early_renewal_hours: int, now: datetime,
+                          *, dry_run: bool) -> str | None:
+    """What to say when the admin certificate is inside its renewal window or past its expiry; None otherwise."""
+    left = admin.not_after - now
+    if left > timedelta(hours=early_renewal_hours):
+        return None
+    state = "expired" if left.total_seconds() <= 0 else "expires"
+    when = f"{state} {rfc3339(admin.not_after)} ({_in(left)})"
+    action = "the next `pulumi up` renews it" if dry_run else "this update renews it"
+    return (f"{admin.name} {when}, inside pki.earlyRenewalHours ({early_renewal_hours} h): {action}; "
+            "export the kubeconfig again afterwards (the old one stops working when the old certificate expires)")
+
+
+def ca_expiry_warning(ca: CertificateExpiry, warning_days: int, now: datetime, *, generated: bool) -> str | None:
+    """What to say from ``warning_days`` before the CA expires; None before that."""
+    left = ca.not_after - now
+    if left > timedelta(days=warning_days):
+        return None
+    state = "expired" if left.total_seconds() <= 0 else "expires"
+    what = "the CA this stack generated" if generated else "the cluster's CA (caCertPem)"
+    fix = ("rotate it deliberately as the README's 'Certificates over time' says; a routine `pulumi up` never does"
+           if generated else "issue a new CA for the cluster, then set caCertPem and caKeyPem to it")
+    return f"{what} {state} {rfc3339(ca.not_after)} ({_in(left)}): kube-apiserver and every kubelet trust it; {fix}"
+
+
+def pem_not_after(cert_pem: str) -> datetime:
+    """The expiry of a PEM certificate (the cluster's existing CA)."""
+    # Imported here: cryptography costs a tenth of a second at start, and only a configured CA needs it.
+    from cryptography import x509
+
+    return x509.load_pem_x509_certificate(cert_pem.encode()).not_valid_after_utc
+
+
+def certificate_sha256(cert_pem: str) -> str:
+    """The SHA-256 fingerprint of a PEM certificate's DER bytes, as ``openssl x509 -fingerprint -sha256`` prints
+    it (upper-case hex pairs joined by colons)."""
+    body = "".join(line for line in cert_pem.strip().splitlines() if not line.startswith("-----"))
+    digest = hashlib.sha256(base64.b64decode(body)).hexdigest().upper()
+    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+def lifetime_warnings(previous: Mapping[str, Any], *, early_renewal_hours: int, ca_warning_days: int,
+                      existing_ca_pem: str | None, now: datetime, dry_run: bool) -> list[str]:
+    """Every warning about the certificates the last deployment recorded (``adminCertNotAfter``,
+    ``caCertNotAfter``), or, for an existing CA, the one configured now."""
+    warnings = []
+    admin_end = parse_rfc3339(previous.get("adminCertNotAfter"))
+    if admin_end is not None:
+        warning = admin_renewal_warning(CertificateExpiry("the admin certificate", admin_end), early_renewal_hours,
+                                        now, dry_run=dry_run)
+        warnings += [warning] if warning else []
+    ca_end = pem_not_after(existing_ca_pem) if existing_ca_pem else parse_rfc3339(previous.get("caCertNotAfter"))
+    if ca_end is not None:
+        warning = ca_expiry_warning(CertificateExpiry("the CA", ca_end), ca_warning_days, now,
+                                    generated=existing_ca_pem is None)
+        warnings += [warning] if warning else []
+    return warnings

@@ -1,0 +1,61 @@
+"""The certificate outputs and warnings of the whole program under mocks: expiry outputs, the kubeconfig summary,
+and warnings from what the last deployment recorded."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from unittest import mock
+
+import pulumi
+
+from components.certificate_lifetimes import certificate_sha256, rfc3339
+from tests.mock_program import DEV_CONFIG, run_program
+
+
+def warnings_of(**kwargs: Any) -> list[str]:
+    """The warnings the program logs for the dev config."""
+    with mock.patch.object(pulumi.log, "warn") as warn:
+        run_program(DEV_CONFIG, **kwargs)
+    return [call.args[0] for call in warn.call_args_list]
+
+
+def test_kubeconfig_summary_names_server_users_and_certificate_fingerprints() -> None:
+    run = run_program(DEV_CONFIG)
+    summary = run.outputs["kubeconfigSummary"]
+    assert summary["server"] == "https://localhost:6443"
+    assert summary["cluster"] == summary["context"] == "kubernetes-the-hard-way"
+    assert summary["user"] == "admin"
+    assert summary["clientCertificateSha256"] == certificate_sha256(run.outputs["adminCertPem"])
+    assert summary["caCertificateSha256"] == certificate_sha256(run.outputs["caCertPem"])
+    assert run.secret["kubeconfigSummary"] is False
+
+
+def test_generated_ca_takes_no_part_in_early_renewal_and_lives_ten_years() -> None:
+    run = run_program(DEV_CONFIG)
+    (ca,) = run.of_type("tls:index/selfSignedCert:SelfSignedCert")
+    assert ca.inputs["earlyRenewalHours"] == 0
+    assert ca.inputs["validityPeriodHours"] == 87600
+    (admin,) = run.of_type("tls:index/locallySignedCert:LocallySignedCert")
+    assert admin.inputs["earlyRenewalHours"] == 720 and admin.inputs["validityPeriodHours"] == 8760
+
+
+def test_no_warning_for_a_fresh_stack_or_certificates_far_from_expiry() -> None:
+    far = datetime.now(UTC) + timedelta(days=300)
+    assert warnings_of() == []
+    assert warnings_of(previous_outputs={"adminCertNotAfter": rfc3339(far), "caCertNotAfter": rfc3339(far)}) == []
+
+
+def test_admin_certificate_in_its_window_warns_that_up_renews_it() -> None:
+    soon = datetime.now(UTC) + timedelta(days=5)
+    (preview,) = warnings_of(previous_outputs={"adminCertNotAfter": rfc3339(soon)}, preview=True)
+    assert preview.startswith("the admin certificate expires ") and "the next `pulumi up` renews it" in preview
+    (update,) = warnings_of(previous_outputs={"adminCertNotAfter": rfc3339(soon)})
+    assert "this update renews it" in update
+
+
+def test_generated_ca_near_expiry_warns_and_says_up_never_rotates_it() -> None:
+    soon = datetime.now(UTC) + timedelta(days=30)
+    (warning,) = warnings_of(previous_outputs={"caCertNotAfter": rfc3339(soon)})
+    assert warning.startswith("the CA this stack generated expires ")
+    assert "a routine `pulumi up` never does" in warning

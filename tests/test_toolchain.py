@@ -1,0 +1,66 @@
+"""The toolchain scripts: the plugin versions they build are the ones the Python SDKs ask for, long steps show
+progress, and a failed step says where its log is."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLCHAIN = ROOT / "toolchain"
+
+
+def script_constant(name: str) -> str:
+    """A ``NAME=value`` assignment of toolchain/pulumi.sh."""
+    match = re.search(rf"^{name}=(\S+)", (TOOLCHAIN / "pulumi.sh").read_text(), re.MULTILINE)
+    assert match, f"{name} is not set in toolchain/pulumi.sh"
+    return match.group(1)
+
+
+@pytest.mark.parametrize(
+    ("package", "constant"),
+    [("pulumi_tls", "TLS_VERSION"), ("pulumi_command", "COMMAND_VERSION"), ("pulumi_kubernetes", "K8S_VERSION")],
+)
+def test_built_plugin_version_is_the_one_the_sdk_asks_for(package: str, constant: str) -> None:
+    plugin = json.loads(resources.files(package).joinpath("pulumi-plugin.json").read_text())
+    assert plugin["version"] == script_constant(constant)
+
+
+def run_steps(*commands: str, heartbeat: int = 1) -> subprocess.CompletedProcess[str]:
+    """Source toolchain/lib.sh and run each command as one step of ``run_step``."""
+    steps = "; ".join(f"run_step {command}" for command in commands)
+    script = f'KTHW_TOOL=test; . "{TOOLCHAIN}/lib.sh"; STEPS={len(commands)}; {steps}; echo finished'
+    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "KTHW_HEARTBEAT": str(heartbeat), "HOME": "/tmp"})
+
+
+def test_a_long_step_says_which_of_how_many_and_keeps_a_heartbeat(tmp_path: Path) -> None:
+    result = run_steps(f"'quick one' 5 {tmp_path}/a.log true", f"'slow one' 120 {tmp_path}/b.log sleep 3")
+    assert result.returncode == 0, result.stderr
+    log = result.stderr
+    assert "[test] step 1/2: quick one (usually ~5s on 2 cores" in log
+    assert "[test] step 2/2: slow one (usually ~2m00s on 2 cores" in log
+    assert re.search(r"step 2/2: slow one: still working, [12]s elapsed \(usually ~2m00s\)", log)
+    assert re.search(r"step 2/2: slow one done in [34]s", log)
+    assert result.stdout.strip() == "finished"
+
+
+def test_a_failed_step_shows_its_log_and_stops(tmp_path: Path) -> None:
+    result = run_steps(f"'broken' 5 {tmp_path}/c.log sh -c 'echo compiler says no; exit 3'", "'never' 5 x true")
+    assert result.returncode == 1
+    assert "compiler says no" in result.stderr
+    failure = rf"error: step 1/2: broken failed \(exit 3\) after [01]s; whole log: {tmp_path}/c.log"
+    assert re.search(failure, result.stderr)
+    assert "never" not in result.stderr and "finished" not in result.stdout
+
+
+def test_toolchain_scripts_embed_no_programs() -> None:
+    """Go, Python and config files live in files of their own language, never in heredocs of the scripts."""
+    heredoc = re.compile(r"(?<!<)<<-?\s*['\"]?\w+['\"]?\s*$", re.MULTILINE)
+    for script in TOOLCHAIN.glob("*.sh"):
+        assert not heredoc.search(script.read_text()), f"{script.name} writes a file from a heredoc"

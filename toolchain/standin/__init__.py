@@ -1,1 +1,0 @@
-"""Stand-in Pulumi resource plugins for the two providers the Go module proxy here does not serve."""
