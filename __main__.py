@@ -23,6 +23,7 @@ from components.network_plan import NetworkPlan
 from components.previous_outputs import previous_outputs
 from components.settings import TOP_LEVEL_KEYS, Settings, parse_settings
 from components.tunnel import ApiTunnel
+from components.verify import ClusterVerification
 
 NAMESPACE = "kthw"
 
@@ -97,9 +98,6 @@ pulumi.export(
 pulumi.export("network", network.network)
 
 if settings.verify:
-    # Imported here: pulumi_kubernetes costs a tenth of a second at every start, and only verify uses it.
-    from components.verify import ClusterVerification
-
     verification = ClusterVerification(
         "verify",
         kubeconfig=kubeconfig.kubeconfig,

@@ -22,7 +22,7 @@ from pathlib import Path
 import pulumi
 import pulumi_command
 
-from components.cluster_network import own_stack_name
+from components.previous_outputs import own_stack_name
 from components.settings import LoadBalancer, TunnelOptions
 from components.tunnel_command import managed_ssh_arguments, tunnel_command
 from components.tunnel_record import down_reason, parse_record, read_local_record, this_machine, tunnel_trigger
