@@ -141,11 +141,14 @@ class Access:
     def preview_replaces_the_tunnel(self, reason: str, *, warned: bool = True) -> None:
         """`pulumi preview --diff` shows the tunnel's Command, and only it, as to be replaced, with the reason in its
         new trigger and (when this machine recorded a tunnel) in a warning."""
-        preview = self.project.stack.preview(diff=True)
-        assert preview.change_summary.get(auto.OpType.REPLACE) == 1, preview.stdout
-        assert f"opened because {reason}" in preview.stdout, preview.stdout
+        diff = self.project.stack.preview(diff=True)
+        assert diff.change_summary.get(auto.OpType.REPLACE) == 1, diff.stdout
+        assert f"opened because {reason}" in diff.stdout, diff.stdout
+        # The diff display leaves out the diagnostics; the plain one shows them.
+        plain = self.project.stack.preview()
         warning = f"the managed tunnel is not open: {reason}; `pulumi up` opens a new one"
-        assert (warning in preview.stdout) == warned, preview.stdout
+        assert (warning in plain.stdout) == warned, plain.stdout
+        assert "api-tunnel-ssh replace [diff: ~environment,triggers]" in plain.stdout, plain.stdout
 
     def rewrite_record(self, **fields: str) -> None:
         """Change fields of the tunnel record in the stack's state (``pulumi stack export``/``import``), as another
@@ -329,7 +332,8 @@ def test_load_balancer_not_listening_fails_with_ssh_s_message_alone_and_keeps_th
     errors = [line.strip() for line in diagnostics.splitlines() if line.strip().startswith("error:")]
     assert errors[0] == f"error: ssh: connect to host 127.0.0.1 port {stopped.port}: Connection refused", diagnostics
     # What Pulumi adds for any program that stops with an error; nothing from kthw, verify or Python.
-    assert errors[1:] == ["error: an unhandled error occurred: Program exited with non-zero exit code: 1"]
+    assert [error.lower() for error in errors[1:]] == [
+        "error: an unhandled error occurred: program exited with non-zero exit code: 1"]
     assert "Traceback" not in message
     # A fresh stack still gets every output: the kubeconfig is there once the tunnel opens.
     outputs = access.project.outputs()
