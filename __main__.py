@@ -16,34 +16,42 @@ from components.api_server_sans import api_server_cert_sans
 from components.certificate_lifetimes import lifetime_warnings
 from components.cluster_network import ClusterNetwork, plan_this_deployment
 from components.credentials import AdminCredentials
-from components.errors import ConfigError
+from components.errors import CollectedConfigError, ConfigError
 from components.kubeconfig import Kubeconfig
 from components.kubeconfig_summary import kubeconfig_summary
 from components.network_plan import NetworkPlan
 from components.previous_outputs import previous_outputs
-from components.settings import TOP_LEVEL_KEYS, Settings, parse_settings
+from components.secret_config import SecretConfig
+from components.settings import Settings, parse_settings
 from components.tunnel import ApiTunnel
 from components.verify import ClusterVerification
 
 NAMESPACE = "kthw"
 
 
-def read_settings(previous: Mapping[str, Any]) -> tuple[Settings, NetworkPlan]:
+def namespace_config() -> dict[str, Any]:
+    """Every key of the ``kthw`` namespace the engine passed, known or not (``pulumi.Config`` reads only the keys it
+    is asked for, so a misspelt key would go unnoticed)."""
+    prefix = f"{NAMESPACE}:"
+    passed = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    return {key.removeprefix(prefix): value for key, value in passed.items() if key.startswith(prefix)}
+
+
+def read_settings(previous: Mapping[str, Any]) -> tuple[Settings, NetworkPlan, SecretConfig]:
     """Every ``kthw:`` config value, validated, and the network plan that keeps the blocks of the last deployment
-    (``previous``: its outputs); a problem stops the program with a message naming its config key, before any
+    (``previous``: its outputs); every problem is reported together, each naming its config key, before any
     resource is registered."""
-    config = pulumi.Config(NAMESPACE)
-    raw = {key: config.get(key) for key in TOP_LEVEL_KEYS}
-    secret_keys = [key for key in TOP_LEVEL_KEYS if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")]
+    raw = namespace_config()
+    secret = SecretConfig.of(key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}"))
     try:
-        settings = parse_settings(raw, secret_keys)
-        return settings, plan_this_deployment(settings.network, previous)
-    except ConfigError as error:
+        settings = parse_settings(raw, secret.keys)
+        return settings, plan_this_deployment(settings.network, previous), secret
+    except (ConfigError, CollectedConfigError) as error:
         raise pulumi.RunError(str(error)) from None
 
 
 previous = previous_outputs()
-settings, plan = read_settings(previous)
+settings, plan, secret = read_settings(previous)
 for warning in lifetime_warnings(
     previous,
     early_renewal_hours=settings.pki.early_renewal_hours,
@@ -53,6 +61,10 @@ for warning in lifetime_warnings(
     dry_run=pulumi.runtime.is_dry_run(),
 ):
     pulumi.log.warn(warning)
+# The keys each value comes from: whatever comes from a key set with --secret stays secret.
+NETWORK_KEYS = ("network", "nodes")
+TUNNEL_KEYS = ("loadBalancer", "tunnel")
+CREDENTIAL_KEYS = ("adminUser", "pki", "caCertPem")
 
 network = ClusterNetwork("network", plan=plan)
 credentials = AdminCredentials(
@@ -61,8 +73,15 @@ credentials = AdminCredentials(
     pki=settings.pki,
     ca_cert_pem=settings.ca_cert_pem,
     ca_key_pem=settings.ca_key_pem,
+    opts=secret.options(*CREDENTIAL_KEYS, secret_outputs={
+        # The request and the certificate carry the subject (adminUser) and the issuer (caCertPem).
+        "tls:index/certRequest:CertRequest": ["certRequestPem"],
+        "tls:index/locallySignedCert:LocallySignedCert": ["certPem"],
+    }),
 )
-tunnel = ApiTunnel("api-tunnel", load_balancer=settings.load_balancer, tunnel=settings.tunnel)
+tunnel = ApiTunnel(
+    "api-tunnel", load_balancer=settings.load_balancer, tunnel=settings.tunnel, opts=secret.options(*TUNNEL_KEYS)
+)
 kubeconfig = Kubeconfig(
     "kubeconfig",
     cluster_name=settings.cluster_name,
@@ -73,29 +92,30 @@ kubeconfig = Kubeconfig(
     client_key_pem=credentials.admin_key_pem,
 )
 
-pulumi.export("kubeconfig", kubeconfig.kubeconfig)
-pulumi.export("tunnelCommand", tunnel.tunnel_command)
-pulumi.export("apiServerUrl", settings.api_server_url)
-pulumi.export("clusterName", settings.cluster_name)
-pulumi.export("contextName", settings.cluster_name)
-pulumi.export("adminUser", settings.admin_user)
-pulumi.export("caCertPem", credentials.ca_cert_pem)
-pulumi.export("caCertNotAfter", credentials.ca_cert_not_after)
-pulumi.export("adminCertPem", credentials.admin_cert_pem)
-pulumi.export("adminCertNotAfter", credentials.admin_cert_not_after)
-pulumi.export("kubeconfigSummary", kubeconfig_summary(
+pulumi.export("kubeconfig", kubeconfig.kubeconfig)  # secret
+pulumi.export("tunnelCommand", secret.wrap(tunnel.tunnel_command, *TUNNEL_KEYS))
+pulumi.export("apiServerUrl", secret.wrap(settings.api_server_url, "tunnel"))
+pulumi.export("clusterName", secret.wrap(settings.cluster_name, "clusterName"))
+pulumi.export("contextName", secret.wrap(settings.cluster_name, "clusterName"))
+pulumi.export("adminUser", secret.wrap(settings.admin_user, "adminUser"))
+pulumi.export("caCertPem", secret.wrap(credentials.ca_cert_pem, "caCertPem"))
+pulumi.export("caCertNotAfter", secret.wrap(credentials.ca_cert_not_after, "caCertPem", "pki"))
+pulumi.export("adminCertPem", secret.wrap(credentials.admin_cert_pem, *CREDENTIAL_KEYS))
+pulumi.export("adminCertNotAfter", secret.wrap(credentials.admin_cert_not_after, "pki"))
+pulumi.export("kubeconfigSummary", secret.wrap(kubeconfig_summary(
     server=settings.api_server_url,
     cluster_name=settings.cluster_name,
     user=settings.admin_user,
     ca_cert_pem=credentials.ca_cert_pem,
     client_cert_pem=credentials.admin_cert_pem,
-))
-pulumi.export("adminKeyPem", credentials.admin_key_pem)
+), "clusterName", "tunnel", *CREDENTIAL_KEYS))
+pulumi.export("adminKeyPem", credentials.admin_key_pem)  # secret
 pulumi.export(
     "apiServerCertSans",
-    api_server_cert_sans(settings.load_balancer.address, plan.kubernetes_service_ip),
+    secret.wrap(api_server_cert_sans(settings.load_balancer.address, plan.kubernetes_service_ip),
+                "loadBalancer", *NETWORK_KEYS),
 )
-pulumi.export("network", network.network)
+pulumi.export("network", secret.wrap(network.network, *NETWORK_KEYS))
 
 if settings.verify:
     verification = ClusterVerification(
@@ -103,5 +123,6 @@ if settings.verify:
         kubeconfig=kubeconfig.kubeconfig,
         network=network.network,
         tunnel_opened=tunnel.opened,
+        opts=secret.options("clusterName", *NETWORK_KEYS),
     )
-    pulumi.export("verification", verification.result)
+    pulumi.export("verification", secret.wrap(verification.result, *NETWORK_KEYS))

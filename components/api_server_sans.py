@@ -16,5 +16,7 @@ KUBERNETES_SERVICE_NAMES = (
 def api_server_cert_sans(load_balancer_address: str, kubernetes_service_ip: str) -> list[str]:
     """kubectl reaches the API server as ``localhost`` through the tunnel, pods as the kubernetes service IP or
     its DNS names, and the load balancer by its address: each must be in the certificate."""
-    sans = ["localhost", "127.0.0.1", load_balancer_address, kubernetes_service_ip, *KUBERNETES_SERVICE_NAMES]
+    # A certificate names hosts without the trailing dot of an absolute DNS name.
+    lb_name = load_balancer_address.removesuffix(".")
+    sans = ["localhost", "127.0.0.1", lb_name, kubernetes_service_ip, *KUBERNETES_SERVICE_NAMES]
     return list(dict.fromkeys(sans))

@@ -21,23 +21,33 @@ from typing import Any
 
 import pulumi
 
-from components.network_plan import NetworkPlan, NetworkSpec, plan_network, previous_pod_cidrs
+from components.network_plan import NetworkPlan, NetworkSpec
+from components.pod_cidr_allocation import plan_network
+from components.previous_deployment import PreviousOutputError, read_previous_deployment
 
 NETWORK_OUTPUT = "network"
 
 
 def plan_this_deployment(spec: NetworkSpec, previous: Mapping[str, Any]) -> NetworkPlan:
     """The plan, keeping every node's block from the last deployment (``previous``: its outputs). ``spec`` comes
-    validated from settings; raises ConfigError for a pin that collides with a block another node already holds."""
-    return plan_network(spec, previous_pod_cidrs(previous.get(NETWORK_OUTPUT)), validated=True)
+    validated from settings. Raises ConfigError (or CollectedConfigError) for a config that would move a deployed
+    node's block, and RunError when the last deployment's network output exists but cannot be read."""
+    try:
+        last = read_previous_deployment(previous.get(NETWORK_OUTPUT))
+    except PreviousOutputError as error:
+        raise pulumi.RunError(f"kthw: {error}") from None
+    return plan_network(spec, last)
 
 
 class ClusterNetwork(pulumi.ComponentResource):
     """The plan: cluster and service ranges, service IPs, per-node pod CIDRs, routes and component flags."""
 
     network: dict[str, Any]
+    """The ``network`` stack output (plain data: the plan is decided before any resource is registered)."""
 
     def __init__(self, name: str, *, plan: NetworkPlan, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kthw:index:ClusterNetwork", name, None, opts)
         self.network = plan.to_output()
-        self.register_outputs({NETWORK_OUTPUT: self.network})
+        # The stack exports self.network; registering it here as well would keep a second copy in the state
+        # (1 MiB for 5,000 nodes) and serialize it twice at every preview.
+        self.register_outputs({})

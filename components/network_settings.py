@@ -1,52 +1,87 @@
-"""The ``network`` and ``nodes`` config keys, read into a NetworkSpec and checked against every network rule."""
+"""The ``network`` key and the node list (``nodes``, or ``nodesFile``), read into a NetworkSpec and checked against
+every network rule."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from components.cidr import parse_ip
 from components.config_values import cidr_list, decoded, integer_in, json_object, or_default
+from components.cycle_collection import without_cycle_collection
 from components.errors import ConfigError
-from components.network_plan import NetworkSpec, NodeSpec, validate_network
+from components.network_plan import NetworkSpec, NodeSpec
+from components.network_rules import network_problems, raise_problems
+from components.node_fields import attempt, parse_node
+from components.nodes_file import read_nodes_file
+
+_NODES_ACCEPTED = "a list of {name, address, podCidr?} objects, or nodesFile: a file of the project listing them"
+_NETWORK_KEYS = ("clusterCidr", "serviceCidr", "nodeCidrMaskSize", "nodeCidrMaskSizeIpv6", "dnsServiceIndex")
 
 
 def parse_nodes(value: Any) -> tuple[NodeSpec, ...]:
-    """``nodes``: a list of {name, address, podCidr?}; address and podCidr take one value or two (dual-stack)."""
+    """``nodes``: every entry read, the problems of all of them raised together."""
     if value is None:
-        raise ConfigError("nodes", "is required", "a list of {name, address, podCidr?} objects")
-    items = decoded(value, "nodes", list, "a list of {name, address, podCidr?} objects")
+        raise ConfigError("nodes", "is required", _NODES_ACCEPTED)
+    items = decoded(value, "nodes", list, _NODES_ACCEPTED)
+    problems: list[ConfigError] = []
     nodes = []
     for index, item in enumerate(items):
-        key = f"nodes[{index}]"
-        obj = json_object(item, key, ("name", "address", "podCidr"), ("name", "address"))
-        if not isinstance(obj["name"], str):
-            raise ConfigError(f"{key}.name", f"{obj['name']!r} is not a string", "a node name such as 'worker-0'")
-        address = obj["address"]
-        if not isinstance(address, str):
-            raise ConfigError(f"{key}.address", f"{address!r} is not a string", "one IP address, or two")
-        pin = obj.get("podCidr")
-        nodes.append(NodeSpec(
-            index=index,
-            name=obj["name"],
-            addresses=tuple(parse_ip(part, f"{key}.address") for part in address.split(",")),
-            pinned=() if pin is None else cidr_list(pin, f"{key}.podCidr"),
-        ))
+        try:
+            nodes.append(parse_node(item, index))
+        except ConfigError as error:
+            problems.append(error)
+    raise_problems(problems)
     return tuple(nodes)
 
 
-def parse_network(value: Any, nodes: Any) -> NetworkSpec:
-    """``network`` and ``nodes``, checked together against every rule of the network plan."""
-    keys = ("clusterCidr", "serviceCidr", "nodeCidrMaskSize", "nodeCidrMaskSizeIpv6", "dnsServiceIndex")
-    obj = json_object({} if value is None else value, "network", keys)
+def is_unset_list(value: Any) -> bool:
+    """Whether a list value means "not set": absent, or empty (Pulumi.yaml gives ``nodes`` an empty default, so
+    that a stack with ``nodesFile`` needs no ``nodes``)."""
+    return value is None or value == [] or (isinstance(value, str) and value.strip() in ("", "[]"))
+
+
+def parse_node_list(nodes: Any, nodes_file: Any, project_dir: Path) -> tuple[NodeSpec, ...]:
+    """The nodes of ``nodes`` or of ``nodesFile``: exactly one of them is set."""
+    if nodes_file is None or nodes_file == "":
+        return parse_nodes(nodes)
+    if not is_unset_list(nodes):
+        raise ConfigError("nodesFile", "is set together with nodes",
+                          "one of them: `pulumi config rm nodes` to use nodesFile, or rm nodesFile")
+    return read_nodes_file(nodes_file, project_dir)
+
+
+@without_cycle_collection
+def parse_network(value: Any, nodes: Any, nodes_file: Any = None, project_dir: Path | None = None) -> NetworkSpec:
+    """``network`` and the node list (``nodes``, or ``nodesFile`` read relative to ``project_dir``, by default the
+    working directory, which Pulumi sets to the project's), checked together against every rule of the network
+    plan. Every problem is reported at once: those of reading each key first; the rules between keys once every
+    key could be read (a rule checked on a half-read list would blame the wrong thing)."""
+    problems: list[ConfigError] = []
+    obj = attempt(problems, lambda: json_object({} if value is None else value, "network", _NETWORK_KEYS))
+    if obj is None:
+        obj = {}
+    cluster_cidrs = attempt(problems, lambda: cidr_list(or_default(obj, "clusterCidr", "10.200.0.0/16"),
+                                                          "network.clusterCidr"))
+    service_cidrs = attempt(problems, lambda: cidr_list(or_default(obj, "serviceCidr", "10.32.0.0/24"),
+                                                          "network.serviceCidr"))
+    mask = attempt(problems, lambda: integer_in(or_default(obj, "nodeCidrMaskSize", 24),
+                                                "network.nodeCidrMaskSize", 0, 32))
+    mask6 = attempt(problems, lambda: integer_in(or_default(obj, "nodeCidrMaskSizeIpv6", 64),
+                                                 "network.nodeCidrMaskSizeIpv6", 0, 128))
+    dns = attempt(problems, lambda: integer_in(or_default(obj, "dnsServiceIndex", 10),
+                                               "network.dnsServiceIndex", 0, 2**20))
+    node_specs = attempt(problems, lambda: parse_node_list(nodes, nodes_file, project_dir or Path.cwd()))
+    if problems:
+        raise_problems(problems)
+    assert cluster_cidrs is not None and service_cidrs is not None and node_specs is not None
+    assert mask is not None and mask6 is not None and dns is not None
     spec = NetworkSpec(
-        cluster_cidrs=cidr_list(or_default(obj, "clusterCidr", "10.200.0.0/16"), "network.clusterCidr"),
-        service_cidrs=cidr_list(or_default(obj, "serviceCidr", "10.32.0.0/24"), "network.serviceCidr"),
-        node_cidr_mask_size=integer_in(or_default(obj, "nodeCidrMaskSize", 24), "network.nodeCidrMaskSize", 0, 32),
-        node_cidr_mask_size_ipv6=integer_in(
-            or_default(obj, "nodeCidrMaskSizeIpv6", 64), "network.nodeCidrMaskSizeIpv6", 0, 128
-        ),
-        dns_service_index=integer_in(or_default(obj, "dnsServiceIndex", 10), "network.dnsServiceIndex", 0, 2**20),
-        nodes=parse_nodes(nodes),
+        cluster_cidrs=cluster_cidrs,
+        service_cidrs=service_cidrs,
+        node_cidr_mask_size=mask,
+        node_cidr_mask_size_ipv6=mask6,
+        dns_service_index=dns,
+        nodes=node_specs,
     )
-    validate_network(spec)
+    raise_problems(network_problems(spec))
     return spec

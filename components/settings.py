@@ -6,29 +6,55 @@ either that or already-decoded values, so it is tested without Pulumi.
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import json
 import re
-from collections.abc import Collection, Mapping
+import shlex
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from components.cidr import parse_ip
-from components.config_values import boolean, file_path, integer_in, json_object, matching_string, one_of, or_default
-from components.errors import ConfigError
+from components.config_values import (
+    boolean,
+    integer_in,
+    json_object,
+    matching_string,
+    one_of,
+    or_default,
+    unknown_key_problem,
+)
+from components.errors import ConfigError, Problems, hiding_values, key_text
 from components.network_plan import NetworkSpec
 from components.network_settings import parse_network
+from components.ssh_files import ssh_file_path
 
-_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._:@-]{0,251}[A-Za-z0-9])?$")
-_NAME_ACCEPTED = "1 to 253 letters, digits, '.', '_', ':', '@' or '-', starting and ending with a letter or digit"
+T = TypeVar("T")
+
+CLUSTER_NAME_MAX = 253
+"""A kubeconfig name has no limit of its own; a DNS subdomain's (RFC 1123) keeps it readable everywhere."""
+COMMON_NAME_MAX = 64
+"""RFC 5280's ub-common-name: the admin certificate's CN is the user name, and Go refuses a longer one."""
+VALIDITY_HOURS_MAX = 10 * 8784
+"""Ten years of leap years: a longer-lived admin credential is a mistake, not a plan."""
+_NAME_CHARACTERS = r"[A-Za-z0-9]([A-Za-z0-9._:@-]*[A-Za-z0-9])?"
+_NAME = re.compile(_NAME_CHARACTERS)
+_NAME_ACCEPTED = "1 to {} ASCII letters, digits, '.', '_', ':', '@' or '-', starting and ending with a letter or digit"
 _SSH_USER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")
 _HOSTNAME_LABEL = r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?"
-_HOSTNAME = re.compile(rf"^{_HOSTNAME_LABEL}(\.{_HOSTNAME_LABEL})*$")
+_HOSTNAME = re.compile(rf"{_HOSTNAME_LABEL}(\.{_HOSTNAME_LABEL})*\.?")
 HOST_KEY_CHECKING = ("yes", "accept-new")
 ALGORITHMS = ("RSA", "ECDSA")
 RSA_BITS = (2048, 3072, 4096)
 ECDSA_CURVES = ("P256", "P384", "P521")
 
+DEFAULT_CLUSTER_NAME = "kubernetes-the-hard-way"
+DEFAULT_ADMIN_USER = "admin"
+
 TOP_LEVEL_KEYS = (
-    "clusterName", "adminUser", "loadBalancer", "tunnel", "pki", "caCertPem", "caKeyPem", "network", "nodes", "verify",
+    "clusterName", "adminUser", "loadBalancer", "tunnel", "pki", "caCertPem", "caKeyPem", "network", "nodes",
+    "nodesFile", "verify",
 )
 
 
@@ -72,8 +98,8 @@ class Settings:
 
     load_balancer: LoadBalancer
     network: NetworkSpec
-    cluster_name: str = "kubernetes-the-hard-way"
-    admin_user: str = "admin"
+    cluster_name: str = DEFAULT_CLUSTER_NAME
+    admin_user: str = DEFAULT_ADMIN_USER
     tunnel: TunnelOptions = TunnelOptions()
     pki: PkiOptions = PkiOptions()
     ca_cert_pem: str | None = None
@@ -85,95 +111,223 @@ class Settings:
         return f"https://localhost:{self.tunnel.local_port}"
 
 
+def parse_name(value: Any, key: str, longest: int) -> str:
+    """A kubeconfig name (cluster, context, user): plain ASCII characters kubectl and X.509 both take as is."""
+    accepted = _NAME_ACCEPTED.format(longest)
+    name = matching_string(value, key, _NAME, accepted)
+    if len(name) > longest:
+        raise ConfigError(key, f"has {len(name)} characters, more than {longest}", accepted)
+    return name
+
+
 def parse_load_balancer(value: Any) -> LoadBalancer:
     """``loadBalancer``: address (IP or DNS name), SSH user, SSH port and the API server port behind it."""
-    obj = json_object(value, "loadBalancer", ("address", "user", "sshPort", "apiPort"), ("address", "user"))
-    address = obj["address"]
+    problems = Problems()
+    obj = json_object(value, "loadBalancer", ("address", "user", "sshPort", "apiPort"), ("address", "user"), problems)
+    address = "" if obj.get("address") is None else problems.check(lambda: _load_balancer_address(obj["address"]), "")
+    user = "" if obj.get("user") is None else problems.check(lambda: matching_string(
+        obj["user"], "loadBalancer.user", _SSH_USER,
+        "a user name of letters, digits, '_', '.' or '-', not starting with '-' or a digit"), "")
+    ssh_port = problems.check(
+        lambda: integer_in(or_default(obj, "sshPort", 22), "loadBalancer.sshPort", 1, 65535), 22)
+    api_port = problems.check(
+        lambda: integer_in(or_default(obj, "apiPort", 6443), "loadBalancer.apiPort", 1, 65535), 6443)
+    problems.raise_any()
+    return LoadBalancer(address=address, user=user, ssh_port=ssh_port, api_port=api_port)
+
+
+def _load_balancer_address(address: Any) -> str:
+    """An address ssh can connect to: an IP other than unspecified or multicast (loopback is fine: a load balancer
+    can be reached through a local forward), or a DNS name of at most 253 characters, absolute (trailing dot) or
+    not."""
+    key, accepted = "loadBalancer.address", "an IP address or a DNS name"
     if isinstance(address, str) and (":" in address or re.fullmatch(r"[0-9.]+", address)):
-        address = str(parse_ip(address, "loadBalancer.address"))
-    else:
-        address = matching_string(address, "loadBalancer.address", _HOSTNAME, "an IP address or a DNS name")
-    return LoadBalancer(
-        address=address,
-        user=matching_string(obj["user"], "loadBalancer.user", _SSH_USER,
-                     "a user name of letters, digits, '_', '.' or '-', not starting with '-' or a digit"),
-        ssh_port=integer_in(or_default(obj, "sshPort", 22), "loadBalancer.sshPort", 1, 65535),
-        api_port=integer_in(or_default(obj, "apiPort", 6443), "loadBalancer.apiPort", 1, 65535),
-    )
+        ip = parse_ip(address, key)
+        if ip.is_unspecified or ip.is_multicast or str(ip) == "255.255.255.255":
+            raise ConfigError(key, f"{ip} is an unspecified, multicast or broadcast address", accepted)
+        return str(ip)
+    name = matching_string(address, key, _HOSTNAME, accepted)
+    if len(name.removesuffix(".")) > 253:
+        raise ConfigError(key, f"has {len(name)} characters; a DNS name has at most 253", accepted)
+    return name
 
 
 def parse_tunnel(value: Any) -> TunnelOptions:
-    """``tunnel``: local port, whether `pulumi up` manages it, and ssh's identity and host key settings."""
+    """``tunnel``: local port, whether `pulumi up` manages it, and ssh's identity and host key settings. A path ssh
+    would read as anything but that one file (``/dev/null``, ``none``, ``#...``, ``${...}``, ``%`` tokens) is refused,
+    so host keys are verified for every accepted config."""
     keys = ("localPort", "manage", "identityFile", "knownHostsFile", "strictHostKeyChecking")
-    obj = json_object({} if value is None else value, "tunnel", keys)
-    checking = obj.get("strictHostKeyChecking")
-    if checking is not None:
-        checking = one_of(checking, "tunnel.strictHostKeyChecking", HOST_KEY_CHECKING)
-    return TunnelOptions(
-        local_port=integer_in(or_default(obj, "localPort", 6443), "tunnel.localPort", 1, 65535),
-        manage=boolean(or_default(obj, "manage", False), "tunnel.manage"),
-        identity_file=(
-            None if obj.get("identityFile") is None else file_path(obj["identityFile"], "tunnel.identityFile")
-        ),
-        known_hosts_file=(
-            None if obj.get("knownHostsFile") is None else file_path(obj["knownHostsFile"], "tunnel.knownHostsFile")
-        ),
-        strict_host_key_checking=checking,
+    problems = Problems()
+    obj = json_object({} if value is None else value, "tunnel", keys, problems=problems)
+
+    def optional(key: str, read: Callable[[Any, str], T]) -> T | None:
+        return None if obj.get(key) is None else problems.check(lambda: read(obj[key], f"tunnel.{key}"), None)
+
+    options = TunnelOptions(
+        local_port=problems.check(
+            lambda: integer_in(or_default(obj, "localPort", 6443), "tunnel.localPort", 1, 65535), 6443),
+        manage=problems.check(lambda: boolean(or_default(obj, "manage", False), "tunnel.manage"), False),
+        identity_file=optional("identityFile", ssh_file_path),
+        known_hosts_file=optional("knownHostsFile", ssh_file_path),
+        strict_host_key_checking=optional(
+            "strictHostKeyChecking", lambda value, key: one_of(value, key, HOST_KEY_CHECKING)),
     )
+    problems.raise_any()
+    return options
 
 
 def parse_pki(value: Any) -> PkiOptions:
-    """``pki``: key algorithm and size, certificate validity and early renewal."""
+    """``pki``: key algorithm and size, certificate validity and early renewal (below the validity, which the
+    message says when the renewal is the default the user never set)."""
     keys = ("algorithm", "rsaBits", "ecdsaCurve", "validityHours", "earlyRenewalHours", "caValidityHours",
             "caExpiryWarningDays")
-    obj = json_object({} if value is None else value, "pki", keys)
-    validity = integer_in(or_default(obj, "validityHours", 8760), "pki.validityHours", 1, 10 * 8784)
-    return PkiOptions(
-        algorithm=one_of(or_default(obj, "algorithm", "RSA"), "pki.algorithm", ALGORITHMS),
-        rsa_bits=one_of(or_default(obj, "rsaBits", 2048), "pki.rsaBits", RSA_BITS),
-        ecdsa_curve=one_of(or_default(obj, "ecdsaCurve", "P256"), "pki.ecdsaCurve", ECDSA_CURVES),
-        validity_hours=validity,
-        early_renewal_hours=integer_in(
-            or_default(obj, "earlyRenewalHours", 720), "pki.earlyRenewalHours", 0, validity - 1
-        ),
-        ca_validity_hours=integer_in(or_default(obj, "caValidityHours", 87600), "pki.caValidityHours", 1, 30 * 8784),
-        ca_expiry_warning_days=integer_in(
-            or_default(obj, "caExpiryWarningDays", 90), "pki.caExpiryWarningDays", 0, 3660
-        ),
+    problems = Problems()
+    obj = json_object({} if value is None else value, "pki", keys, problems=problems)
+    defaults = PkiOptions()
+    validity = problems.check(
+        lambda: integer_in(or_default(obj, "validityHours", defaults.validity_hours), "pki.validityHours", 1,
+                           VALIDITY_HOURS_MAX), None)
+    options = PkiOptions(
+        algorithm=problems.check(
+            lambda: one_of(or_default(obj, "algorithm", defaults.algorithm), "pki.algorithm", ALGORITHMS),
+            defaults.algorithm),
+        rsa_bits=problems.check(
+            lambda: one_of(or_default(obj, "rsaBits", defaults.rsa_bits), "pki.rsaBits", RSA_BITS), defaults.rsa_bits),
+        ecdsa_curve=problems.check(
+            lambda: one_of(or_default(obj, "ecdsaCurve", defaults.ecdsa_curve), "pki.ecdsaCurve", ECDSA_CURVES),
+            defaults.ecdsa_curve),
+        validity_hours=validity or defaults.validity_hours,
+        early_renewal_hours=problems.check(lambda: _early_renewal(obj, validity), defaults.early_renewal_hours),
+        ca_validity_hours=problems.check(lambda: integer_in(
+            or_default(obj, "caValidityHours", defaults.ca_validity_hours), "pki.caValidityHours", 1, 30 * 8784),
+            defaults.ca_validity_hours),
+        ca_expiry_warning_days=problems.check(lambda: integer_in(
+            or_default(obj, "caExpiryWarningDays", defaults.ca_expiry_warning_days), "pki.caExpiryWarningDays", 0,
+            3660), defaults.ca_expiry_warning_days),
+    )
+    problems.raise_any()
+    return options
+
+
+def _early_renewal(obj: Mapping[str, Any], validity: int | None) -> int:
+    key = "pki.earlyRenewalHours"
+    if obj.get("earlyRenewalHours") is not None:
+        longest = VALIDITY_HOURS_MAX if validity is None else validity - 1  # below the validity, once that is known
+        return integer_in(obj["earlyRenewalHours"], key, 0, longest)
+    default = PkiOptions().early_renewal_hours
+    if validity is not None and default >= validity:
+        raise ConfigError(
+            key, f"is unset, and its default {default} is not below pki.validityHours {validity}",
+            f"pki.earlyRenewalHours set below {validity}: pulumi config set --path pki.earlyRenewalHours "
+            f"{validity // 10}")
+    return default
+
+
+def admin_lifetime_problem(pki: PkiOptions, ca_not_after: datetime.datetime, now: datetime.datetime,
+                           validity_is_default: bool) -> ConfigError | None:
+    """An admin certificate issued now must not outlive the CA that signs it: kube-apiserver stops trusting it when
+    the CA expires, whatever its own expiry says. Refused rather than shortened: a shortened validity would depend on
+    the time of the run and change every preview."""
+    hours_left = int((ca_not_after - now).total_seconds() // 3600)
+    if pki.validity_hours <= hours_left:
+        return None
+    set_how = " (the default)" if validity_is_default else ""
+    return ConfigError(
+        "pki.validityHours",
+        f"{pki.validity_hours}{set_how} hours would make the admin certificate outlive the CA in caCertPem, which "
+        f"expires at {ca_not_after.isoformat()}",
+        f"at most {hours_left} hours (pulumi config set --path pki.validityHours {hours_left}), or a CA that is "
+        "valid longer",
     )
 
 
-def parse_settings(raw: Mapping[str, Any], secret_keys: Collection[str] = ()) -> Settings:
-    """Parse and validate the whole ``kthw`` config. ``raw`` maps keys without namespace to values;
-    ``secret_keys`` names the keys stored as secrets."""
-    for name in raw:
-        if name not in TOP_LEVEL_KEYS and raw[name] is not None:
-            raise ConfigError(name, "is not a known key", "one of " + ", ".join(TOP_LEVEL_KEYS))
-    if raw.get("loadBalancer") is None:
+def _unknown_key(name: str) -> ConfigError:
+    """An unknown top-level key, with the closest known one, or the --path command for ``tunnel.localPort``."""
+    head, shown_name = re.split(r"[.\[]", name, maxsplit=1)[0], key_text(name)
+    if head != name and head in TOP_LEVEL_KEYS and shown_name == name:
+        return ConfigError(
+            name, f"is not a known key: it looks like a path inside kthw:{head}, set without --path",
+            f"pulumi config rm {shlex.quote(name)} && pulumi config set --path {shlex.quote(name)} VALUE")
+    return ConfigError(shown_name, unknown_key_problem(name, TOP_LEVEL_KEYS), "one of " + ", ".join(TOP_LEVEL_KEYS))
+
+
+def parse_settings(
+    raw: Mapping[str, Any], secret_keys: Collection[str] = (), now: datetime.datetime | None = None
+) -> Settings:
+    """Parse and validate the whole ``kthw`` config, reporting every independent problem together (a
+    CollectedConfigError when there are several). ``raw`` maps keys without namespace to values; ``secret_keys``
+    names the keys stored as secrets: messages about them never show their values."""
+    problems = Problems()
+    problems.errors += [_unknown_key(name) for name in raw if name not in TOP_LEVEL_KEYS]
+
+    def read(keys: str, parse: Callable[[], T], fallback: T) -> T:
+        """``parse``'s result; its problems collected, and shown without values when one of ``keys`` is secret."""
+        with hiding_values() if any(key in secret_keys for key in keys.split()) else contextlib.nullcontext():
+            return problems.check(parse, fallback)
+
+    cluster_name = read("clusterName", lambda: parse_name(
+        or_default(raw, "clusterName", DEFAULT_CLUSTER_NAME), "clusterName", CLUSTER_NAME_MAX), "")
+    admin_user = read("adminUser", lambda: parse_name(
+        or_default(raw, "adminUser", DEFAULT_ADMIN_USER), "adminUser", COMMON_NAME_MAX), "")
+    load_balancer = read("loadBalancer", lambda: _required_load_balancer(raw.get("loadBalancer")), None)
+    tunnel = read("tunnel", lambda: parse_tunnel(raw.get("tunnel")), TunnelOptions())
+    pki = read("pki", lambda: parse_pki(raw.get("pki")), None)
+    no_ca: tuple[str | None, str | None] = (None, None)
+    ca_cert, ca_key = read("caCertPem caKeyPem", lambda: _ca_pair(raw, secret_keys, pki, now), no_ca)
+    network = read("network nodes nodesFile",
+                   lambda: parse_network(raw.get("network"), raw.get("nodes"), raw.get("nodesFile")), None)
+    verify = read("verify", lambda: boolean(or_default(raw, "verify", False), "verify"), False)
+    problems.raise_any()
+    if load_balancer is None or pki is None or network is None:
+        raise AssertionError("a reader failed without reporting a problem")
+    return Settings(
+        cluster_name=cluster_name,
+        admin_user=admin_user,
+        load_balancer=load_balancer,
+        tunnel=tunnel,
+        pki=pki,
+        ca_cert_pem=ca_cert,
+        ca_key_pem=ca_key,
+        network=network,
+        verify=verify,
+    )
+
+
+def _required_load_balancer(value: Any) -> LoadBalancer:
+    if value is None:
         raise ConfigError("loadBalancer", "is required", "an object {address, user, sshPort?, apiPort?}")
-    load_balancer = parse_load_balancer(raw["loadBalancer"])
+    return parse_load_balancer(value)
+
+
+def _ca_pair(
+    raw: Mapping[str, Any], secret_keys: Collection[str], pki: PkiOptions | None, now: datetime.datetime | None
+) -> tuple[str | None, str | None]:
+    """caCertPem and caKeyPem: both or neither, the key a secret, the pair one Go accepts, and a CA that outlives
+    the admin certificate."""
     # Pulumi.yaml declares both with an empty default: empty means unset.
     ca_cert, ca_key = raw.get("caCertPem") or None, raw.get("caKeyPem") or None
+    if ca_cert is None and ca_key is None:
+        return None, None
     if (ca_cert is None) != (ca_key is None):
         missing = "caKeyPem" if ca_key is None else "caCertPem"
         raise ConfigError(missing, "is unset while its pair is set", "both caCertPem and caKeyPem, or neither")
-    if ca_key is not None:
-        if "caKeyPem" not in secret_keys:
-            raise ConfigError("caKeyPem", "is stored in plain text",
-                              "a secret: pulumi config set --secret caKeyPem < ca-key.pem")
-        # Imported here: cryptography costs a tenth of a second at every start, and only this check needs it.
-        from components.ca_pem import validate_ca_pair
+    if "caKeyPem" not in secret_keys:
+        raise ConfigError("caKeyPem", "is stored in plain text",
+                          "a secret: pulumi config set --secret caKeyPem < ca-key.pem")
+    # Imported here: cryptography costs a tenth of a second at every start, and only this check needs it.
+    from components.ca_pem import validate_ca_pair
 
-        validate_ca_pair(ca_cert, ca_key)
-    return Settings(
-        cluster_name=matching_string(or_default(raw, "clusterName", "kubernetes-the-hard-way"), "clusterName", _NAME,
-                             _NAME_ACCEPTED),
-        admin_user=matching_string(or_default(raw, "adminUser", "admin"), "adminUser", _NAME, _NAME_ACCEPTED),
-        load_balancer=load_balancer,
-        tunnel=parse_tunnel(raw.get("tunnel")),
-        pki=parse_pki(raw.get("pki")),
-        ca_cert_pem=ca_cert,
-        ca_key_pem=ca_key,
-        network=parse_network(raw.get("network"), raw.get("nodes")),
-        verify=boolean(or_default(raw, "verify", False), "verify"),
-    )
+    now = now or datetime.datetime.now(datetime.UTC)
+    lifetime = validate_ca_pair(ca_cert, ca_key, now)
+    if pki is not None and lifetime is not None:
+        problem = admin_lifetime_problem(pki, lifetime.not_after, now, _unset(raw.get("pki"), "validityHours"))
+        if problem is not None:
+            raise problem
+    return str(ca_cert), str(ca_key)
+
+
+def _unset(obj: Any, key: str) -> bool:
+    """Whether ``key`` is unset in a config object given decoded or as JSON text (parsed already)."""
+    if isinstance(obj, str):
+        obj = json.loads(obj)
+    return not isinstance(obj, dict) or obj.get(key) is None

@@ -1,5 +1,6 @@
-"""The real Pulumi engine for tests: the project's toolchain, a copy of the project and a file backend in a
-temporary directory, and helpers to drive it through pulumi.automation and the CLI."""
+"""The real Pulumi engine for tests: the project's toolchain, a copy of the project and its state backend (a file
+backend in a temporary directory unless another backend URL is given), and helpers to drive it through
+pulumi.automation and the CLI."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,13 @@ from pulumi import automation as auto
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "components")
 PASSPHRASE = "kthw-engine-tests"
+ADMIN_CERT_TYPE = "tls:index/locallySignedCert:LocallySignedCert"
+EXPIRY_OUTPUT_OF_TYPE = {
+    ADMIN_CERT_TYPE: "adminCertNotAfter",
+    "tls:index/selfSignedCert:SelfSignedCert": "caCertNotAfter",
+}
+REPLACED = ({"replace"}, {"create-replacement", "delete-replaced"})
+"""How a replacement shows in a preview's steps."""
 # pulumi-command repeats a failed command's whole script ("running '...'") in each error line.
 _ECHOED_SCRIPT = re.compile(r"running '(?:[^'\\]|\\.)*'")
 
@@ -62,14 +71,26 @@ def toolchain() -> tuple[str, str]:
 
 
 class EngineProject:
-    """A copy of the project in ``directory`` with its own file backend."""
+    """A copy of the project in ``directory`` with its own file backend, or a clone of it on a shared backend.
 
-    def __init__(self, directory: Path, stack_name: str = "dev") -> None:
+    ``backend_url`` and ``backend_env`` (credentials) name a backend other projects may share (``postgres://``,
+    ``s3://``); ``stack_config`` replaces the text of ``Pulumi.<stack>.yaml``, as a clone of a repository where
+    another clone committed it (with its ``encryptionsalt``)."""
+
+    def __init__(
+        self,
+        directory: Path,
+        stack_name: str = "dev",
+        *,
+        backend_url: str | None = None,
+        backend_env: dict[str, str] | None = None,
+        stack_config: str | None = None,
+    ) -> None:
         self.dir = directory / "project"
         self.backend = directory / "state"
         self.home = directory / "pulumi-home"
         self.stack_name = stack_name
-        for directory_path in (self.backend, self.home):
+        for directory_path in (self.home, *(() if backend_url else (self.backend,))):
             directory_path.mkdir(parents=True)
         root, path = toolchain()
         (self.home / "plugins").symlink_to(Path(root) / "plugins")  # the plugin cache the toolchain laid out
@@ -81,14 +102,17 @@ class EngineProject:
             else:
                 shutil.copy2(source, self.dir / name)
         drop_encryption_salt(self.dir / "Pulumi.dev.yaml")
+        if stack_config is not None:
+            self.stack_file.write_text(stack_config)
         (self.dir / ".venv").symlink_to(ROOT / ".venv")
         self.env: dict[str, str] = {
             "PATH": path,
-            "PULUMI_BACKEND_URL": f"file://{self.backend}",
+            "PULUMI_BACKEND_URL": backend_url or f"file://{self.backend}",
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_HOME": str(self.home),
             "PULUMI_SKIP_UPDATE_CHECK": "1",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "1",
+            **(backend_env or {}),
         }
         self.stack = auto.create_or_select_stack(
             stack_name=stack_name,
@@ -125,6 +149,15 @@ class EngineProject:
             raise AssertionError(f"pulumi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
 
+    def start_cli(self, *args: str) -> subprocess.Popen[str]:
+        """Start the pulumi CLI in the project (its own session, so the test can kill it and its plugins); stdout
+        and stderr together, line-buffered."""
+        return subprocess.Popen(
+            ["pulumi", *args, "--stack", self.stack_name], cwd=self.dir, env={**os.environ, **self.env},
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+            start_new_session=True,
+        )
+
     def up(self) -> None:
         """``pulumi up`` that must succeed; on failure, the test fails with the update's diagnostics first."""
         self._must_succeed("up", self.stack.up)
@@ -150,6 +183,29 @@ class EngineProject:
         deployment = json.loads(self.cli("stack", "export").stdout)["deployment"]
         resources: list[dict[str, Any]] = deployment.get("resources") or []
         return resources
+
+    def age_certificate(self, resource_type: str, hours_left: float) -> None:
+        """As if time had passed: the recorded validity end of the stack's ``resource_type`` certificate, and the
+        stack output that reports it, become ``hours_left`` from now (an exported state, edited, imported)."""
+        deployment = json.loads(self.cli("stack", "export").stdout)
+        resources = deployment["deployment"]["resources"]
+        (certificate,) = [item for item in resources if item["type"] == resource_type]
+        (stack,) = [item for item in resources if item["type"] == "pulumi:pulumi:Stack"]
+        end = (datetime.now(UTC) + timedelta(hours=hours_left)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        certificate["outputs"]["validityEndTime"] = end
+        stack["outputs"][EXPIRY_OUTPUT_OF_TYPE[resource_type]] = end
+        exported = self.dir.parent / "aged-state.json"
+        exported.write_text(json.dumps(deployment))
+        self.cli("stack", "import", "--file", str(exported))
+
+    def preview_changes(self) -> dict[str, set[str]]:
+        """What `pulumi preview --json` would do, by resource name, without the unchanged ("same") resources."""
+        steps = json.loads(self.cli("preview", "--json").stdout).get("steps", [])
+        ops: dict[str, set[str]] = {}
+        for step in steps:
+            if step["op"] != "same":
+                ops.setdefault(step["urn"].rsplit("::", 1)[-1], set()).add(step["op"])
+        return ops
 
     def outputs(self) -> dict[str, Any]:
         return {name: value.value for name, value in self.stack.outputs().items()}

@@ -58,7 +58,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif args.typ == "command:local:Command":
             state["stdout"] = "\n".join([
                 "kthw-tunnel=1", "host=laptop", "machine=0123456789abcdef", "boot=b", "pid=4711", "start=1",
-                "socket=/home/ops/.local/state/kthw/0123456789ab/control", f"trigger={args.inputs['triggers'][0]}"])
+                "socket=/home/ops/.local/state/kthw/0123456789ab/control", "trigger=tunnel 0a1b2c on laptop: opened"])
             state["stderr"] = ""
         return (args.resource_id or f"{args.name}-id"), state
 

@@ -1,12 +1,15 @@
 """Invalid kthw configs through ``parse_settings``: each one names the offending key and says what is wrong.
 
-The table starts from the dev stack's config and changes one thing per row.
+The tables start from the dev stack's config and change one thing per row (CASES: plain values; CA_CASES: CA
+material made with cryptography). Further down: several problems reported together, secret values never shown,
+and the look-alikes that are accepted on purpose.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -14,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from components.errors import ConfigError
+from components.errors import CollectedConfigError, ConfigError
 from components.settings import LoadBalancer, PkiOptions, TunnelOptions, parse_settings
+from tests.pki import Pem, ec_key, key_pem, make_ca
 
 Raw = dict[str, Any]
 
@@ -104,6 +106,10 @@ class Case:
 
 
 LONG_NAME = ".".join(["a" * 63] * 4)  # 255 characters
+PRIVATE_KEY_TEXT = (
+    "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIKeyMaterialNeverShown\n-----END PRIVATE KEY-----\n"
+)
+CERTIFICATE_TEXT = "-----BEGIN CERTIFICATE-----\nMIIBCertificateBodyThatIsLong\n-----END CERTIFICATE-----\n"
 
 CASES = [
     # CIDR syntax
@@ -193,14 +199,15 @@ CASES = [
     # wrong types
     Case("ssh-port-string", lb(sshPort="22"), "loadBalancer.sshPort", "'22' is not an integer"),
     Case("manage-yes", dev(tunnel={"manage": "yes"}), "tunnel.manage", "'yes' is not a boolean"),
-    Case("nodes-object", dev(nodes={"worker-0": "172.31.101.60"}), "nodes", "is a dict, not a list"),
+    Case("nodes-object", dev(nodes={"worker-0": "172.31.101.60"}), "nodes", "is an object, not a list"),
     Case("nodes-bad-json", dev(nodes="[{"), "nodes", "is not valid JSON"),
     Case("rsa-1024", dev(pki={"rsaBits": 1024}), "pki.rsaBits", "one of 2048, 3072, 4096"),
     Case("algorithm-dsa", dev(pki={"algorithm": "DSA"}), "pki.algorithm", "'DSA' is not accepted"),
     Case("renewal-not-before-expiry", dev(pki={"validityHours": 100, "earlyRenewalHours": 100}),
          "pki.earlyRenewalHours", "an integer from 0 to 99"),
     # unknown keys
-    Case("unknown-lb-key", lb(adress="172.31.108.99"), "loadBalancer.adress", "is not a known key"),
+    Case("unknown-lb-key", lb(adress="172.31.108.99"), "loadBalancer.adress",
+         "is not a known key; did you mean address?"),
     Case("unknown-top-key", dev(clusterCidr="10.200.0.0/16"), "clusterCidr", "is not a known key"),
     # shell and ssh syntax
     Case("user-semicolon", lb(user="root;rm -rf /"), "loadBalancer.user", "'root;rm -rf /' is not accepted"),
@@ -210,15 +217,112 @@ CASES = [
     Case("address-semicolon", lb(address="1.2.3.4;id"), "loadBalancer.address", "'1.2.3.4;id' is not accepted"),
     Case("address-option", lb(address="-oProxyCommand=x"), "loadBalancer.address", "an IP address or a DNS name"),
     Case("address-trailing-newline", lb(address="lb.example.com\n"), "loadBalancer.address", "is not accepted"),
-    Case("known-hosts-empty", dev(tunnel={"knownHostsFile": ""}), "tunnel.knownHostsFile", "'' is not a path"),
+    Case("known-hosts-empty", dev(tunnel={"knownHostsFile": ""}), "tunnel.knownHostsFile", "is empty"),
     Case("known-hosts-blank", dev(tunnel={"knownHostsFile": "/tmp/known hosts"}), "tunnel.knownHostsFile",
-         "characters ssh would read as syntax"),
+         "has ' ', which ssh reads as syntax"),
     Case("known-hosts-quote", dev(tunnel={"knownHostsFile": "/tmp/it's"}), "tunnel.knownHostsFile",
-         "characters ssh would read as syntax"),
+         "which ssh reads as syntax"),
     Case("known-hosts-percent", dev(tunnel={"knownHostsFile": "~/.ssh/%h"}), "tunnel.knownHostsFile",
-         "without blanks, quotes, backslashes or '%'"),
+         "has '%', which ssh reads as syntax"),
     Case("host-key-checking-no", dev(tunnel={"strictHostKeyChecking": "no"}), "tunnel.strictHostKeyChecking",
          "one of 'yes', 'accept-new'"),
+    # paths ssh reads as something else than the one file they name: host keys would go unchecked
+    Case("known-hosts-dev-null", dev(tunnel={"knownHostsFile": "/dev/null", "strictHostKeyChecking": "accept-new"}),
+         "tunnel.knownHostsFile", "is a device or system path, not a file"),
+    Case("known-hosts-dev-null-dotted", dev(tunnel={"knownHostsFile": "/tmp/../dev/./null"}), "tunnel.knownHostsFile",
+         "is a device or system path"),
+    Case("known-hosts-proc-fd", dev(tunnel={"knownHostsFile": "/proc/self/fd/0"}), "tunnel.knownHostsFile",
+         "is a device or system path"),
+    Case("known-hosts-none", dev(tunnel={"knownHostsFile": "none"}), "tunnel.knownHostsFile",
+         "'none' makes ssh use no file at all"),
+    Case("known-hosts-none-upper", dev(tunnel={"knownHostsFile": "NONE"}), "tunnel.knownHostsFile", "'none'"),
+    Case("known-hosts-comment", dev(tunnel={"knownHostsFile": "#/etc/kthw/hosts"}), "tunnel.knownHostsFile",
+         "has '#', which ssh reads as syntax"),
+    Case("known-hosts-inner-hash", dev(tunnel={"knownHostsFile": "/etc/kthw/a#b"}), "tunnel.knownHostsFile",
+         "has '#'"),
+    Case("known-hosts-variable", dev(tunnel={"knownHostsFile": "${HOME}/.ssh/kthw"}), "tunnel.knownHostsFile",
+         "starts with ${HOME}/, which the tunnel's ssh does not expand as your shell would; write ~/... instead"),
+    Case("known-hosts-shell-variable", dev(tunnel={"knownHostsFile": "$HOME/.ssh/kthw"}), "tunnel.knownHostsFile",
+         "starts with $HOME/"),
+    Case("known-hosts-other-variable", dev(tunnel={"knownHostsFile": "/etc/${USER}/kthw"}), "tunnel.knownHostsFile",
+         "has '$'"),
+    Case("known-hosts-token", dev(tunnel={"knownHostsFile": "%d/.ssh/kthw"}), "tunnel.knownHostsFile", "has '%'"),
+    Case("known-hosts-other-home", dev(tunnel={"knownHostsFile": "~root/.ssh/known_hosts"}), "tunnel.knownHostsFile",
+         "is not a file in your home directory: write ~/..."),
+    Case("known-hosts-tilde-alone", dev(tunnel={"knownHostsFile": "~"}), "tunnel.knownHostsFile",
+         "is not a file in your home directory"),
+    Case("known-hosts-relative", dev(tunnel={"knownHostsFile": "keys/known_hosts"}), "tunnel.knownHostsFile",
+         "is relative: ssh would read it from whatever directory it runs in"),
+    Case("known-hosts-directory", dev(tunnel={"knownHostsFile": "/etc"}), "tunnel.knownHostsFile",
+         "exists and is not a regular file"),
+    Case("known-hosts-trailing-slash", dev(tunnel={"knownHostsFile": "/etc/kthw/"}), "tunnel.knownHostsFile",
+         "names a directory"),
+    Case("known-hosts-tab", dev(tunnel={"knownHostsFile": "/etc/kthw/a\tb"}), "tunnel.knownHostsFile",
+         "which ssh reads as syntax"),
+    Case("known-hosts-not-string", dev(tunnel={"knownHostsFile": ["/etc/a", "/etc/b"]}), "tunnel.knownHostsFile",
+         "is a list, not a path"),
+    Case("identity-dev-null", dev(tunnel={"identityFile": "/dev/null"}), "tunnel.identityFile",
+         "is a device or system path"),
+    Case("identity-none", dev(tunnel={"identityFile": "none"}), "tunnel.identityFile", "'none'"),
+    Case("identity-variable", dev(tunnel={"identityFile": "${HOME}/.ssh/id"}), "tunnel.identityFile", "write ~/..."),
+    # key material and long values are described, never shown
+    Case("identity-is-a-private-key", dev(tunnel={"identityFile": PRIVATE_KEY_TEXT}), "tunnel.identityFile",
+         "a PEM private key has ' '"),
+    Case("user-is-a-private-key", lb(user=PRIVATE_KEY_TEXT), "loadBalancer.user", "a PEM private key is not accepted"),
+    Case("cluster-name-is-a-certificate", dev(clusterName=CERTIFICATE_TEXT), "clusterName",
+         "a PEM certificate is not accepted"),
+    Case("cluster-name-is-an-ssh-key", dev(clusterName="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ"), "clusterName",
+         "an SSH public key is not accepted"),
+    Case("cluster-name-412-characters", dev(clusterName="x" * 400 + " trailing txt"), "clusterName",
+         "a string of 413 characters is not accepted"),
+    Case("address-huge", lb(address="a" * 100_000), "loadBalancer.address", "a string of 100000 characters"),
+    Case("ssh-port-huge", lb(sshPort=10**40), "loadBalancer.sshPort", "an integer of about 41 digits is out of range"),
+    Case("ssh-port-4000-digits", lb(sshPort=10**4000), "loadBalancer.sshPort", "an integer of about 4001 digits"),
+    Case("pki-json-5000-digits", dev(pki='{"rsaBits": ' + "9" * 5000 + "}"), "pki", "a string of 5013 characters is "
+         "not valid JSON"),
+    Case("renewal-with-bad-validity", dev(pki={"validityHours": 0, "earlyRenewalHours": 720}), "pki.validityHours",
+         "0 is out of range"),
+    Case("lb-unspecified", lb(address="0.0.0.0"), "loadBalancer.address", "0.0.0.0 is an unspecified"),
+    Case("lb-unspecified-ipv6", lb(address="::"), "loadBalancer.address", ":: is an unspecified"),
+    Case("lb-multicast", lb(address="224.0.0.1"), "loadBalancer.address", "multicast"),
+    Case("lb-name-254", lb(address=".".join(["a" * 63] * 3 + ["a" * 62])), "loadBalancer.address",
+         "has 254 characters; a DNS name has at most 253"),
+    Case("lb-name-empty-label", lb(address="lb..example.com"), "loadBalancer.address", "is not accepted"),
+    # names kubectl and X.509 can carry
+    Case("admin-user-65", dev(adminUser="a" * 65), "adminUser", "has 65 characters, more than 64"),
+    Case("cluster-name-254", dev(clusterName="c" * 254), "clusterName", "has 254 characters, more than 253"),
+    Case("admin-user-blank", dev(adminUser="cluster admin"), "adminUser", "'cluster admin' is not accepted"),
+    Case("cluster-name-non-ascii", dev(clusterName="clüster"), "clusterName", "1 to 253 ASCII letters"),
+    Case("cluster-name-empty", dev(clusterName=""), "clusterName", "'' is not accepted"),
+    Case("admin-user-object", dev(adminUser={"name": "admin"}), "adminUser", "an object is not a string"),
+    Case("cluster-name-trailing-dot", dev(clusterName="lab."), "clusterName", "'lab.' is not accepted"),
+    # typos: every key of the namespace must be known
+    Case("typo-cluster-name-case", dev(clustername="lab"), "clustername", "did you mean clusterName?"),
+    Case("typo-ca-cert", dev(caCert="x"), "caCert", "did you mean caCertPem?"),
+    Case("typo-admin-users", dev(adminUsers="admin"), "adminUsers", "did you mean adminUser?"),
+    Case("set-without-path", dev(**{"tunnel.localPort": "7000"}), "tunnel.localPort",
+         "pulumi config rm tunnel.localPort && pulumi config set --path tunnel.localPort VALUE"),
+    Case("set-without-path-list", dev(**{"nodes[2].name": "worker-2"}), "nodes[2].name", "set without --path"),
+    Case("typo-in-load-balancer", lb(sshport=2222), "loadBalancer.sshport", "did you mean sshPort?"),
+    Case("typo-in-pki", dev(pki={"validity": 24}), "pki.validity", "did you mean validityHours?"),
+    Case("typo-in-tunnel-case", dev(tunnel={"localport": 7000}), "tunnel.localport", "did you mean localPort?"),
+    Case("unknown-far-from-any", dev(zzzzqqq=1), "zzzzqqq", "is not a known key; expected one of clusterName"),
+    # messages speak JSON, not Python
+    Case("node-null", dev(nodes=[None]), "nodes[0]", "is empty, not an object"),
+    Case("load-balancer-list", dev(loadBalancer=["172.31.108.99"]), "loadBalancer", "is a list, not an object"),
+    Case("tunnel-number", dev(tunnel=7), "tunnel", "is an integer, not an object"),
+    Case("pki-bad-json", dev(pki="{validityHours: 24"), "pki", "'{validityHours: 24' is not valid JSON"),
+    Case("ssh-port-float", lb(sshPort=22.5), "loadBalancer.sshPort", "22.5 is not an integer"),
+    Case("verify-number", dev(verify=1), "verify", "1 is not a boolean"),
+    Case("default-renewal-blamed", dev(pki={"validityHours": 24}), "pki.earlyRenewalHours",
+         "is unset, and its default 720 is not below pki.validityHours 24"),
+    Case("default-renewal-fix", dev(pki={"validityHours": 500}), "pki.earlyRenewalHours",
+         "pulumi config set --path pki.earlyRenewalHours 50"),
+    Case("fullwidth-digits", node(0, address="\uff11\uff10.0.0.1"), "nodes[0].address",
+         "has characters other than ASCII digits and dots"),
+    Case("arabic-indic-digits", lb(address="\u0661\u0660.0.0.1"), "loadBalancer.address", "is not accepted"),
+    Case("fullwidth-cidr", net(serviceCidr="\uff11\uff10.32.0.0/24"), "network.serviceCidr",
+         "has characters other than ASCII digits"),
 ]
 
 
@@ -245,90 +349,236 @@ def test_table_has_enough_distinct_configs() -> None:
 # Existing CA given through config
 
 
-@dataclass(frozen=True)
-class Pems:
-    """A CA pair, a key that belongs to nothing, and a leaf certificate that is not a CA."""
-
-    ca_cert: str
-    ca_key: str
-    other_key: str
-    leaf_cert: str
+def rsa_key(bits: int) -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
-def _key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
+CA_MAKERS: dict[str, Callable[[], Pem]] = {
+    "good": make_ca,
+    "other": make_ca,
+    "not-ca": lambda: make_ca(is_ca=False),
+    "no-basic-constraints": lambda: make_ca(is_ca=None),
+    "no-cert-sign": lambda: make_ca(key_cert_sign=False),
+    "with-cert-sign": lambda: make_ca(key_cert_sign=True),
+    "expired": lambda: make_ca(starts=-datetime.timedelta(days=30), lasts=datetime.timedelta(days=1)),
+    "not-yet-valid": lambda: make_ca(starts=datetime.timedelta(days=2)),
+    "short-lived": lambda: make_ca(lasts=datetime.timedelta(days=100)),
+    "rsa-1024": lambda: make_ca(key=rsa_key(1024)),
+    "rsa-2048": lambda: make_ca(key=rsa_key(2048)),
+    "secp256k1": lambda: make_ca(key=ec_key(ec.SECP256K1())),
+    "p384": lambda: make_ca(key=ec_key(ec.SECP384R1())),
+    "ed25519": lambda: make_ca(key=ed25519.Ed25519PrivateKey.generate()),
+    "ed448": lambda: make_ca(key=ed448.Ed448PrivateKey.generate()),
+}
 
 
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> str:
+@functools.cache
+def ca(kind: str = "good") -> Pem:
+    """One CA of each kind per test run (RSA keys take a while to make)."""
+    return CA_MAKERS[kind]()
+
+
+def ca_pair(kind: str) -> tuple[str, str]:
+    """The certificate and key of one CA kind."""
+    return ca(kind).cert, ca(kind).key
+
+
+def traditional(pem: Pem) -> str:
+    """The CA key as OpenSSL's traditional format writes it (RSA PRIVATE KEY, EC PRIVATE KEY)."""
+    key = serialization.load_pem_private_key(pem.key.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)
+    return key_pem(key, serialization.PrivateFormat.TraditionalOpenSSL)
+
+
+def encrypted(pem: Pem) -> str:
+    key = serialization.load_pem_private_key(pem.key.encode(), password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
     encoding, form = serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8
-    return key.private_bytes(encoding, form, serialization.NoEncryption()).decode()
+    return key.private_bytes(encoding, form, serialization.BestAvailableEncryption(b"passphrase")).decode()
 
 
-def _self_signed(key: ec.EllipticCurvePrivateKey, name: str, ca: bool) -> str:
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
-@pytest.fixture(scope="module")
-def pems() -> Pems:
-    """Certificates and keys made with cryptography for this module."""
-    ca_key, leaf_key = _key(), _key()
-    return Pems(
-        ca_cert=_self_signed(ca_key, "Kubernetes", ca=True),
-        ca_key=_key_pem(ca_key),
-        other_key=_key_pem(_key()),
-        leaf_cert=_self_signed(leaf_key, "admin", ca=False),
-    )
-
-
+EC_PARAMETERS = "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"
 SECRET = ("caKeyPem",)
-PemConfig = Callable[[Pems], Raw]
 
-PEM_CASES: list[tuple[str, PemConfig, Collection[str], str, str]] = [
-    ("cert-without-key", lambda p: dev(caCertPem=p.ca_cert), SECRET, "caKeyPem", "is unset while its pair is set"),
-    ("key-without-cert", lambda p: dev(caKeyPem=p.ca_key), SECRET, "caCertPem", "is unset while its pair is set"),
-    ("key-not-secret", lambda p: dev(caCertPem=p.ca_cert, caKeyPem=p.ca_key), (), "caKeyPem",
-     "is stored in plain text"),
-    ("cert-not-ca", lambda p: dev(caCertPem=p.leaf_cert, caKeyPem=p.ca_key), SECRET, "caCertPem",
-     "is not a CA certificate"),
-    ("cert-not-pem", lambda p: dev(caCertPem="ca.pem", caKeyPem=p.ca_key), SECRET, "caCertPem",
-     "is not a PEM certificate"),
-    ("key-mismatch", lambda p: dev(caCertPem=p.ca_cert, caKeyPem=p.other_key), SECRET, "caKeyPem",
-     "does not belong to caCertPem"),
-    ("key-is-a-cert", lambda p: dev(caCertPem=p.ca_cert, caKeyPem=p.ca_cert), SECRET, "caKeyPem",
-     "is not a PEM private key"),
+
+def with_ca(cert: str, key: str, **top: Any) -> Raw:
+    return dev(caCertPem=cert, caKeyPem=key, **top)
+
+
+@dataclass(frozen=True)
+class CaCase:
+    """A config with CA material (built when the test runs) and the problem it must report."""
+
+    name: str
+    build: Callable[[], Raw]
+    key: str
+    message: str
+    secret_keys: Collection[str] = SECRET
+
+    def param(self) -> Any:
+        return pytest.param(self.build, self.secret_keys, self.key, self.message, id=self.name)
+
+
+CA_CASES = [
+    CaCase("cert-without-key", lambda: dev(caCertPem=ca().cert), "caKeyPem", "is unset while its pair is set"),
+    CaCase("key-without-cert", lambda: dev(caKeyPem=ca().key), "caCertPem", "is unset while its pair is set"),
+    CaCase("key-not-secret", lambda: with_ca(ca().cert, ca().key), "caKeyPem", "is stored in plain text", ()),
+    CaCase("cert-not-ca", lambda: with_ca(ca("not-ca").cert, ca("not-ca").key), "caCertPem",
+           "is not a CA certificate (basicConstraints CA:TRUE is missing)"),
+    CaCase("cert-no-basic-constraints", lambda: with_ca(*ca_pair("no-basic-constraints")), "caCertPem",
+           "basicConstraints CA:TRUE is missing"),
+    CaCase("cert-not-pem", lambda: with_ca("ca.pem", ca().key), "caCertPem", "holds text outside its PEM block(s)"),
+    CaCase("key-mismatch", lambda: with_ca(ca().cert, ca("other").key), "caKeyPem", "does not belong to caCertPem"),
+    CaCase("key-is-a-cert", lambda: with_ca(ca().cert, ca().cert), "caKeyPem",
+           "holds 1 PEM block(s) (CERTIFICATE), not one private key"),
+    # key material in the certificate's place: it would be a plain output and a plain resource input
+    CaCase("cert-with-key-appended", lambda: with_ca(ca().cert + ca().key, ca().key), "caCertPem",
+           "holds a private key as well"),
+    CaCase("cert-after-key", lambda: with_ca(ca().key + ca().cert, ca().key), "caCertPem",
+           "holds a private key as well"),
+    CaCase("cert-chain", lambda: with_ca(ca().cert + ca("other").cert, ca().key), "caCertPem",
+           "holds 2 PEM blocks (CERTIFICATE, CERTIFICATE), not one CERTIFICATE block"),
+    CaCase("cert-with-text", lambda: with_ca("subject=CN = Kubernetes\n" + ca().cert, ca().key), "caCertPem",
+           "holds text outside its PEM block(s)"),
+    CaCase("cert-not-string", lambda: with_ca(7, ca().key), "caCertPem", "is an integer, not PEM text"),  # type: ignore[arg-type]
+    # what Go refuses
+    CaCase("cert-without-cert-sign", lambda: with_ca(ca("no-cert-sign").cert, ca("no-cert-sign").key), "caCertPem",
+           "has a keyUsage without keyCertSign"),
+    CaCase("cert-expired", lambda: with_ca(ca("expired").cert, ca("expired").key), "caCertPem", "expired at "),
+    CaCase("cert-not-yet-valid", lambda: with_ca(ca("not-yet-valid").cert, ca("not-yet-valid").key), "caCertPem",
+           "is not valid before "),
+    CaCase("cert-rsa-1024", lambda: with_ca(ca("rsa-1024").cert, ca("rsa-1024").key), "caCertPem",
+           "has an RSA key of 1024 bits, below 2048"),
+    CaCase("key-rsa-1024", lambda: with_ca(ca("rsa-1024").cert, ca("rsa-1024").key), "caKeyPem",
+           "is an RSA key of 1024 bits, below 2048"),
+    CaCase("cert-secp256k1", lambda: with_ca(ca("secp256k1").cert, ca("secp256k1").key), "caCertPem",
+           "on secp256k1, which Go does not use"),
+    CaCase("cert-ed448", lambda: with_ca(ca("ed448").cert, ca("ed448").key), "caCertPem",
+           "a kind of key Go cannot sign with"),
+    CaCase("key-ec-parameters", lambda: with_ca(ca().cert, EC_PARAMETERS + traditional(ca())), "caKeyPem",
+           "holds an EC PARAMETERS block"),
+    CaCase("key-encrypted", lambda: with_ca(ca().cert, encrypted(ca())), "caKeyPem", "is encrypted"),
+    CaCase("key-twice", lambda: with_ca(ca().cert, ca().key + ca().key), "caKeyPem", "holds 2 PEM block(s)"),
+    # an admin certificate must not outlive its CA
+    CaCase("admin-outlives-ca-default", lambda: with_ca(ca("short-lived").cert, ca("short-lived").key),
+           "pki.validityHours", "8760 (the default) hours would make the admin certificate outlive the CA"),
+    CaCase("admin-outlives-ca-fix", lambda: with_ca(ca("short-lived").cert, ca("short-lived").key),
+           "pki.validityHours", "at most 2399 hours (pulumi config set --path pki.validityHours 2399)"),
+    CaCase("admin-outlives-ca-set", lambda: with_ca(ca("short-lived").cert, ca("short-lived").key,
+                                                    pki={"validityHours": 2401, "earlyRenewalHours": 24}),
+           "pki.validityHours", "2401 hours would make"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("build", "secret_keys", "key", "message"),
-    [pytest.param(*rest, id=name) for name, *rest in PEM_CASES],
-)
-def test_invalid_ca_is_refused(
-    pems: Pems, build: PemConfig, secret_keys: Collection[str], key: str, message: str
-) -> None:
-    """CA problems name caCertPem or caKeyPem and never echo the key."""
+def problems_of(error: Exception) -> list[ConfigError]:
+    return list(error.errors) if isinstance(error, CollectedConfigError) else [error]  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(("build", "secret_keys", "key", "message"), [case.param() for case in CA_CASES])
+def test_invalid_ca_is_refused(build: Callable[[], Raw], secret_keys: Collection[str], key: str, message: str) -> None:
+    """CA problems name their key, and no message shows a line of any private key."""
+    raw = build()
+    with pytest.raises((ConfigError, CollectedConfigError)) as caught:
+        parse_settings(raw, secret_keys)
+    assert any(problem.key == key and message in str(problem) for problem in problems_of(caught.value)), caught.value
+    key_lines = {line for pem in CA_MAKERS for line in ca(pem).key.splitlines()[1:-1]}
+    assert not any(line in str(caught.value) for line in key_lines)
+
+
+@pytest.mark.parametrize("build", [
+    pytest.param(lambda: with_ca(ca().cert, ca().key), id="ecdsa-pkcs8"),
+    pytest.param(lambda: with_ca(ca().cert, traditional(ca())), id="ec-private-key"),
+    pytest.param(lambda: with_ca(ca("rsa-2048").cert, traditional(ca("rsa-2048"))), id="rsa-private-key"),
+    pytest.param(lambda: with_ca(ca("p384").cert, ca("p384").key), id="p384"),
+    pytest.param(lambda: with_ca(ca("ed25519").cert, ca("ed25519").key), id="ed25519"),
+    pytest.param(lambda: with_ca(ca("with-cert-sign").cert, ca("with-cert-sign").key), id="key-usage-cert-sign"),
+    pytest.param(lambda: with_ca("\n" + ca().cert + "\n\n", ca().key), id="blank-lines-around"),
+    pytest.param(lambda: with_ca(ca("short-lived").cert, ca("short-lived").key,
+                                 pki={"validityHours": 2399, "earlyRenewalHours": 24}), id="admin-within-ca-lifetime"),
+])
+def test_valid_ca_pair_parses(build: Callable[[], Raw]) -> None:
+    """A CA Go accepts, with its secret key, is used as given."""
+    raw = build()
+    settings = parse_settings(raw, SECRET)
+    assert (settings.ca_cert_pem, settings.ca_key_pem) == (raw["caCertPem"], raw["caKeyPem"])
+
+
+# Every problem at once
+
+
+def test_independent_problems_are_reported_together() -> None:
+    """Three mistakes in three places: one run names all three, one line each, in config order."""
+    raw = dev(clusterName="lab one", tunnel={"localPort": 0}, verify="maybe", clustername="lab")
+    raw["loadBalancer"]["user"] = "root;id"
+    with pytest.raises(CollectedConfigError) as caught:
+        parse_settings(raw)
+    lines = str(caught.value).splitlines()
+    assert [error.key for error in caught.value.errors] == [
+        "clustername", "clusterName", "loadBalancer.user", "tunnel.localPort", "verify",
+    ]
+    assert all(line.startswith("invalid config kthw:") for line in lines) and len(lines) == 5
+
+
+def test_problems_inside_one_object_are_reported_together() -> None:
+    """Every field of an object is checked, and every unknown key named."""
+    raw = dev(loadBalancer={"address": "1.2.3.4;id", "user": "-x", "sshPort": 0, "adress": "x"})
+    with pytest.raises(CollectedConfigError) as caught:
+        parse_settings(raw)
+    keys = [error.key for error in caught.value.errors]
+    assert keys == ["loadBalancer.adress", "loadBalancer.address", "loadBalancer.user", "loadBalancer.sshPort"]
+
+
+def test_ca_and_other_problems_are_reported_together() -> None:
+    """An expired CA with the wrong key is two problems; a bad adminUser a third."""
+    raw = with_ca(ca("expired").cert, ca("other").key, adminUser="a" * 70)
+    with pytest.raises(CollectedConfigError) as caught:
+        parse_settings(raw, SECRET)
+    assert [error.key for error in caught.value.errors] == ["adminUser", "caCertPem", "caKeyPem"]
+
+
+def test_a_secret_value_is_never_shown() -> None:
+    """A key set with --secret is described by its kind only, however short."""
+    raw = dev(clusterName="hunter 2", adminUser="pw#1")
+    with pytest.raises(CollectedConfigError) as caught:
+        parse_settings(raw, ("clusterName", "adminUser"))
+    assert "hunter" not in str(caught.value) and "pw#1" not in str(caught.value)
+    assert "kthw:clusterName: a secret value is not accepted" in str(caught.value)
+
+
+def test_a_secret_node_list_hides_its_addresses() -> None:
     with pytest.raises(ConfigError) as caught:
-        parse_settings(build(pems), secret_keys)
-    assert caught.value.key == key
-    assert message in str(caught.value)
-    for secret in (pems.ca_key, pems.other_key):
-        assert secret.splitlines()[1] not in str(caught.value)
+        parse_settings(node(1, address="10.1.2.300"), ("nodes",))
+    assert caught.value.key == "nodes[1].address" and "10.1.2.300" not in str(caught.value)
 
 
-def test_valid_ca_pair_parses(pems: Pems) -> None:
-    """A CA certificate with its secret key is accepted as given."""
-    settings = parse_settings(dev(caCertPem=pems.ca_cert, caKeyPem=pems.ca_key), SECRET)
-    assert settings.ca_cert_pem == pems.ca_cert
-    assert settings.ca_key_pem == pems.ca_key
+# Accepted values
+
+
+@pytest.mark.parametrize("name", ["y", "1e3", "0o17", "08", "null", "2024-01-05", "1:20", "system:admin", "a" * 64])
+def test_names_yaml_would_misread_are_accepted(name: str) -> None:
+    """The kubeconfig quotes them (see test_kubeconfig.py), so they need not be refused."""
+    settings = parse_settings(dev(clusterName=name, adminUser=name))
+    assert (settings.cluster_name, settings.admin_user) == (name, name)
+
+
+@pytest.mark.parametrize("address", ["lb.example.com.", "127.0.0.1", "::1", ".".join(["a" * 63] * 3 + ["a" * 61]),
+                                     "lb.example.com"])
+def test_load_balancer_addresses_ssh_can_reach_are_accepted(address: str) -> None:
+    assert parse_settings(lb(address=address)).load_balancer.address == address
+
+
+@pytest.mark.parametrize("path", ["~/.ssh/known_hosts_kthw", "/etc/kthw/known_hosts", "/home/ops/.ssh/kthw,v2"])
+def test_ssh_paths_that_name_one_file_are_accepted(path: str) -> None:
+    tunnel = parse_settings(dev(tunnel={"knownHostsFile": path, "identityFile": path})).tunnel
+    assert (tunnel.known_hosts_file, tunnel.identity_file) == (path, path)
+
+
+def test_a_link_to_dev_null_is_refused(tmp_path: Path) -> None:
+    """What the path resolves to on this machine counts, not only how it is spelt."""
+    link = tmp_path / "known_hosts"
+    link.symlink_to("/dev/null")
+    with pytest.raises(ConfigError, match="exists and is not a regular file"):
+        parse_settings(dev(tunnel={"knownHostsFile": str(link), "strictHostKeyChecking": "accept-new"}))
 
 
 # The dev stack

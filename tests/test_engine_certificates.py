@@ -7,55 +7,18 @@ then imported, as if the time had passed.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.engine import EngineProject
+from tests.engine import ADMIN_CERT_TYPE, REPLACED, EngineProject
 
 pytestmark = pytest.mark.engine
 
-ADMIN_CERT_TYPE = "tls:index/locallySignedCert:LocallySignedCert"
 EARLY_RENEWAL_HOURS = 720  # the default of pki.earlyRenewalHours
-OUTPUT_OF_TYPE = {ADMIN_CERT_TYPE: "adminCertNotAfter"}
-
-
-def move_validity_end(project: EngineProject, resource_type: str, hours_from_now: float, tmp_path: Path) -> None:
-    """Rewrite the recorded validity end of the stack's ``resource_type`` certificate, and the stack output that
-    reports it, to ``hours_from_now``."""
-    deployment = json.loads(project.cli("stack", "export").stdout)
-    resources = deployment["deployment"]["resources"]
-    (resource,) = [item for item in resources if item["type"] == resource_type]
-    (stack,) = [item for item in resources if item["type"] == "pulumi:pulumi:Stack"]
-    end = (datetime.now(UTC) + timedelta(hours=hours_from_now)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    resource["outputs"]["validityEndTime"] = end
-    stack["outputs"][OUTPUT_OF_TYPE[resource_type]] = end
-    exported = tmp_path / "aged-state.json"
-    exported.write_text(json.dumps(deployment))
-    project.cli("stack", "import", "--file", str(exported))
-
-
-def preview_steps(project: EngineProject) -> list[dict[str, Any]]:
-    """The steps of `pulumi preview --json`."""
-    steps: list[dict[str, Any]] = json.loads(project.cli("preview", "--json").stdout).get("steps", [])
-    return steps
-
-
-def changes(steps: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Each resource's operations in a preview, by resource name, without the unchanged ("same") ones."""
-    ops: dict[str, set[str]] = {}
-    for step in steps:
-        if step["op"] != "same":
-            ops.setdefault(step["urn"].rsplit("::", 1)[-1], set()).add(step["op"])
-    return ops
-
-
-REPLACED = ({"replace"}, {"create-replacement", "delete-replaced"})
 
 
 def not_after(cert_pem: str) -> datetime:
@@ -70,12 +33,12 @@ def test_admin_certificate_renews_inside_its_window_and_not_before(tmp_path: Pat
     project.up()
     before = project.outputs()
 
-    move_validity_end(project, ADMIN_CERT_TYPE, EARLY_RENEWAL_HOURS + 48, tmp_path)
-    assert changes(preview_steps(project)) == {}, "outside the renewal window nothing changes"
+    project.age_certificate(ADMIN_CERT_TYPE, EARLY_RENEWAL_HOURS + 48)
+    assert project.preview_changes() == {}, "outside the renewal window nothing changes"
 
-    move_validity_end(project, ADMIN_CERT_TYPE, 12, tmp_path)
+    project.age_certificate(ADMIN_CERT_TYPE, 12)
     preview = project.cli("preview", "--diff")
-    ops = changes(preview_steps(project))
+    ops = project.preview_changes()
     assert set(ops) == {"admin-admin-cert"} and ops["admin-admin-cert"] in REPLACED, ops
     # A preview prints no output whose new value is unknown: the warning is what announces the new kubeconfig.
     assert "inside pki.earlyRenewalHours (720 h): the next `pulumi up` renews it; export the kubeconfig again" in (
@@ -91,7 +54,7 @@ def test_admin_certificate_renews_inside_its_window_and_not_before(tmp_path: Pat
     assert after["caCertPem"] == before["caCertPem"], "the CA is never renewed with the admin certificate"
     validity = not_after(after["adminCertPem"]) - datetime.now(UTC)
     assert timedelta(hours=8760 - 1) < validity <= timedelta(hours=8760)
-    assert changes(preview_steps(project)) == {}
+    assert project.preview_changes() == {}
     project.destroy()
 
 
@@ -99,7 +62,7 @@ def test_changing_early_renewal_hours_alone_is_an_update(tmp_path: Path) -> None
     project = EngineProject(tmp_path)
     project.up()
     project.update_config(pki={"earlyRenewalHours": 100})
-    assert changes(preview_steps(project)) == {"admin-admin-cert": {"update"}}
+    assert project.preview_changes() == {"admin-admin-cert": {"update"}}
     project.up()
     certificates = [item for item in project.resources() if item["type"] == ADMIN_CERT_TYPE]
     assert certificates[0]["outputs"]["earlyRenewalHours"] == 100
@@ -114,7 +77,7 @@ def test_pki_changes_never_reach_the_protected_generated_ca(tmp_path: Path) -> N
     assert protected == {"admin-ca-key", "admin-ca"}
 
     project.update_config(pki={"rsaBits": 3072, "validityHours": 4000, "caValidityHours": 1000})
-    ops = changes(preview_steps(project))
+    ops = project.preview_changes()
     assert set(ops) == {"admin-admin-key", "admin-admin-csr", "admin-admin-cert"}, ops
     project.up()
     after = project.outputs()

@@ -12,11 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.cidr import IPAddress, IPNetwork
-from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec, plan_network, previous_pod_cidrs
+from components.network_plan import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec, PodBlock
+from components.usable_address import unusable_address_reason
+from tests.network_specs import recorded, renumber, valid_plan
 
 PROPERTY_SETTINGS = settings(max_examples=100, deadline=None)
 MAX_NODES = 8
 FAMILY_ORDERS = [(4,), (6,), (4, 6), (6, 4)]
+UNUSABLE = [ipaddress.ip_network(text) for text in (
+    "0.0.0.0/32", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32",
+    "::/128", "::1/128", "fe80::/10", "ff00::/8",
+)]
+"""What kubelet's validateNodeIP refuses (unspecified, loopback, link-local, multicast), and the IPv4 broadcast."""
 
 
 def bits(version: int) -> int:
@@ -48,16 +55,13 @@ def ranges(spec: NetworkSpec) -> list[IPNetwork]:
     return [*spec.cluster_cidrs, *spec.service_cidrs]
 
 
-def renumber(nodes: Sequence[NodeSpec]) -> tuple[NodeSpec, ...]:
-    return tuple(dataclasses.replace(node, index=i) for i, node in enumerate(nodes))
-
-
 def outside(version: int, value: int, avoid: Sequence[IPNetwork], used: set[IPAddress]) -> IPAddress:
-    """The first address from ``value`` upwards (wrapping) outside ``avoid`` and not in ``used``."""
+    """The first address from ``value`` upwards (wrapping) outside ``avoid`` and the addresses kubelet refuses as a
+    node IP, and not in ``used``."""
     top = 1 << bits(version)
     while True:
         candidate = address(version, value)
-        holder = next((r for r in avoid if r.version == version and candidate in r), None)
+        holder = next((r for r in [*avoid, *UNUSABLE] if r.version == version and candidate in r), None)
         if holder is not None:
             value = (int(holder.broadcast_address) + 1) % top
         elif candidate in used:
@@ -118,10 +122,10 @@ def networks(draw: st.DrawFn, spare: int = 0) -> NetworkSpec:
             addresses.append(outside(v, draw(st.integers(0, (1 << bits(v)) - 1)), ranges(spec), used))
             used.add(addresses[-1])
         nodes.append(NodeSpec(
-            index=i,
+            position=i,
             name=f"node-{i}",
-            addresses=tuple(addresses),
-            pinned=tuple(family_pins[i] for family_pins in pins) if pinned[i] else (),
+            addresses=tuple(NodeAddress.of(a) for a in addresses),
+            pinned=tuple(PodBlock.of(family_pins[i]) for family_pins in pins) if pinned[i] else (),
         ))
     return dataclasses.replace(spec, nodes=tuple(nodes))
 
@@ -134,14 +138,15 @@ def assert_plan_is_sound(plan: NetworkPlan) -> None:
         blocks = [ipaddress.ip_network(text, strict=True) for text in plan.pod_cidrs[node.name]]
         assert len(blocks) == len(spec.cluster_cidrs)
         if node.pinned:
-            assert tuple(blocks) == node.pinned
+            assert tuple(PodBlock.of(block) for block in blocks) == node.pinned
         for pod, cluster in zip(blocks, spec.cluster_cidrs):
             assert pod.version == cluster.version
             assert pod.prefixlen == spec.node_mask(cluster.version)
             assert pod.network_address in cluster and pod.broadcast_address in cluster
             assert int(pod.network_address) % pod.num_addresses == 0
             assert not any(pod.overlaps(service) for service in spec.service_cidrs)
-            assert not any(a in pod for other in spec.nodes for a in other.addresses if a.version == pod.version)
+            assert not any(int(pod.network_address) <= a.value <= int(pod.broadcast_address)
+                           for other in spec.nodes for a in other.addresses if a.version == pod.version)
             by_family.setdefault(pod.version, []).append(pod)
     for blocks in by_family.values():
         ordered = sorted(blocks, key=lambda b: int(b.network_address))
@@ -178,26 +183,26 @@ def expected_allocation(spec: NetworkSpec) -> dict[str, tuple[str, ...]]:
 @given(networks())
 def test_random_plans_are_sound(spec: NetworkSpec) -> None:
     """Containment, exact mask, alignment and disjointness hold for every valid network."""
-    assert_plan_is_sound(plan_network(spec))
+    assert_plan_is_sound(valid_plan(spec))
 
 
 @PROPERTY_SETTINGS
 @given(networks())
 def test_allocation_follows_pins_then_lowest_free_in_list_order(spec: NetworkSpec) -> None:
     """Without history the plan equals the reference model."""
-    assert plan_network(spec).pod_cidrs == expected_allocation(spec)
+    assert valid_plan(spec).pod_cidrs == expected_allocation(spec)
 
 
 @PROPERTY_SETTINGS
 @given(networks(), st.data())
 def test_remaining_nodes_keep_their_blocks(spec: NetworkSpec, data: st.DataObject) -> None:
     """Remove some nodes, shuffle the rest, replan with the previous output: nobody moves."""
-    plan = plan_network(spec)
+    plan = valid_plan(spec)
     keep = data.draw(st.lists(st.booleans(), min_size=len(spec.nodes), max_size=len(spec.nodes)))
     anchor = data.draw(st.integers(0, len(spec.nodes) - 1))
     remaining = [node for i, (node, kept) in enumerate(zip(spec.nodes, keep)) if kept or i == anchor]
     shuffled = renumber(data.draw(st.permutations(remaining)))
-    replanned = plan_network(dataclasses.replace(spec, nodes=shuffled), previous_pod_cidrs(plan.to_output()))
+    replanned = valid_plan(dataclasses.replace(spec, nodes=shuffled), recorded(plan))
     assert {n.name: replanned.pod_cidrs[n.name] for n in shuffled} == {n.name: plan.pod_cidrs[n.name] for n in shuffled}
     assert_plan_is_sound(replanned)
 
@@ -206,14 +211,14 @@ def test_remaining_nodes_keep_their_blocks(spec: NetworkSpec, data: st.DataObjec
 @given(networks(spare=1), st.data())
 def test_added_node_gets_the_lowest_free_block(spec: NetworkSpec, data: st.DataObject) -> None:
     """A new node anywhere in the list takes the lowest free block of each family; the others stay."""
-    plan = plan_network(spec)
-    used = {a for node in spec.nodes for a in node.addresses}
+    plan = valid_plan(spec)
+    used = {address(a.version, a.value) for node in spec.nodes for a in node.addresses}
     version = data.draw(st.sampled_from([c.version for c in spec.cluster_cidrs]))
     start = data.draw(st.integers(0, (1 << bits(version)) - 1))
-    added = NodeSpec(index=0, name="added", addresses=(outside(version, start, ranges(spec), used),))
+    added = NodeSpec(position=0, name="added", addresses=(NodeAddress.of(outside(version, start, ranges(spec), used)),))
     nodes = list(spec.nodes)
     nodes.insert(data.draw(st.integers(0, len(nodes))), added)
-    replanned = plan_network(dataclasses.replace(spec, nodes=renumber(nodes)), previous_pod_cidrs(plan.to_output()))
+    replanned = valid_plan(dataclasses.replace(spec, nodes=renumber(nodes)), recorded(plan))
     expected = tuple(
         lowest_free(cluster, spec.node_mask(cluster.version), {blocks[f] for blocks in plan.pod_cidrs.values()})
         for f, cluster in enumerate(spec.cluster_cidrs)
@@ -221,3 +226,16 @@ def test_added_node_gets_the_lowest_free_block(spec: NetworkSpec, data: st.DataO
     assert replanned.pod_cidrs["added"] == expected
     assert {name: replanned.pod_cidrs[name] for name in plan.pod_cidrs} == plan.pod_cidrs
     assert_plan_is_sound(replanned)
+
+
+@PROPERTY_SETTINGS
+@given(st.sampled_from([4, 6]), st.integers(0, 2**128 - 1), st.sampled_from([0, 8, 10, 16, 120]))
+def test_unusable_addresses_are_what_kubelet_refuses(version: int, value: int, keep_top_bits: int) -> None:
+    """unusable_address_reason agrees with the standard library's reading of the same address classes."""
+    value = value >> (128 - bits(version))
+    if keep_top_bits and version == 6:  # land in ::/8, fe80::/10, ff00::/8 often
+        value = (value >> (128 - keep_top_bits) << (128 - keep_top_bits)) | (value & 1)
+    ip = address(version, value)
+    expected = ip.is_loopback or ip.is_unspecified or ip.is_multicast or ip.is_link_local or (
+        version == 4 and value == 2**32 - 1)
+    assert (unusable_address_reason(ip) is not None) == expected

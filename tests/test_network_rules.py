@@ -4,95 +4,41 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.cidr import IPNetwork, format_ip, parse_cidr, parse_ip
-from components.errors import ConfigError
-from components.network_plan import (
-    NetworkPlan,
-    NetworkSpec,
-    NodeSpec,
-    allocate,
-    plan_network,
-    previous_pod_cidrs,
-    validate_families,
-    validate_network,
+from components.cidr import format_ip, parse_cidr, parse_ip
+from components.errors import CollectedConfigError, ConfigError
+from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
+from components.network_rules import validate_families, validate_network
+from components.pod_cidr_allocation import allocate
+from tests.network_specs import (
+    DUAL_CLUSTER,
+    DUAL_SERVICE,
+    cidrs,
+    node,
+    previous_of,
+    recorded,
+    renumber,
+    spec,
+    valid_plan,
+    workers,
 )
-
-DUAL_CLUSTER = "10.200.0.0/16,fd00:10:244::/56"
-DUAL_SERVICE = "10.32.0.0/24,fd00:10:96::/112"
-
-
-def cidrs(text: str) -> tuple[IPNetwork, ...]:
-    """Comma-separated CIDRs, parsed strictly."""
-    return tuple(parse_cidr(part, "test") for part in text.split(","))
-
-
-def node(index: int, address: str, pin: str = "", name: str | None = None) -> NodeSpec:
-    """A node at ``index`` named worker-<index> unless named."""
-    return NodeSpec(
-        index=index,
-        name=f"worker-{index}" if name is None else name,
-        addresses=tuple(parse_ip(part, "test") for part in address.split(",")),
-        pinned=cidrs(pin) if pin else (),
-    )
-
-
-def workers(count: int, families: str = "4") -> tuple[NodeSpec, ...]:
-    """``count`` nodes with addresses outside every range used here: IPv4 ("4"), IPv6 ("6") or both ("46")."""
-    def address(i: int) -> str:
-        parts = {"4": f"172.31.100.{i + 1}", "6": f"2001:db8::{i + 1:x}"}
-        return ",".join(parts[family] for family in families)
-    return tuple(node(i, address(i)) for i in range(count))
-
-
-def renumber(nodes: Sequence[NodeSpec]) -> tuple[NodeSpec, ...]:
-    """The nodes with their indexes set to their new positions."""
-    return tuple(dataclasses.replace(n, index=i) for i, n in enumerate(nodes))
-
-
-def spec(
-    cluster: str = "10.200.0.0/16",
-    service: str = "10.32.0.0/24",
-    nodes: Sequence[NodeSpec] | None = None,
-    *,
-    mask4: int = 24,
-    mask6: int = 64,
-    dns: int = 10,
-) -> NetworkSpec:
-    """A network spec; by default two workers with addresses of the cluster's families."""
-    clusters = cidrs(cluster)
-    if nodes is None:
-        nodes = workers(2, "".join(str(c.version) for c in sorted(clusters, key=lambda c: c.version)))
-    return NetworkSpec(
-        cluster_cidrs=clusters,
-        service_cidrs=cidrs(service),
-        node_cidr_mask_size=mask4,
-        node_cidr_mask_size_ipv6=mask6,
-        dns_service_index=dns,
-        nodes=tuple(nodes),
-    )
 
 
 def refused(network: NetworkSpec) -> ConfigError:
-    """The error validate_network raises for this spec."""
+    """The one error validate_network raises for this spec."""
     with pytest.raises(ConfigError) as caught:
         validate_network(network)
     return caught.value
 
 
-def pods(plan: NetworkPlan) -> dict[str, tuple[str, ...]]:
-    """Node name -> pod CIDRs of a plan."""
-    return plan.pod_cidrs
-
-
 def replan(plan: NetworkPlan, nodes: Sequence[NodeSpec]) -> NetworkPlan:
     """Plan the same network with another node list, keeping the allocation recorded in ``plan``'s output."""
-    return plan_network(dataclasses.replace(plan.spec, nodes=renumber(nodes)), previous_pod_cidrs(plan.to_output()))
+    return valid_plan(dataclasses.replace(plan.spec, nodes=renumber(nodes)), recorded(plan))
 
 
 # CIDR and address syntax (components/cidr.py)
@@ -160,7 +106,7 @@ def test_invalid_addresses_are_refused(value: object, problem: str) -> None:
 @pytest.mark.parametrize("text", ["10.200.0.0/16", "fd00:10:244::/56", DUAL_CLUSTER, "fd00:10:244::/56,10.200.0.0/16"])
 def test_one_cidr_or_one_per_family(text: str) -> None:
     # cmd/kube-controller-manager/app/core.go: at most two cluster CIDRs, dual-stack means one per family.
-    validate_families(cidrs(text), "network.clusterCidr")
+    assert validate_families(cidrs(text), "network.clusterCidr") == []
 
 
 @pytest.mark.parametrize(("text", "problem"), [
@@ -170,13 +116,13 @@ def test_one_cidr_or_one_per_family(text: str) -> None:
 ])
 def test_same_family_twice_or_three_cidrs_refused(text: str, problem: str) -> None:
     # cmd/kube-apiserver/app/options/validation.go validateClusterIPFlags: "must be of different IP family".
-    with pytest.raises(ConfigError) as caught:
-        validate_families(cidrs(text), "network.serviceCidr")
-    assert (caught.value.key, caught.value.problem) == ("network.serviceCidr", problem)
+    [error] = validate_families(cidrs(text), "network.serviceCidr")
+    assert (error.key, error.problem) == ("network.serviceCidr", problem)
 
 
 def test_service_families_must_match_cluster_families() -> None:
-    # DESIGN.md rule (Kubernetes dual-stack docs): both families in --cluster-cidr and --service-cluster-ip-range.
+    # kubernetes/website docs/concepts/services-networking/dual-stack.md: both families in --cluster-cidr and
+    # --service-cluster-ip-range.
     error = refused(spec(DUAL_CLUSTER, "10.32.0.0/24"))
     assert error.key == "network.serviceCidr"
     assert "covers IPv4 but network.clusterCidr covers IPv4+IPv6" in error.problem
@@ -253,7 +199,7 @@ def test_service_range_too_small_for_two_service_ips(service: str) -> None:
 def test_dns_index_checked_against_the_first_service_range_only() -> None:
     # kubeadm constants GetDNSIP: the DNS IP comes from the first service subnet.
     assert refused(spec(DUAL_CLUSTER, DUAL_SERVICE, dns=300)).key == "network.dnsServiceIndex"
-    plan = plan_network(spec(DUAL_CLUSTER, "fd00:10:96::/112,10.32.0.0/24", dns=300))
+    plan = valid_plan(spec(DUAL_CLUSTER, "fd00:10:96::/112,10.32.0.0/24", dns=300))
     assert plan.cluster_dns_ip == "fd00:10:96::12c"
 
 
@@ -265,7 +211,7 @@ def test_dns_index_checked_against_the_first_service_range_only() -> None:
 def test_kubernetes_and_dns_service_ips(service: str, kubernetes_ip: str, dns_ip: str) -> None:
     # kubeadm constants GetAPIServerVirtualIP (index 1) and GetDNSIP (index 10) of the first service range.
     cluster = DUAL_CLUSTER if "," in service else "10.200.0.0/16"
-    plan = plan_network(spec(cluster, service))
+    plan = valid_plan(spec(cluster, service))
     assert (plan.kubernetes_service_ip, plan.cluster_dns_ip) == (kubernetes_ip, dns_ip)
 
 
@@ -295,9 +241,9 @@ def test_node_mask_within_16_bits_of_cluster_mask(cluster: str, mask4: int, mask
 
 def test_node_mask_equal_to_cluster_mask_gives_one_block() -> None:
     # kubeadm validation.go ValidatePodSubnetNodeMask refuses only a node mask shorter than the pod subnet's.
-    plan = plan_network(spec("10.200.0.0/24", nodes=workers(1)))
+    plan = valid_plan(spec("10.200.0.0/24", nodes=workers(1)))
     assert plan.max_nodes == 1
-    assert pods(plan) == {"worker-0": ("10.200.0.0/24",)}
+    assert plan.pod_cidrs == {"worker-0": ("10.200.0.0/24",)}
     assert "2 nodes do not fit" in refused(spec("10.200.0.0/24", nodes=workers(2))).problem
 
 
@@ -316,12 +262,12 @@ def test_mask_of_an_absent_family_is_ignored() -> None:
 def test_max_nodes_is_the_smallest_across_families(cluster: str, expected: int) -> None:
     # cidr_set.go getMaxCIDRs per cluster CIDR; range_allocator.go gives each node one block of every CIDR set.
     service = DUAL_SERVICE if "," in cluster else "10.32.0.0/24"
-    assert plan_network(spec(cluster, service)).max_nodes == expected
+    assert valid_plan(spec(cluster, service)).max_nodes == expected
 
 
 def test_capacity_says_how_many_fit() -> None:
     # cidr_set.go AllocateNext: ErrCIDRRangeNoCIDRsRemaining once every block is used.
-    plan_network(spec("10.200.0.0/23", nodes=workers(2)))
+    valid_plan(spec("10.200.0.0/23", nodes=workers(2)))
     error = refused(spec("10.200.0.0/23", nodes=workers(3)))
     assert error.key == "nodes"
     assert error.problem == "3 nodes do not fit: network.clusterCidr holds 2 node blocks (10.200.0.0/23 in /24 blocks)"
@@ -343,7 +289,7 @@ def test_capacity_of_dual_stack_names_both_ranges() -> None:
     (DUAL_CLUSTER, "10.32.0.0/24,fd00:10:244:ff::/112"),
 ])
 def test_service_and_cluster_ranges_disjoint(cluster: str, service: str) -> None:
-    # range_allocator.go filterOutServiceRange only carves an overlap out of the pod blocks; DESIGN.md refuses it.
+    # range_allocator.go filterOutServiceRange only carves an overlap out of the pod blocks; the plan refuses it.
     error = refused(spec(cluster, service))
     assert error.key == "network.serviceCidr"
     assert "overlaps network.clusterCidr" in error.problem
@@ -363,7 +309,8 @@ def test_adjacent_service_and_cluster_ranges_accepted() -> None:
     ("172.31.0.2,fd00:10:244::5", "fd00:10:244::/56"),
 ])
 def test_node_address_inside_a_range_refused(address: str, inside: str) -> None:
-    # DESIGN.md network rules: node IPs, pod IPs and ClusterIPs are separate (kube-proxy --cluster-cidr).
+    # pkg/proxy (kube-proxy --cluster-cidr): traffic from the cluster range is pod traffic, to a service range a
+    # ClusterIP's; a node address inside either is mistaken for one.
     error = refused(spec(DUAL_CLUSTER, DUAL_SERVICE, [node(0, "172.31.0.1"), node(1, address)]))
     assert error.key == "nodes[1].address"
     assert f"lies inside {inside}" in error.problem
@@ -371,12 +318,12 @@ def test_node_address_inside_a_range_refused(address: str, inside: str) -> None:
 
 @pytest.mark.parametrize("address", ["10.199.255.255", "10.201.0.0", "10.32.1.0", "fd00:10:244:100::"])
 def test_node_address_just_outside_the_ranges_accepted(address: str) -> None:
-    # DESIGN.md network rules: only addresses inside a range of their own family are refused.
+    # pkg/proxy (kube-proxy --cluster-cidr): only an address inside a range of its own family is mistaken.
     validate_network(spec(DUAL_CLUSTER, DUAL_SERVICE, [node(0, address)]))
 
 
 def test_ipv6_address_in_ipv4_cluster_accepted() -> None:
-    # DESIGN.md network rules: ranges are compared per family.
+    # pkg/proxy (kube-proxy --cluster-cidr): ranges are compared per family.
     validate_network(spec(nodes=[node(0, "172.31.0.1,fd00:10:244::5")]))
 
 
@@ -455,8 +402,8 @@ def test_duplicate_pin_refused() -> None:
 
 def test_pin_on_the_last_block_accepted() -> None:
     # cidr_set.go getIndexForIP: the last block of the cluster CIDR is a valid index.
-    plan = plan_network(spec(nodes=[node(0, "172.31.0.1", "10.200.255.0/24")]))
-    assert pods(plan) == {"worker-0": ("10.200.255.0/24",)}
+    plan = valid_plan(spec(nodes=[node(0, "172.31.0.1", "10.200.255.0/24")]))
+    assert plan.pod_cidrs == {"worker-0": ("10.200.255.0/24",)}
 
 
 # Flags and routes
@@ -464,7 +411,7 @@ def test_pin_on_the_last_block_accepted() -> None:
 
 def test_flags_single_stack_ipv4() -> None:
     # cmd/kube-controller-manager/app/core.go: --node-cidr-mask-size for a single cluster CIDR.
-    assert plan_network(spec()).flags() == {
+    assert valid_plan(spec()).flags() == {
         "kubeApiserver": ["--service-cluster-ip-range=10.32.0.0/24"],
         "kubeControllerManager": ["--allocate-node-cidrs=true", "--cluster-cidr=10.200.0.0/16",
                                   "--service-cluster-ip-range=10.32.0.0/24", "--node-cidr-mask-size=24"],
@@ -475,7 +422,7 @@ def test_flags_single_stack_ipv4() -> None:
 
 def test_flags_single_stack_ipv6() -> None:
     # cmd/kube-controller-manager/app/core.go setNodeCIDRMaskSizes: --node-cidr-mask-size also sets the IPv6 mask.
-    plan = plan_network(spec("fd00:10:244::/56", "fd00:10:96::/112"))
+    plan = valid_plan(spec("fd00:10:244::/56", "fd00:10:96::/112"))
     assert plan.flags() == {
         "kubeApiserver": ["--service-cluster-ip-range=fd00:10:96::/112"],
         "kubeControllerManager": ["--allocate-node-cidrs=true", "--cluster-cidr=fd00:10:244::/56",
@@ -483,12 +430,12 @@ def test_flags_single_stack_ipv6() -> None:
         "kubeProxy": ["--cluster-cidr=fd00:10:244::/56"],
         "kubelet": ["--cluster-dns=fd00:10:96::a", "--cluster-domain=cluster.local"],
     }
-    assert pods(plan) == {"worker-0": ("fd00:10:244::/64",), "worker-1": ("fd00:10:244:1::/64",)}
+    assert plan.pod_cidrs == {"worker-0": ("fd00:10:244::/64",), "worker-1": ("fd00:10:244:1::/64",)}
 
 
 def test_flags_dual_stack_in_config_order() -> None:
     # cmd/kube-controller-manager/app/core.go: dual-stack refuses --node-cidr-mask-size, needs -ipv4/-ipv6.
-    plan = plan_network(spec("fd00:10:244::/56,10.200.0.0/16", DUAL_SERVICE, mask4=25, mask6=72))
+    plan = valid_plan(spec("fd00:10:244::/56,10.200.0.0/16", DUAL_SERVICE, mask4=25, mask6=72))
     controller_manager = plan.flags()["kubeControllerManager"]
     assert controller_manager == [
         "--allocate-node-cidrs=true",
@@ -498,25 +445,34 @@ def test_flags_dual_stack_in_config_order() -> None:
         "--node-cidr-mask-size-ipv6=72",
     ]
     assert plan.flags()["kubeProxy"] == ["--cluster-cidr=fd00:10:244::/56,10.200.0.0/16"]
-    assert pods(plan)["worker-1"] == ("fd00:10:244:0:100::/72", "10.200.0.128/25")
+    assert plan.pod_cidrs["worker-1"] == ("fd00:10:244:0:100::/72", "10.200.0.128/25")
     assert plan.node_masks == (72, 25)
 
 
 def test_routes_match_families() -> None:
     # pkg/controller/route/route_controller.go: one route per podCIDR, towards the node's address of that family.
     nodes = [node(0, "2001:db8::60,172.31.101.60"), node(1, "172.31.104.202")]
-    plan = plan_network(spec(DUAL_CLUSTER, DUAL_SERVICE, nodes))
-    assert plan.routes() == [
-        {"node": "worker-0", "destination": "10.200.0.0/24", "via": "172.31.101.60"},
-        {"node": "worker-0", "destination": "fd00:10:244::/64", "via": "2001:db8::60"},
-        {"node": "worker-1", "destination": "10.200.1.0/24", "via": "172.31.104.202"},
-    ]
+    plan = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, nodes))
+    assert plan.routes() == {
+        "worker-0": [{"destination": "10.200.0.0/24", "via": "172.31.101.60"},
+                     {"destination": "fd00:10:244::/64", "via": "2001:db8::60"}],
+        "worker-1": [{"destination": "10.200.1.0/24", "via": "172.31.104.202"}],
+    }
+
+
+def test_routes_are_keyed_by_node_so_removing_one_changes_only_its_entry() -> None:
+    # A preview diff keys what is keyed in reality: removing worker-0 removes its routes and touches no other.
+    first = valid_plan(spec(nodes=workers(3)))
+    second = replan(first, first.spec.nodes[1:])
+    before, after = first.to_output()["routes"], second.to_output()["routes"]
+    assert set(before) - set(after) == {"worker-0"}
+    assert {name: routes for name, routes in before.items() if name != "worker-0"} == after
 
 
 def test_dev_stack_output() -> None:
     # The network output of the tutorial's cluster: kube-controller-manager hands out 10.200.0.0/24, 10.200.1.0/24.
     nodes = [node(0, "172.31.101.60"), node(1, "172.31.104.202")]
-    output = plan_network(spec(nodes=nodes)).to_output()
+    output = valid_plan(spec(nodes=nodes)).to_output()
     assert {key: value for key, value in output.items() if key != "flags"} == {
         "clusterCidrs": ["10.200.0.0/16"],
         "serviceCidrs": ["10.32.0.0/24"],
@@ -528,10 +484,10 @@ def test_dev_stack_output() -> None:
             "worker-0": {"address": "172.31.101.60", "podCidrs": ["10.200.0.0/24"]},
             "worker-1": {"address": "172.31.104.202", "podCidrs": ["10.200.1.0/24"]},
         },
-        "routes": [
-            {"node": "worker-0", "destination": "10.200.0.0/24", "via": "172.31.101.60"},
-            {"node": "worker-1", "destination": "10.200.1.0/24", "via": "172.31.104.202"},
-        ],
+        "routes": {
+            "worker-0": [{"destination": "10.200.0.0/24", "via": "172.31.101.60"}],
+            "worker-1": [{"destination": "10.200.1.0/24", "via": "172.31.104.202"}],
+        },
     }
 
 
@@ -542,7 +498,7 @@ def test_pins_first_then_lowest_free_in_list_order() -> None:
     # range_allocator.go occupies existing podCIDRs first; cidr_set.go AllocateNext scans from the first block.
     nodes = [node(0, "172.31.0.1"), node(1, "172.31.0.2", "10.200.0.0/24"), node(2, "172.31.0.3"),
              node(3, "172.31.0.4", "10.200.2.0/24"), node(4, "172.31.0.5")]
-    assert pods(plan_network(spec(nodes=nodes))) == {
+    assert valid_plan(spec(nodes=nodes)).pod_cidrs == {
         "worker-0": ("10.200.1.0/24",),
         "worker-1": ("10.200.0.0/24",),
         "worker-2": ("10.200.3.0/24",),
@@ -554,7 +510,7 @@ def test_pins_first_then_lowest_free_in_list_order() -> None:
 def test_dual_stack_allocates_one_block_per_family() -> None:
     # range_allocator.go AllocateOrOccupyCIDR: one podCIDR from each cluster CIDR, in --cluster-cidr order.
     nodes = [node(0, "172.31.0.1", "10.200.0.0/24,fd00:10:244:5::/64"), node(1, "172.31.0.2")]
-    assert pods(plan_network(spec(DUAL_CLUSTER, DUAL_SERVICE, nodes))) == {
+    assert valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, nodes)).pod_cidrs == {
         "worker-0": ("10.200.0.0/24", "fd00:10:244:5::/64"),
         "worker-1": ("10.200.1.0/24", "fd00:10:244::/64"),
     }
@@ -562,36 +518,29 @@ def test_dual_stack_allocates_one_block_per_family() -> None:
 
 def test_removing_a_middle_node_keeps_the_others() -> None:
     # pkg/apis/core/validation ValidateNodeUpdate: a node's podCIDRs cannot change once set.
-    first = plan_network(spec(nodes=workers(3)))
+    first = valid_plan(spec(nodes=workers(3)))
     a, _, c = first.spec.nodes
     second = replan(first, [a, c])
-    assert pods(second) == {"worker-0": ("10.200.0.0/24",), "worker-2": ("10.200.2.0/24",)}
+    assert second.pod_cidrs == {"worker-0": ("10.200.0.0/24",), "worker-2": ("10.200.2.0/24",)}
     d = node(9, "172.31.0.99", name="worker-3")
-    assert pods(replan(second, [a, c, d]))["worker-3"] == ("10.200.1.0/24",)
+    assert replan(second, [a, c, d]).pod_cidrs["worker-3"] == ("10.200.1.0/24",)
 
 
 def test_reordering_keeps_every_block() -> None:
     # pkg/apis/core/validation ValidateNodeUpdate: podCIDRs are immutable whatever the config order.
-    first = plan_network(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(3, "46")))
+    first = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(3, "46")))
     a, b, c = first.spec.nodes
-    assert pods(replan(first, [c, a, b])) == pods(first)
-    reordered = plan_network(dataclasses.replace(first.spec, nodes=renumber([c, a, b])))
-    assert pods(reordered) != pods(first)  # without the previous allocation the order would matter
-
-
-def test_previous_block_invalid_for_current_range_is_reallocated() -> None:
-    # cidr_set.go Occupy fails for a CIDR outside the cluster CIDR; the node gets a new block.
-    previous = {"worker-0": ["10.201.4.0/24"], "worker-1": ["10.200.9.0/25", "10.200.7.0/24"]}
-    plan = plan_network(spec(), previous)
-    assert pods(plan) == {"worker-0": ("10.200.0.0/24",), "worker-1": ("10.200.7.0/24",)}
+    assert replan(first, [c, a, b]).pod_cidrs == first.pod_cidrs
+    reordered = valid_plan(dataclasses.replace(first.spec, nodes=renumber([c, a, b])))
+    assert reordered.pod_cidrs != first.pod_cidrs  # without the previous allocation the order would matter
 
 
 def test_switching_to_dual_stack_keeps_the_ipv4_block() -> None:
     # range_allocator.go: existing podCIDRs are occupied, the missing family is allocated.
-    first = plan_network(spec(nodes=workers(3)), {"worker-0": ["10.200.5.0/24"]})
+    first = valid_plan(spec(nodes=workers(3)), previous_of(spec(), {"worker-0": ["10.200.5.0/24"]}))
     dual = dataclasses.replace(first.spec, cluster_cidrs=cidrs(DUAL_CLUSTER), service_cidrs=cidrs(DUAL_SERVICE))
-    plan = plan_network(dual, previous_pod_cidrs(first.to_output()))
-    assert pods(plan) == {
+    plan = valid_plan(dual, recorded(first))
+    assert plan.pod_cidrs == {
         "worker-0": ("10.200.5.0/24", "fd00:10:244::/64"),
         "worker-1": ("10.200.0.0/24", "fd00:10:244:1::/64"),
         "worker-2": ("10.200.1.0/24", "fd00:10:244:2::/64"),
@@ -600,11 +549,11 @@ def test_switching_to_dual_stack_keeps_the_ipv4_block() -> None:
 
 def test_pin_on_another_nodes_previous_block_refused() -> None:
     # pkg/apis/core/validation ValidateNodeUpdate: the block's current owner cannot give it up.
-    first = plan_network(spec(nodes=workers(2)))
-    pinned = dataclasses.replace(first.spec.nodes[1], pinned=cidrs("10.200.0.0/24"))
+    first = valid_plan(spec(nodes=workers(2)))
+    added = node(2, "172.31.0.99", "10.200.0.0/24")
     with pytest.raises(ConfigError) as caught:
-        replan(first, [first.spec.nodes[0], pinned])
-    assert caught.value.key == "nodes[1].podCidr"
+        replan(first, [*first.spec.nodes, added])
+    assert caught.value.key == "nodes[2].podCidr"
     assert "10.200.0.0/24 is already assigned to node 'worker-0'" in caught.value.problem
 
 
@@ -625,55 +574,30 @@ def test_huge_ipv6_ranges_by_arithmetic(
         monkeypatch.setattr(ipaddress.IPv6Network, name, _refuse_listing)
     first, second, middle, last = blocks
     nodes = [node(0, "2001:db8::1", last), node(1, "2001:db8::2"), node(2, "2001:db8::3"), node(3, "2001:db8::4")]
-    plan = plan_network(spec(cluster, "fc00::/112", nodes, mask6=mask6), {"worker-2": [middle]})
+    network = spec(cluster, "fc00::/112", nodes, mask6=mask6)
+    plan = valid_plan(network, previous_of(network, {"worker-2": [middle]}))
     assert plan.max_nodes == 1 << (mask6 - cidrs(cluster)[0].prefixlen)
-    assert pods(plan) == {"worker-0": (last,), "worker-1": (first,), "worker-2": (middle,), "worker-3": (second,)}
+    assert plan.pod_cidrs == {"worker-0": (last,), "worker-1": (first,), "worker-2": (middle,), "worker-3": (second,)}
 
 
 # Reading the previous allocation back
 
 
-@pytest.mark.parametrize("output", [
-    None, "text", 42, [], {}, {"nodes": None}, {"nodes": ["worker-0"]}, {"nodes": {"worker-0": "10.200.0.0/24"}},
-    {"nodes": {"worker-0": {"podCidrs": "10.200.0.0/24"}}}, {"nodes": {"worker-0": {}}},
-])
-def test_previous_pod_cidrs_ignores_junk(output: object) -> None:
-    # An unreadable previous output means no previous allocation, never a crash.
-    assert previous_pod_cidrs(output) == {}
-
-
-def test_previous_pod_cidrs_keeps_what_it_can_read() -> None:
-    # Node name -> podCIDRs as the last deployment recorded them.
-    output: Mapping[object, object] = {"nodes": {
-        "worker-0": {"podCidrs": ["10.200.3.0/24"]}, "worker-1": None, 7: {"podCidrs": [None, 5]},
-    }}
-    previous = previous_pod_cidrs(output)
-    assert previous == {"worker-0": ["10.200.3.0/24"], "7": ["None", "5"]}
-    plan = plan_network(spec(nodes=workers(2)), previous)
-    assert pods(plan) == {"worker-0": ("10.200.3.0/24",), "worker-1": ("10.200.0.0/24",)}
-
-
-def test_junk_previous_entries_are_skipped() -> None:
-    # Only a valid block of the current cluster CIDR is kept.
-    previous = {"worker-0": ["", "nonsense", "10.200.0.1/24", "fd00::/64", "10.200.5.0/24"]}
-    assert pods(plan_network(spec(nodes=workers(1)), previous)) == {"worker-0": ("10.200.5.0/24",)}
-
-
 def test_previous_round_trip() -> None:
     # The network output records exactly the allocation it was built from.
-    plan = plan_network(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(3, "46")))
-    assert previous_pod_cidrs(plan.to_output()) == {name: list(blocks) for name, blocks in pods(plan).items()}
+    plan = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(3, "46")))
+    assert valid_plan(plan.spec, recorded(plan)).pod_cidrs == plan.pod_cidrs
 
 
 def test_a_pin_cannot_move_a_node_off_its_previous_block() -> None:
     # pkg/apis/core/validation ValidateNodeUpdate: spec.podCIDRs may be set once, never changed.
     nodes = [node(0, "172.31.0.9", pin="10.200.5.0/24")]
+    previous = previous_of(spec(), {"worker-0": ["10.200.0.0/24"]})
     with pytest.raises(ConfigError) as error:
-        allocate(spec("10.200.0.0/16", "10.32.0.0/24", nodes), {"worker-0": ["10.200.0.0/24"]})
+        allocate(spec("10.200.0.0/16", "10.32.0.0/24", nodes), previous)
     assert error.value.key == "nodes[0].podCidr"
     assert "differs from 10.200.0.0/24, which the last deployment gave node 'worker-0'" in error.value.problem
-    kept = allocate(spec("10.200.0.0/16", "10.32.0.0/24", [node(0, "172.31.0.9", pin="10.200.0.0/24")]),
-                    {"worker-0": ["10.200.0.0/24"]})
+    kept = allocate(spec("10.200.0.0/16", "10.32.0.0/24", [node(0, "172.31.0.9", pin="10.200.0.0/24")]), previous)
     assert kept == {"worker-0": ("10.200.0.0/24",)}
 
 
@@ -688,3 +612,94 @@ def test_address_formatting_is_canonical(value: int, zero_mask: int) -> None:
 def random_group_mask(seed: int) -> list[str]:
     """Per 16-bit group, all ones or all zeros, chosen by the bits of ``seed``."""
     return [("1" if seed >> group & 1 else "0") * 16 for group in range(8)]
+
+
+# Addresses kubelet refuses as a node IP
+
+
+@pytest.mark.parametrize(("address", "reason"), [
+    ("127.0.0.1", "a loopback address (127.0.0.0/8)"),
+    ("127.255.255.254", "a loopback address (127.0.0.0/8)"),
+    ("::1", "the loopback address"),
+    ("0.0.0.0", "the unspecified address"),
+    ("::", "the unspecified address"),
+    ("224.0.0.1", "a multicast address (224.0.0.0/4)"),
+    ("239.255.255.255", "a multicast address (224.0.0.0/4)"),
+    ("ff02::1", "a multicast address (ff00::/8)"),
+    ("169.254.169.254", "a link-local address (169.254.0.0/16)"),
+    ("fe80::1", "a link-local address (fe80::/10)"),
+    ("febf:ffff::1", "a link-local address (fe80::/10)"),
+    ("255.255.255.255", "the broadcast address"),
+])
+def test_node_address_kubelet_refuses_is_refused(address: str, reason: str) -> None:
+    # pkg/kubelet/kubelet_node_status.go validateNodeIP: no loopback, multicast, link-local unicast or all-zeros IP.
+    error = refused(spec(DUAL_CLUSTER, DUAL_SERVICE, [node(0, "172.31.0.1"), node(1, f"172.31.0.2,{address}"
+                                                                            if ":" in address else address)]))
+    assert error.key == "nodes[1].address"
+    assert error.problem == f"{address} is {reason}, which kubelet refuses as a node IP"
+    assert "not loopback, unspecified, multicast or link-local" in error.accepted
+
+
+@pytest.mark.parametrize("address", ["126.255.255.255", "128.0.0.0", "169.253.255.255", "169.255.0.0",
+                                     "223.255.255.255", "240.0.0.1", "255.255.255.254", "::2", "fec0::1",
+                                     "fe7f:ffff::1", "feff::1"])
+def test_node_address_next_to_a_refused_class_accepted(address: str) -> None:
+    # Go's net.IP IsLoopback (127/8, ::1), IsMulticast (224/4, ff00::/8), IsLinkLocalUnicast (169.254/16,
+    # fe80::/10), IsUnspecified: the neighbours of each class are ordinary addresses.
+    validate_network(spec(DUAL_CLUSTER, DUAL_SERVICE, [node(0, f"172.31.0.9,{address}" if ":" in address
+                                                            else address)]))
+
+
+# Every problem at once
+
+
+def problems_of(network: NetworkSpec) -> list[tuple[str, str]]:
+    """(key, problem) of every error validate_network reports, in order."""
+    with pytest.raises((ConfigError, CollectedConfigError)) as caught:
+        validate_network(network)
+    if isinstance(caught.value, CollectedConfigError):
+        return [(error.key, error.problem) for error in caught.value.errors]
+    assert isinstance(caught.value, ConfigError)
+    return [(caught.value.key, caught.value.problem)]
+
+
+def test_independent_problems_are_reported_together() -> None:
+    # cmd/kube-apiserver/app/options/validation.go Validate: every validateX's errors are appended, none stops it.
+    nodes = [node(0, "127.0.0.1"), node(1, "172.31.0.2", name="Worker-1"), node(2, "172.31.0.3", "10.200.0.0/25")]
+    network = spec("10.200.0.0/16", "10.32.0.0/24", nodes, dns=300)
+    assert problems_of(network) == [
+        ("network.dnsServiceIndex", "300 is outside the usable addresses of 10.32.0.0/24 (index 1 is the kubernetes "
+                                    "service IP)"),
+        ("nodes[0].address", "127.0.0.1 is a loopback address (127.0.0.0/8), which kubelet refuses as a node IP"),
+        ("nodes[1].name", "'Worker-1' is not a lowercase RFC 1123 subdomain"),
+        ("nodes[2].podCidr", "10.200.0.0/25 is a /25, not a node block of /24 (network.nodeCidrMaskSize)"),
+    ]
+
+
+def test_several_problems_print_one_line_each_with_its_key() -> None:
+    # One preview shows every problem, each line readable alone.
+    with pytest.raises(CollectedConfigError) as caught:
+        validate_network(spec("10.200.0.0/16", "10.200.0.0/24", [node(0, "0.0.0.0")]))
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith("invalid config kthw:") for line in lines)
+
+
+def test_bad_cluster_families_skip_the_block_checks() -> None:
+    # cidr_set.go NewCIDRSet works per cluster CIDR: with the ranges wrong, capacity and pins mean nothing.
+    network = spec("10.200.0.0/16,10.201.0.0/16", "10.32.0.0/24", [node(0, "172.31.0.1", "10.0.0.0/8")])
+    assert problems_of(network) == [("network.clusterCidr", "has two IPv4 CIDRs")]
+
+
+def test_bad_node_mask_skips_the_block_checks_but_not_the_names() -> None:
+    # kubeadm ValidatePodSubnetNodeMask: with the mask wrong, capacity and pins mean nothing; names still do.
+    nodes = [node(0, "172.31.0.1", "10.200.0.0/24"), node(1, "172.31.0.2", name="a_b")]
+    keys = [key for key, _ in problems_of(spec(nodes=nodes, mask4=8))]
+    assert keys == ["network.nodeCidrMaskSize", "nodes[1].name"]
+
+
+def test_service_range_without_room_skips_the_dns_index() -> None:
+    # pkg/registry/core/service/ipallocator: no index fits a /31, so only the range is blamed.
+    assert problems_of(spec(service="10.32.0.0/31", dns=300)) == [
+        ("network.serviceCidr", "10.32.0.0/31 has no room for the kubernetes service IP and the cluster DNS IP"),
+    ]

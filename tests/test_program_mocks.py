@@ -47,7 +47,7 @@ def test_dev_stack_exports_every_output_of_the_contract() -> None:
     assert network["clusterDnsIp"] == "10.32.0.10"
     assert network["nodes"]["worker-0"] == {"address": "172.31.101.60", "podCidrs": ["10.200.0.0/24"]}
     assert network["nodes"]["worker-1"] == {"address": "172.31.104.202", "podCidrs": ["10.200.1.0/24"]}
-    assert network["routes"][1] == {"node": "worker-1", "destination": "10.200.1.0/24", "via": "172.31.104.202"}
+    assert network["routes"]["worker-1"] == [{"destination": "10.200.1.0/24", "via": "172.31.104.202"}]
 
 
 def test_kubeconfig_and_private_key_are_secret_and_nothing_else_is() -> None:
@@ -226,6 +226,9 @@ def test_pin_on_a_block_another_node_holds_is_refused() -> None:
         ({"loadBalancer": {"address": "172.31.108.99", "user": "cloud_user;id"}}, "loadBalancer.user"),
         ({"tunnel": {"strictHostKeyChecking": "no"}}, "tunnel.strictHostKeyChecking"),
         ({"caCertPem": "-----BEGIN CERTIFICATE-----\n"}, "caKeyPem"),
+        ({"clustername": "lab"}, "clustername"),
+        ({"tunnel.localPort": "7000"}, "tunnel.localPort"),
+        ({"adminUser": "a" * 65}, "adminUser"),
     ],
 )
 def test_bad_config_stops_before_any_resource(changes: dict[str, Any], key: str) -> None:
@@ -251,3 +254,18 @@ def test_missing_load_balancer_is_named() -> None:
     del config["loadBalancer"]
     with pytest.raises(pulumi.RunError, match=r"kthw:loadBalancer: is required"):
         run_program(config)
+
+
+def test_every_problem_is_reported_in_one_run() -> None:
+    with pytest.raises(pulumi.RunError) as error:
+        run_program(config_with(clusterName="lab one", verify="maybe", tunnel={"knownHostsFile": "/dev/null"}))
+    lines = str(error.value).splitlines()
+    assert [line.split(": ")[0] for line in lines] == [
+        "invalid config kthw:clusterName", "invalid config kthw:tunnel.knownHostsFile", "invalid config kthw:verify",
+    ]
+
+
+def test_an_absolute_load_balancer_name_is_a_san_without_its_dot() -> None:
+    run = run_program(config_with(loadBalancer={"address": "lb.example.com.", "user": "cloud_user"}))
+    assert "lb.example.com" in run.outputs["apiServerCertSans"]
+    assert run.outputs["tunnelCommand"].endswith("cloud_user@lb.example.com.")

@@ -45,8 +45,8 @@ def test_a_long_step_says_which_of_how_many_and_keeps_a_heartbeat(tmp_path: Path
     log = result.stderr
     assert "[test] step 1/2: quick one (usually ~5s on 2 cores" in log
     assert "[test] step 2/2: slow one (usually ~2m00s on 2 cores" in log
-    assert re.search(r"step 2/2: slow one: still working, [12]s elapsed \(usually ~2m00s\)", log)
-    assert re.search(r"step 2/2: slow one done in [34]s", log)
+    assert re.search(r"step 2/2: slow one: still working, \d+s elapsed \(usually ~2m00s\)", log)
+    assert re.search(r"step 2/2: slow one done in \d+s", log)
     assert result.stdout.strip() == "finished"
 
 
@@ -54,7 +54,7 @@ def test_a_failed_step_shows_its_log_and_stops(tmp_path: Path) -> None:
     result = run_steps(f"'broken' 5 {tmp_path}/c.log sh -c 'echo compiler says no; exit 3'", "'never' 5 x true")
     assert result.returncode == 1
     assert "compiler says no" in result.stderr
-    failure = rf"error: step 1/2: broken failed \(exit 3\) after [01]s; whole log: {tmp_path}/c.log"
+    failure = rf"error: step 1/2: broken failed \(exit 3\) after \d+s; whole log: {tmp_path}/c.log"
     assert re.search(failure, result.stderr)
     assert "never" not in result.stderr and "finished" not in result.stdout
 

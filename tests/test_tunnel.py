@@ -37,6 +37,8 @@ TUTORIAL_LB = LoadBalancer(address="172.31.108.99", user="cloud_user")
 HOSTILE_PATH = "/tmp/known;touch${IFS}PWNED`id`$(id)&|"
 REPO = Path(__file__).resolve().parent.parent
 TRIGGER = "tunnel 0a1b2c on laptop: opened because no tunnel of this stack is recorded on this machine"
+ACCEPTED_HOSTILE_PATH = "/tmp/known;touch`id`(id)&|<>*?{}"
+"""Shell syntax that settings accept in a path ('$' is refused there: ssh expands ${...} itself)."""
 
 # The stand-in ssh: `-M` starts a background process whose argv[0] is "ssh" and whose command line carries the
 # control socket, bound for real; `-O check` answers like ssh ("Master running (pid=N)\r"); `-O exit` stops it.
@@ -125,10 +127,11 @@ def test_tutorial_command_is_reproduced_exactly() -> None:
 def test_options_are_added_in_order_and_quoted() -> None:
     lb = LoadBalancer(address="lb.example.com", user="ops", ssh_port=2222, api_port=8443)
     tunnel = parse_tunnel({"localPort": 16443, "identityFile": "~/.ssh/id_kthw",
-                           "knownHostsFile": HOSTILE_PATH, "strictHostKeyChecking": "accept-new"})
+                           "knownHostsFile": ACCEPTED_HOSTILE_PATH, "strictHostKeyChecking": "accept-new"})
     assert shlex.split(tunnel_command(lb, tunnel)) == [
         "ssh", "-N", "-L", "16443:localhost:8443", "-p", "2222", "-i", "~/.ssh/id_kthw", "-o", "IdentitiesOnly=yes",
-        "-o", f"UserKnownHostsFile={HOSTILE_PATH}", "-o", "StrictHostKeyChecking=accept-new", "ops@lb.example.com",
+        "-o", f"UserKnownHostsFile={ACCEPTED_HOSTILE_PATH}", "-o", "StrictHostKeyChecking=accept-new",
+        "ops@lb.example.com",
     ]
 
 

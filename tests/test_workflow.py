@@ -1,7 +1,10 @@
-"""The pull-request workflow: valid for GitHub (actionlint), and it lints, tests and comments a preview diff."""
+"""The pull-request workflow: valid for GitHub (actionlint), safe (same-repository pull requests only, least
+permissions, no expression inside a script), pinned to the toolchain's CLI, and gated by lint and unit tests.
+Its preview steps themselves run in tests/test_pr_workflow.py."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -10,6 +13,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "preview.yml"
+SECRET_EXPRESSION = re.compile(r"\$\{\{[^}]*\bsecrets\.")
 
 
 def actionlint() -> str:
@@ -29,10 +33,53 @@ def test_actionlint_accepts_the_workflow() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_runs_on_pull_requests_and_may_comment() -> None:
+def test_runs_on_pull_requests_only_never_with_the_base_repositorys_rights() -> None:
+    triggers = load()[True]  # PyYAML reads the key `on` as True
+    assert list(triggers) == ["pull_request"]  # never pull_request_target: a branch's code with the base's rights
+
+
+def test_the_preview_runs_only_for_branches_of_this_repository() -> None:
+    preview = load()["jobs"]["preview"]
+    assert preview["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+
+
+def test_the_token_can_only_read_except_where_the_comment_is_written() -> None:
     workflow = load()
-    assert "pull_request" in workflow[True]  # PyYAML reads the key `on` as True
-    assert workflow["permissions"]["pull-requests"] == "write"
+    assert workflow["permissions"] == {"contents": "read"}
+    for name, job in workflow["jobs"].items():
+        if name == "comment":
+            assert job["permissions"] == {"pull-requests": "write"}
+        else:
+            assert "permissions" not in job, name
+
+
+def test_the_job_that_may_write_holds_no_secret_and_runs_no_code_from_the_branch() -> None:
+    comment = load()["jobs"]["comment"]
+    assert not SECRET_EXPRESSION.search(yaml.safe_dump(comment))
+    assert all("uses" not in step for step in comment["steps"])
+    assert [step["run"].split()[:3] for step in comment["steps"]] == [["gh", "pr", "comment"]]
+
+
+def test_no_expression_is_expanded_inside_a_script() -> None:
+    for name, job in load()["jobs"].items():
+        for step in job["steps"]:
+            assert "${{" not in step.get("run", ""), (name, step.get("name"))
+
+
+def test_checkouts_keep_no_token() -> None:
+    for job in load()["jobs"].values():
+        for step in job["steps"]:
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+
+
+def test_the_cli_version_is_the_toolchains() -> None:
+    pinned = load()["env"]["PULUMI_VERSION"]
+    (toolchain_version,) = re.findall(r"^CLI_VERSION=(\S+)$", (ROOT / "toolchain" / "pulumi.sh").read_text(),
+                                      re.MULTILINE)
+    assert pinned == toolchain_version
+    (preview,) = [step for step in load()["jobs"]["preview"]["steps"] if step.get("id") == "preview"]
+    assert "\n. scripts/env.sh" in preview["run"] and '"v$PULUMI_VERSION"' in preview["run"]
 
 
 def test_lint_and_unit_tests_gate_the_preview() -> None:
@@ -42,9 +89,10 @@ def test_lint_and_unit_tests_gate_the_preview() -> None:
     assert jobs["preview"]["needs"] == "test"
 
 
-def test_preview_is_a_diff_commented_on_the_pr() -> None:
-    steps = load()["jobs"]["preview"]["steps"]
-    (pulumi,) = [step for step in steps if str(step.get("uses", "")).startswith("pulumi/actions@")]
-    options = pulumi["with"]
-    assert options["command"] == "preview" and options["stack-name"] == "dev"
-    assert options["diff"] is True and options["comment-on-pr"] is True
+def test_the_preview_is_a_diff_of_the_dev_stack_in_the_summary_and_the_comment() -> None:
+    jobs = load()["jobs"]
+    (preview,) = [step for step in jobs["preview"]["steps"] if step.get("id") == "preview"]
+    assert "pulumi preview --stack dev --diff --non-interactive" in preview["run"]
+    assert '>> "$GITHUB_STEP_SUMMARY"' in preview["run"]
+    assert jobs["preview"]["outputs"]["comment"] == "${{ steps.preview.outputs.comment }}"
+    assert jobs["comment"]["needs"] == "preview"

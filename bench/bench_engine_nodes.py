@@ -1,0 +1,145 @@
+"""Benchmark: the real Pulumi CLI with many nodes from nodesFile, against the 2-node dev stack in the same run.
+
+    .venv/bin/python bench/bench_engine_nodes.py [--rounds 3] [--counts 500,5000]
+
+For the dev stack (2 nodes in config), machines.txt files of each count (pod subnets given, as the tutorial writes
+them) and a dual-stack YAML list of the largest count (blocks allocated): the first `pulumi preview`, the first
+`pulumi up`, `pulumi stack output network --json`, the size of the state file and of the network output, then the
+best of --rounds no-change `pulumi preview` and `pulumi up` (each round runs every stack back to back); each with its
+ratio to the dev stack. Goal: a no-change preview of 5,000 nodes within 2x the dev stack's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.engine import EngineProject
+
+CPU_SECONDS: dict[tuple[Path, str], float] = {}
+"""(project, command) -> the least CPU time one run of the command took (less subject to the machine's load)."""
+LARGE_NETWORK = {"clusterCidr": "10.128.0.0/9", "serviceCidr": "192.168.0.0/16"}
+DUAL_NETWORK = {"clusterCidr": "10.128.0.0/9,fd00:10:244::/48", "serviceCidr": "192.168.0.0/16,fd00:10:96::/108"}
+
+
+@dataclass
+class Case:
+    """One stack to measure and what was measured (seconds, bytes)."""
+
+    name: str
+    times: dict[str, float] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+
+
+def machines_txt(count: int) -> str:
+    """``count`` machines as the tutorial writes machines.txt, each with its pod subnet."""
+    base, pods = int(ipaddress.IPv4Address("172.16.0.0")), int(ipaddress.IPv4Address("10.128.0.0"))
+    return "".join(
+        f"{ipaddress.IPv4Address(base + i + 1)} node-{i}.kubernetes.local node-{i} "
+        f"{ipaddress.IPv4Network((pods + (i << 8), 24))}\n"
+        for i in range(count)
+    )
+
+
+def dual_stack_yaml(count: int) -> str:
+    """``count`` dual-stack nodes as a YAML list like `nodes`, blocks left to the plan."""
+    base, v6 = int(ipaddress.IPv4Address("172.16.0.0")), int(ipaddress.IPv6Address("fd00:ffff::"))
+    nodes = [{"name": f"node-{i}", "address": f"{ipaddress.IPv4Address(base + i + 1)},"
+              f"{ipaddress.IPv6Address(v6 + i + 1)}"} for i in range(count)]
+    return yaml.safe_dump(nodes)
+
+
+def timed(project: EngineProject, *args: str) -> float:
+    """Wall time of one pulumi command; its CPU time (the CLI, program and plugins it waited for) is added to
+    CPU_SECONDS under the same command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run(["pulumi", *args, "--stack", project.stack_name, "--non-interactive"], cwd=project.dir,
+                            env={**os.environ, **project.env}, capture_output=True, text=True, timeout=3600)
+    if result.returncode != 0:
+        raise SystemExit(f"pulumi {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    CPU_SECONDS[(project.dir, args[0])] = min(CPU_SECONDS.get((project.dir, args[0]), cpu), cpu)
+    return elapsed
+
+
+def measure_first(case: Case, project: EngineProject) -> None:
+    """The first preview and up of a new stack, then the network output and the state."""
+    case.times["first preview"] = timed(project, "preview")
+    case.times["first up"] = timed(project, "up", "--yes", "--skip-preview")
+    start = time.perf_counter()
+    output = subprocess.run(["pulumi", "stack", "output", "network", "--json", "--stack", project.stack_name],
+                            cwd=project.dir, env={**os.environ, **project.env}, capture_output=True, check=True)
+    case.times["stack output network"] = time.perf_counter() - start
+    case.sizes["network output"] = len(output.stdout)
+    case.sizes["state file"] = project.state_file().stat().st_size
+
+
+def measure_no_change(stacks: list[tuple[Case, EngineProject]], rounds: int) -> None:
+    """The best of ``rounds`` no-change previews and ups; each round runs every stack back to back, so that the
+    load of a shared machine weighs on all of them alike."""
+    for _ in range(rounds):
+        for verb, args in (("no-change preview", ("preview",)), ("no-change up", ("up", "--yes", "--skip-preview"))):
+            for case, project in stacks:
+                elapsed = timed(project, *args)
+                case.times[verb] = min(case.times.get(verb, elapsed), elapsed)
+
+
+def report(cases: list[Case], stacks: list[tuple[Case, EngineProject]]) -> None:
+    dev = cases[0]
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    for metric in ("first preview", "first up", "no-change preview", "no-change up", "stack output network"):
+        print(f"{metric:22}" + "".join(
+            f"  {case.name}: {case.times[metric]:7.2f} s ({case.times[metric] / dev.times[metric]:5.2f}x)"
+            for case in cases))
+    for verb in ("preview", "up"):
+        dev_cpu = CPU_SECONDS[(stacks[0][1].dir, verb)]
+        print(f"{'least CPU, ' + verb:22}" + "".join(
+            f"  {case.name}: {CPU_SECONDS[(project.dir, verb)]:7.2f} s "
+            f"({CPU_SECONDS[(project.dir, verb)] / dev_cpu:5.2f}x)" for case, project in stacks))
+    for metric in dev.sizes:
+        print(f"{metric:22}" + "".join(
+            f"  {case.name}: {case.sizes[metric] / 1024:9.1f} KiB" for case in cases))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--counts", default="500,5000")
+    args = parser.parse_args()
+    counts = [int(count) for count in args.counts.split(",")]
+    with tempfile.TemporaryDirectory(prefix="kthw-bench.") as temporary:
+        stacks: list[tuple[Case, EngineProject]] = [(Case("dev (2)"), EngineProject(Path(temporary) / "dev"))]
+        for count in counts:
+            project = EngineProject(Path(temporary) / f"file-{count}")
+            (project.dir / "machines.txt").write_text(machines_txt(count))
+            project.update_config(nodes=None, nodesFile="machines.txt", network=LARGE_NETWORK)
+            stacks.append((Case(f"{count}"), project))
+        project = EngineProject(Path(temporary) / "dual")
+        (project.dir / "nodes.yaml").write_text(dual_stack_yaml(counts[-1]))
+        project.update_config(nodes=None, nodesFile="nodes.yaml", network=DUAL_NETWORK)
+        stacks.append((Case(f"{counts[-1]} dual"), project))
+        for case, project in stacks:
+            measure_first(case, project)
+            print(f"deployed {case.name}", file=sys.stderr)
+        measure_no_change(stacks, args.rounds)
+        cases = [case for case, _ in stacks]
+        report(cases, stacks)
+
+
+if __name__ == "__main__":
+    main()

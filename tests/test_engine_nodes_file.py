@@ -1,0 +1,59 @@
+"""nodesFile on the real Pulumi engine: the tutorial's machines.txt deploys, and a change to the file shows in
+`pulumi preview --diff` exactly as a change to `nodes` does, keyed by node."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.engine import EngineProject
+
+pytestmark = pytest.mark.engine
+
+MACHINES = [
+    "172.31.100.10 server.kubernetes.local server",
+    "172.31.101.60 worker-0.kubernetes.local worker-0 10.200.0.0/24",
+    "172.31.104.202 worker-1.kubernetes.local worker-1 10.200.1.0/24",
+    "172.31.104.203 worker-2.kubernetes.local worker-2 10.200.2.0/24",
+]
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProject]:
+    """The dev stack with its nodes in machines.txt instead of `nodes`, deployed; destroyed at the end."""
+    project = EngineProject(tmp_path_factory.mktemp("engine-nodes-file"))
+    (project.dir / "machines.txt").write_text("\n".join(MACHINES) + "\n")
+    project.update_config(nodes=None, nodesFile="machines.txt")
+    project.up()
+    yield project
+    project.destroy()
+
+
+def test_machines_txt_deploys_with_its_pod_subnets(deployed: EngineProject) -> None:
+    network = deployed.outputs()["network"]
+    assert network["nodes"]["worker-2"] == {"address": "172.31.104.203", "podCidrs": ["10.200.2.0/24"]}
+    assert network["nodes"]["server"] == {"address": "172.31.100.10", "podCidrs": []}
+    assert network["routes"]["worker-0"] == [{"destination": "10.200.0.0/24", "via": "172.31.101.60"}]
+
+
+def changed_lines(diff: str) -> list[str]:
+    """The lines of a `pulumi preview --diff` marked as added, removed or changed (the rest is context)."""
+    return [line for line in diff.splitlines() if line.lstrip().startswith(("- ", "+ ", "~ "))]
+
+
+def test_a_change_to_the_file_shows_in_the_diff_keyed_by_node(deployed: EngineProject) -> None:
+    # Remove the first worker: the changed lines name worker-0 (its node and its routes) and no other node; with
+    # routes as a list, every later route would show as changed (`~ node: "worker-0" => "worker-1"`).
+    (deployed.dir / "machines.txt").write_text("\n".join(m for m in MACHINES if " worker-0 " not in m) + "\n")
+    try:
+        changed = changed_lines(deployed.cli("preview", "--diff").stdout)
+        assert [line.strip() for line in changed if "worker" in line] == ["- worker-0: {", "- worker-0: ["]
+        assert not any("worker-1" in line or "worker-2" in line or "172.31.104" in line for line in changed)
+    finally:
+        (deployed.dir / "machines.txt").write_text("\n".join(MACHINES) + "\n")
+
+
+def test_an_unchanged_file_previews_no_changes(deployed: EngineProject) -> None:
+    diff = deployed.cli("preview", "--diff", "--expect-no-changes").stdout
+    assert "worker-0" not in diff

@@ -1,0 +1,87 @@
+"""Reading the ``network`` and ``nodes`` keys: every problem of every key reported at once."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from components.cidr import parse_ip
+from components.errors import CollectedConfigError, ConfigError
+from components.network_settings import parse_network
+from components.node_fields import parse_addresses
+
+
+def keys_refused(network: object, nodes: object) -> list[str]:
+    """The keys parse_network blames, in order."""
+    with pytest.raises((ConfigError, CollectedConfigError)) as caught:
+        parse_network(network, nodes)
+    if isinstance(caught.value, CollectedConfigError):
+        return [error.key for error in caught.value.errors]
+    assert isinstance(caught.value, ConfigError)
+    return [caught.value.key]
+
+
+def test_every_unreadable_key_and_node_is_reported_together() -> None:
+    # cmd/kube-apiserver/app/options/validation.go Validate: all errors in one report.
+    network = {"clusterCidr": "10.200.0.1/16", "dnsServiceIndex": "ten"}
+    nodes = [
+        {"name": "worker-0", "address": "172.31.0.1"},
+        {"name": "worker-1", "address": "172.31.0.256"},
+        {"name": "worker-2"},
+        {"name": "worker-3", "address": "172.31.0.4", "podCidr": "10.200.3.0"},
+    ]
+    assert keys_refused(network, nodes) == [
+        "network.clusterCidr", "network.dnsServiceIndex", "nodes[1].address", "nodes[2].address", "nodes[3].podCidr",
+    ]
+
+
+def test_rules_between_keys_wait_until_every_key_reads() -> None:
+    # A node list read in part would make the capacity and uniqueness rules blame the wrong nodes.
+    nodes = [{"name": "a", "address": "172.31.0.1"}, {"name": "a", "address": "not an address"}]
+    assert keys_refused(None, nodes) == ["nodes[1].address"]
+
+
+def test_rules_between_keys_are_all_reported() -> None:
+    # Once everything reads, every rule's problem is reported together.
+    nodes = [{"name": "a", "address": "172.31.0.1"}, {"name": "a", "address": "127.0.0.1"}]
+    assert keys_refused({"serviceCidr": "10.200.0.0/24"}, nodes) == [
+        "network.serviceCidr", "nodes[1].name", "nodes[1].address",
+    ]
+
+
+def test_a_valid_network_reads() -> None:
+    # The dev stack's values.
+    spec = parse_network({"clusterCidr": "10.200.0.0/16"}, '[{"name": "worker-0", "address": "172.31.101.60"}]')
+    assert [node.name for node in spec.nodes] == ["worker-0"]
+
+
+ADDRESS_TEXTS = st.one_of(
+    st.builds(lambda octets: ".".join(octets), st.lists(st.sampled_from(
+        ["0", "1", "00", "01", "9", "10", "99", "100", "255", "256", "1000", "", " 1", "a", "٣"]), min_size=3,
+        max_size=5)),
+    st.integers(0, 2**128 - 1).map(lambda value: str(ipaddress.IPv6Address(value))),
+    st.integers(0, 2**128 - 1).map(lambda value: ipaddress.IPv6Address(value).exploded.upper()),
+    st.integers(0, 2**32 - 1).map(lambda value: f"::ffff:{ipaddress.IPv4Address(value)}"),
+    st.integers(0, 2**32 - 1).map(lambda value: f"::{ipaddress.IPv4Address(value)}"),
+    st.text(alphabet="0123456789abcdef:.%/ ", max_size=20),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(ADDRESS_TEXTS)
+def test_the_fast_address_reader_agrees_with_parse_ip(text: str) -> None:
+    """parse_addresses takes glibc's inet_pton where it can; it accepts and refuses exactly what parse_ip does,
+    with the same canonical text."""
+    try:
+        expected: object = str(parse_ip(text, "k"))
+    except ConfigError as error:
+        expected = str(error)
+    try:
+        (address,) = parse_addresses(text, "k") if "," not in text else (None,)
+        actual: object = address.text if address is not None else expected
+    except ConfigError as error:
+        actual = str(error)
+    assert actual == expected

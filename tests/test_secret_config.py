@@ -1,0 +1,114 @@
+"""A config value set with --secret keeps everything derived from it secret: outputs and resource inputs (the whole
+program under Pulumi mocks)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.mock_program import DEV_CONFIG, ProgramRun, run_program
+from tests.pki import make_ca
+
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+"""How the Pulumi wire format marks a secret value (the key of a {sig: ..., value: ...} object)."""
+
+
+def plain_strings(value: Any) -> Iterator[str]:
+    """Every string in ``value`` that is not inside a secret."""
+    if isinstance(value, dict):
+        if SECRET_SIGNATURE in value:
+            return
+        for key, item in value.items():
+            yield str(key)
+            yield from plain_strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from plain_strings(item)
+    elif value is not None:
+        yield str(value)
+
+
+def plain_places(run: ProgramRun, needle: str) -> list[str]:
+    """Where ``needle`` shows in plain text: outputs not marked secret, resource inputs not marked secret."""
+    places = [f"output {name}" for name, value in run.outputs.items()
+              if not run.secret[name] and any(needle in text for text in plain_strings(value))]
+    places += [f"input of {args.typ} {args.name}" for args in run.mocks.registered
+               if any(needle in text for text in plain_strings(args.inputs))]
+    return places
+
+
+def with_changes(**changes: Any) -> dict[str, Any]:
+    config = copy.deepcopy(DEV_CONFIG)
+    config.update(changes)
+    return config
+
+
+def service_ip(config: dict[str, Any]) -> str:
+    """The kubernetes service IP the mocked cluster answers with: the plan's."""
+    return str(config["network"]["serviceCidr"]).replace(".0/24", ".1")
+
+
+CA = make_ca("Secret Lab CA")
+
+SCENARIOS = [
+    pytest.param("clusterName", with_changes(clusterName="secretlab", verify=True), "secretlab", id="clusterName"),
+    pytest.param("adminUser", with_changes(adminUser="secretadmin"), "secretadmin", id="adminUser"),
+    pytest.param("loadBalancer", with_changes(
+        loadBalancer={"address": "lb.secret.example", "user": "cloud_user"}, tunnel={"manage": True},
+    ), "lb.secret.example", id="loadBalancer"),
+    pytest.param("tunnel", with_changes(tunnel={"manage": True, "knownHostsFile": "/etc/secret-hosts"}),
+                 "secret-hosts", id="tunnel"),
+    pytest.param("network", with_changes(
+        network={"clusterCidr": "10.123.0.0/16", "serviceCidr": "10.99.0.0/24"}, verify=True,
+    ), "10.99.0.", id="network"),
+    pytest.param("nodes", with_changes(nodes=[{"name": "secret-node", "address": "172.31.101.60"}]), "secret-node",
+                 id="nodes"),
+    pytest.param("caCertPem", with_changes(caCertPem=CA.cert, caKeyPem=CA.key), CA.cert.splitlines()[1],
+                 id="caCertPem"),
+]
+
+
+@pytest.mark.parametrize(("key", "config", "needle"), SCENARIOS)
+def test_what_comes_from_a_secret_key_is_never_plain(key: str, config: dict[str, Any], needle: str) -> None:
+    secret_keys = tuple(dict.fromkeys((key, "caKeyPem") if "caKeyPem" in config else (key,)))
+    run = run_program(config, secret_keys=secret_keys, service_cluster_ip=service_ip(config),
+                      list_nodes=lambda kubeconfig: {})
+    assert plain_places(run, needle) == []
+
+
+@pytest.mark.parametrize(("key", "config", "needle"), SCENARIOS)
+def test_the_same_value_set_in_plain_text_is_plain(key: str, config: dict[str, Any], needle: str) -> None:
+    """The check above finds the value when it is not secret: it looks in the right places."""
+    secret_keys = ("caKeyPem",) if "caKeyPem" in config else ()
+    run = run_program(config, secret_keys=secret_keys, service_cluster_ip=service_ip(config),
+                      list_nodes=lambda kubeconfig: {})
+    assert plain_places(run, needle) != []
+
+
+def test_secret_cluster_name_makes_its_outputs_secret_and_nothing_more() -> None:
+    run = run_program(with_changes(clusterName="lab"), secret_keys=("clusterName",))
+    assert {name for name, secret in run.secret.items() if secret} == {
+        "kubeconfig", "adminKeyPem", "clusterName", "contextName", "kubeconfigSummary",
+    }
+    assert run.outputs["clusterName"] == "lab"
+
+
+def test_secret_admin_user_makes_the_certificate_subject_secret() -> None:
+    run = run_program(with_changes(adminUser="ops"), secret_keys=("adminUser",))
+    (request,) = run.of_type("tls:index/certRequest:CertRequest")
+    assert request.inputs["subject"][SECRET_SIGNATURE]
+    assert run.secret["adminUser"] and run.secret["adminCertPem"]
+
+
+def test_plain_config_keeps_only_the_kubeconfig_and_key_secret() -> None:
+    run = run_program(DEV_CONFIG)
+    assert {name for name, secret in run.secret.items() if secret} == {"kubeconfig", "adminKeyPem"}
+
+
+def test_the_ca_key_is_never_plain() -> None:
+    run = run_program(with_changes(caCertPem=CA.cert, caKeyPem=CA.key), secret_keys=("caKeyPem",))
+    for line in CA.key.splitlines()[1:-1]:
+        assert plain_places(run, line) == []

@@ -1,0 +1,83 @@
+"""The ssh path rule against the real ssh client: every path settings accept is read by ssh as exactly the one file
+it names, and the values refused are ones ssh reads as something else. ``ssh -G`` prints the settings it resolved
+without connecting."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from components.errors import ConfigError
+from components.ssh_files import expanded, home_directory, ssh_file_path
+
+SSH = shutil.which("ssh")
+
+
+def resolved_known_hosts(value: str) -> list[str]:
+    """The known-hosts files ssh would use with ``-o UserKnownHostsFile=value`` (no user or system config)."""
+    assert SSH, "ssh must be on PATH (openssh-client)"
+    output = subprocess.run(
+        [SSH, "-F", "/dev/null", "-G", "-o", f"UserKnownHostsFile={value}", "-o", "StrictHostKeyChecking=accept-new",
+         "lb.example"],
+        check=True, capture_output=True, text=True, timeout=30,
+    ).stdout
+    (line,) = [line for line in output.splitlines() if line.startswith("userknownhostsfile ")]
+    return line.split()[1:]
+
+
+def accepted(value: str) -> bool:
+    try:
+        ssh_file_path(value, "tunnel.knownHostsFile")
+    except ConfigError:
+        return False
+    return True
+
+
+PATH_TEXT = st.text(alphabet="abc/._-~#$%{}'\"\\ \t,=@:;*?`()!&|<>+^[]\u00e9", min_size=1, max_size=24)
+PATHS = st.one_of(
+    PATH_TEXT,
+    st.builds(lambda start, rest: start + rest, st.sampled_from(["/", "~/", "/etc/kthw/", "~/.ssh/"]), PATH_TEXT),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(PATHS)
+def test_every_accepted_path_is_the_one_file_ssh_reads(value: str) -> None:
+    assume(accepted(value))
+    # The same file, however its slashes are spelt (ssh writes "~//x" as "/home/x", not "/home//x").
+    assert [os.path.normpath(path) for path in resolved_known_hosts(value)] == [os.path.normpath(expanded(value))]
+
+
+@pytest.mark.parametrize(("value", "ssh_reads"), [
+    ("none", ["none"]),  # no known-hosts file at all
+    ("NONE", ["none"]),
+    ("#/etc/kthw/hosts", None),  # a comment: ssh falls back to its default files
+    ("${HOME}/kthw", None),  # an environment variable, expanded
+    ("%d/kthw", None),  # a token, expanded
+    ("/etc/kthw/a b", ["/etc/kthw/a", "b"]),  # two files
+    ('"/etc/kthw/q"', ["/etc/kthw/q"]),  # quotes removed
+])
+def test_values_ssh_reads_as_something_else_are_refused(value: str, ssh_reads: list[str] | None) -> None:
+    """Each refused spelling really makes ssh use other files than the one written."""
+    resolved = resolved_known_hosts(value)
+    if ssh_reads is None:
+        assert resolved != [value]
+    else:
+        assert resolved == ssh_reads  # "none" is ssh's keyword for no file
+    assert not accepted(value)
+
+
+def test_tilde_is_left_to_ssh_which_expands_it_to_the_home_directory() -> None:
+    assert resolved_known_hosts("~/.ssh/known_hosts_kthw") == [f"{home_directory()}/.ssh/known_hosts_kthw"]
+    assert accepted("~/.ssh/known_hosts_kthw")
+
+
+def test_dev_null_is_taken_literally_by_ssh_and_refused_here() -> None:
+    """ssh uses /dev/null as given: an always-empty file, so with accept-new any host key is accepted."""
+    assert resolved_known_hosts("/dev/null") == ["/dev/null"]
+    assert not accepted("/dev/null")
