@@ -57,7 +57,8 @@ def tunnel_script(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> str:
 
 def interpreter(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> list[str]:
     """pulumi-command appends the command (``open`` or ``close``) to this: ``/bin/sh -c SCRIPT kthw-tunnel open``,
-    so a failure reads ``running "open"`` followed by ssh's own message, not the whole script."""
+    so an error of the script itself (ssh not installed, say) reads ``running "open"`` and its message, not the
+    whole script."""
     return ["/bin/sh", "-c", tunnel_script(load_balancer, tunnel), "kthw-tunnel"]
 
 
