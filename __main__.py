@@ -24,6 +24,7 @@ from components.previous_outputs import previous_outputs
 from components.secret_config import SecretConfig
 from components.settings import Settings, parse_settings
 from components.tunnel import ApiTunnel
+from components.verify import ClusterVerification
 
 NAMESPACE = "kthw"
 
@@ -117,18 +118,11 @@ pulumi.export(
 pulumi.export("network", secret.wrap(network.network, *NETWORK_KEYS))
 
 if settings.verify:
-    # Imported here: pulumi_kubernetes costs a tenth of a second at every start, and only verify uses it.
-    from components.verify import ClusterVerification
-
     verification = ClusterVerification(
         "verify",
         kubeconfig=kubeconfig.kubeconfig,
-        cluster_name=settings.cluster_name,
         network=network.network,
-        ready=tunnel.command.stdout if tunnel.command else None,
-        opts=pulumi.ResourceOptions.merge(
-            pulumi.ResourceOptions(depends_on=[tunnel.command] if tunnel.command else []),
-            secret.options("clusterName", *NETWORK_KEYS),
-        ),
+        tunnel_opened=tunnel.opened,
+        opts=secret.options("clusterName", *NETWORK_KEYS),
     )
     pulumi.export("verification", secret.wrap(verification.result, *NETWORK_KEYS))

@@ -1,8 +1,9 @@
-"""A minimal read-only client for what pulumi-kubernetes cannot read: the list of registered nodes.
+"""A minimal read-only client for what verify reads from kube-apiserver: the kubernetes Service and the nodes.
 
-The Pulumi provider reads one object by name and fails on a missing one, but verification must skip nodes that
-have not registered yet, so the node list is fetched here with the kubeconfig's own credentials. Python's ssl
-module loads a client key only from a file: it is written to a private temporary directory and removed at once.
+Read with the kubeconfig's own server, CA and client certificate, so a kubeconfig that does not get through fails
+with the reason (what kubectl would meet), and nothing read lands in the stack's state as a resource: ``pulumi
+refresh`` has nothing to read from a cluster that the tunnel may not reach. Python's ssl module loads a client
+key only from a file: it is written to a private temporary directory and removed at once.
 """
 
 from __future__ import annotations
@@ -76,8 +77,7 @@ def get_json(kubeconfig: str, path: str, timeout: float = 15.0) -> dict[str, Any
     except ConnectionRefusedError:
         raise ClusterAccessError(
             f"nothing answers at {server} (connection refused): the SSH tunnel to the API server is not open; run "
-            "tunnelCommand, or, with tunnel.manage, reopen it with `pulumi up --replace URN` (the URN of the "
-            "command:local:Command api-tunnel-ssh, shown by `pulumi stack --show-urns`)"
+            "tunnelCommand, or, with tunnel.manage, run `pulumi up` again, which reopens it"
         ) from None
     except (OSError, http.client.HTTPException) as error:
         raise ClusterAccessError(f"cannot reach kube-apiserver at {server}: {error}") from None
@@ -87,6 +87,13 @@ def get_json(kubeconfig: str, path: str, timeout: float = 15.0) -> dict[str, Any
         raise ClusterAccessError(_refused_status(server, path, response.status, body))
     result: dict[str, Any] = json.loads(body)
     return result
+
+
+def kubernetes_service_ip(kubeconfig: str) -> str | None:
+    """The clusterIP of the ``default/kubernetes`` Service."""
+    service = get_json(kubeconfig, "/api/v1/namespaces/default/services/kubernetes")
+    cluster_ip = service.get("spec", {}).get("clusterIP")
+    return None if cluster_ip is None else str(cluster_ip)
 
 
 def list_node_pod_cidrs(kubeconfig: str) -> dict[str, list[str]]:

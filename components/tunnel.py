@@ -1,113 +1,80 @@
-"""The SSH tunnel to the API server through the load balancer: the command a person runs, and, with
-``tunnel.manage``, a pulumi-command resource that opens it in the background on create and closes it on delete.
+"""``kthw:index:ApiTunnel``: the SSH tunnel to the API server through the load balancer: the command a person runs,
+and, with ``tunnel.manage``, a pulumi-command resource that opens it in the background on create and closes it on
+delete.
 
-Every value is passed to the shell through ``shlex.quote``; settings already refused anything ssh would read as
-syntax. The managed tunnel runs ``ssh -f`` with a control socket in a private directory made per instance, so a
-replacement never closes the wrong tunnel, and detaches all three standard streams so the provider does not wait
-on the background process.
+The managed tunnel's Command runs components/tunnel.sh (``open`` and ``close``) with the ssh arguments defined
+above it; its stdout records the ssh process it started, and so does a file beside the control socket. Its
+triggers come from components/tunnel_record.py: they stay the recorded ones while that process runs on this
+machine, and name a new tunnel (with the reason) when it does not, so a dead tunnel previews as a replacement and
+``pulumi up`` reopens it.
+
+When ssh cannot open the tunnel, the Command still completes, recording the failed attempt (and ssh's message as
+its stderr): the engine goes on to create the credentials and save every output, kubeconfig included, and then the
+update fails with ssh's own message and nothing else. The next preview shows the Command as to be replaced.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
+from pathlib import Path
 
 import pulumi
 import pulumi_command
 
+from components.previous_outputs import own_stack_name
 from components.settings import LoadBalancer, TunnelOptions
+from components.tunnel_command import managed_ssh_arguments, tunnel_command
+from components.tunnel_record import down_reason, parse_record, read_local_record, this_machine, tunnel_trigger
+from components.tunnel_state import project_directory, tunnel_directory
 
-CONNECT_TIMEOUT_SECONDS = 10
-LOCAL_BIND_ADDRESS = "127.0.0.1"
-"""Where the managed tunnel listens. Without a bind address ``ssh -L`` listens on 127.0.0.1 and ::1 and succeeds
-when either bind does, so ExitOnForwardFailure misses a port another process holds on 127.0.0.1 (where kubectl's
-``localhost`` goes) and kubectl would talk to that process instead."""
-TUNNEL_DIR_PATTERN = "kthw-tunnel.XXXXXXXX"
+TUNNEL_SCRIPT = Path(__file__).with_name("tunnel.sh")
 
 
-def forward_spec(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> str:
-    """``LOCAL:localhost:API``: the local port forwarded to the API server as the load balancer sees it."""
-    return f"{tunnel.local_port}:localhost:{load_balancer.api_port}"
+class TunnelError(pulumi.RunError):
+    """ssh could not open the managed tunnel; the message is ssh's own."""
 
 
-def destination(load_balancer: LoadBalancer) -> str:
-    return f"{load_balancer.user}@{load_balancer.address}"
+def opened(stdout: str) -> bool:
+    """Whether the Command's stdout records a running tunnel (not a failed attempt)."""
+    record = parse_record(stdout)
+    return record is not None and record.failed is None
 
 
-def ssh_options(load_balancer: LoadBalancer, tunnel: TunnelOptions, *, default_checking: str | None) -> list[str]:
-    """Port, identity and host-key options; host keys are always verified (never StrictHostKeyChecking=no)."""
-    options: list[str] = []
-    if load_balancer.ssh_port != 22:
-        options += ["-p", str(load_balancer.ssh_port)]
-    if tunnel.identity_file:
-        options += ["-i", tunnel.identity_file, "-o", "IdentitiesOnly=yes"]
-    if tunnel.known_hosts_file:
-        options += ["-o", f"UserKnownHostsFile={tunnel.known_hosts_file}"]
-    checking = tunnel.strict_host_key_checking or default_checking
-    if checking:
-        options += ["-o", f"StrictHostKeyChecking={checking}"]
-    return options
+def fail_unless_opened(stdout: str, stderr: str) -> None:
+    """Raise TunnelError with ssh's message when the Command recorded a failed attempt."""
+    if not opened(stdout):
+        raise TunnelError(stderr.strip() or "ssh could not open the tunnel and said nothing")
 
 
-def tunnel_command(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> str:
-    """The command a person runs, e.g. ``ssh -N -L 6443:localhost:6443 cloud_user@172.31.108.99``."""
-    return shlex.join([
-        "ssh", "-N", "-L", forward_spec(load_balancer, tunnel),
-        *ssh_options(load_balancer, tunnel, default_checking=None),
-        destination(load_balancer),
-    ])
+def tunnel_script(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> str:
+    """The managed tunnel's shell program: ``ssh_tunnel SOCKET`` (every config value quoted), then
+    components/tunnel.sh, which runs ``open`` or ``close`` as its first argument says."""
+    arguments = shlex.join(managed_ssh_arguments(load_balancer, tunnel))
+    ssh = f'ssh -f -N -M -S "$1" {arguments}'
+    return f"ssh_tunnel() {{ {ssh}; }}\n{TUNNEL_SCRIPT.read_text()}"
 
 
-def open_script(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> str:
-    """Shell script for create: start ssh in the background and print its private directory (for delete)."""
-    ssh = shlex.join([
-        "ssh", "-f", "-N", "-M", "-S", "CONTROL",
-        "-o", "ExitOnForwardFailure=yes",
-        "-o", f"ConnectTimeout={CONNECT_TIMEOUT_SECONDS}",
-        "-o", "BatchMode=yes",
-        "-o", "ServerAliveInterval=30",
-        "-L", f"{LOCAL_BIND_ADDRESS}:{forward_spec(load_balancer, tunnel)}",
-        *ssh_options(load_balancer, tunnel, default_checking="yes"),
-        destination(load_balancer),
-    ]).replace("CONTROL", '"$dir/control"', 1)
-    return "\n".join([
-        "set -eu",
-        "command -v ssh >/dev/null || { echo 'kthw: ssh is not on PATH' >&2; exit 127; }",
-        f'dir=$(mktemp -d "${{TMPDIR:-/tmp}}/{TUNNEL_DIR_PATTERN}")',
-        f'if {ssh} </dev/null >"$dir/log" 2>&1; then',
-        '  echo "$dir"',
-        "else",
-        "  status=$?",
-        f"  echo {shlex.quote('kthw: could not open the tunnel ' + tunnel_command(load_balancer, tunnel) + ':')} >&2",
-        '  cat "$dir/log" >&2',
-        '  rm -rf "$dir"',
-        '  exit "$status"',
-        "fi",
-    ])
-
-
-def close_script(load_balancer: LoadBalancer) -> str:
-    """Shell script for delete: close the tunnel that create started. A tunnel that is already gone is not an
-    error: there is nothing left to close, and destroy must not get stuck on it."""
-    prefix = TUNNEL_DIR_PATTERN.split(".")[0]
-    return "\n".join([
-        "set -u",
-        'dir="${PULUMI_COMMAND_STDOUT:-}"',
-        'case "$dir" in',
-        f'  */{prefix}.*) ;;',
-        "  *) echo 'kthw: no tunnel directory recorded; nothing to close' >&2; exit 0 ;;",
-        "esac",
-        f'if ! ssh -S "$dir/control" -O exit {shlex.quote(destination(load_balancer))} 2>/dev/null; then',
-        "  echo 'kthw: the tunnel was not running; nothing to close' >&2",
-        "fi",
-        'rm -rf "$dir"',
-    ])
+def interpreter(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> list[str]:
+    """pulumi-command appends the command (``open`` or ``close``) to this: ``/bin/sh -c SCRIPT kthw-tunnel open``,
+    so an error of the script itself (ssh not installed, say) reads ``running "open"`` and its message, not the
+    whole script."""
+    return ["/bin/sh", "-c", tunnel_script(load_balancer, tunnel), "kthw-tunnel"]
 
 
 class ApiTunnel(pulumi.ComponentResource):
     """``kthw:index:ApiTunnel``: ``tunnelCommand`` always; with ``manage`` a background ssh owned by the stack."""
 
     tunnel_command: pulumi.Output[str]
+    """The ssh command a person runs."""
     command: pulumi_command.local.Command | None
+    """The managed tunnel, or None without ``tunnel.manage``."""
+    down_reason: str | None
+    """Why the tunnel the last deployment recorded is not open here (None while it is, or when not managed)."""
+    opened: pulumi.Output[bool]
+    """Whether the managed tunnel is open after this update (True when not managed: nothing to wait for)."""
+    check: pulumi.Output[None] | None
+    """Fails the update with ssh's message when the tunnel did not open, after the outputs are saved."""
 
     def __init__(
         self,
@@ -120,17 +87,38 @@ class ApiTunnel(pulumi.ComponentResource):
         super().__init__("kthw:index:ApiTunnel", name, None, opts)
         self.tunnel_command = pulumi.Output.from_input(tunnel_command(load_balancer, tunnel))
         self.command = None
+        self.down_reason = None
+        self.opened = pulumi.Output.from_input(True)
+        self.check = None
         if tunnel.manage:
+            directory = tunnel_directory(os.environ, project_directory(), own_stack_name())
+            recorded = read_local_record(directory)
+            self.down_reason = down_reason(recorded, this_machine())
+            trigger = tunnel_trigger(recorded, self.down_reason)
+            if recorded is not None and self.down_reason is not None:
+                pulumi.log.warn(
+                    f"the managed tunnel is not open: {self.down_reason}; `pulumi up` opens a new one", self
+                )
             self.command = pulumi_command.local.Command(
                 f"{name}-ssh",
-                create=open_script(load_balancer, tunnel),
-                delete=close_script(load_balancer),
+                create="open",
+                delete="close",
+                interpreter=interpreter(load_balancer, tunnel),
+                environment={"KTHW_TUNNEL_DIR": directory, "KTHW_TUNNEL_TRIGGER": trigger},
+                triggers=[trigger],
+                # ssh's message is reported once, as the update's error, not also as the Command's log.
+                logging=pulumi_command.local.Logging.NONE,
                 opts=pulumi.ResourceOptions(
                     parent=self,
                     # The new tunnel binds the same local port: the old one must close first.
                     delete_before_replace=True,
-                    # Any change of the scripts means a different tunnel: replace, never re-run create in place.
-                    replace_on_changes=["create", "delete"],
+                    # Any change means a different tunnel: replace, never re-run open beside the running one.
+                    replace_on_changes=["*"],
                 ),
+            )
+            self.opened = self.command.stdout.apply(opened)
+            # Nothing exports this: it fails the update only once every export has been saved.
+            self.check = pulumi.Output.all(self.command.stdout, self.command.stderr).apply(
+                lambda values: fail_unless_opened(values[0], values[1])
             )
         self.register_outputs({"tunnelCommand": self.tunnel_command})

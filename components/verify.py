@@ -1,9 +1,12 @@
 """``verify: true``: check the live cluster through the stack's own kubeconfig.
 
-The ``default/kubernetes`` Service is read with a pulumi-kubernetes Provider (``cluster_identifier`` keeps a changed
-kubeconfig from replacing anything); its clusterIP must be the plan's kubernetesServiceIp. Every planned node that
-has registered and has a podCIDR must carry the planned one. Reads are deferred to ``pulumi up``, so a preview
-(a pull request's, say) never needs the cluster.
+The ``default/kubernetes`` Service's clusterIP must be the plan's kubernetesServiceIp, and every planned node that
+has registered and has a podCIDR must carry the planned one. Both are read with the kubeconfig's own credentials
+(components/live_cluster.py), only during ``pulumi up`` (a preview, a pull request's say, never needs the cluster)
+and only when the managed tunnel opened: a tunnel that could not open has said why, and verify adds nothing.
+
+A disagreement fails the update with every problem listed, but only after the stack's outputs are recorded (the
+check is an Output nothing exports), so the kubeconfig is there to debug with.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components import live_cluster
 
@@ -56,15 +58,6 @@ def node_problems(live: Mapping[str, Sequence[str]], planned: Mapping[str, Seque
     return problems
 
 
-def cluster_ip_of(spec: Any) -> str | None:
-    """The clusterIP of a read Service spec, whether the SDK hands it over as a typed object or a dict."""
-    if isinstance(spec, Mapping):
-        value = spec.get("cluster_ip", spec.get("clusterIP"))
-    else:
-        value = getattr(spec, "cluster_ip", None)
-    return None if value is None else str(value)
-
-
 def verified(
     cluster_ip: str | None, live_nodes: Mapping[str, Sequence[str]], network: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -86,48 +79,58 @@ def _unknown() -> pulumi.Output[Any]:
     return pulumi.Output(set(), value, known)
 
 
+ClusterReader = Callable[[str], tuple[str | None, Mapping[str, Sequence[str]]]]
+
+
+def read_cluster(kubeconfig: str) -> tuple[str | None, Mapping[str, Sequence[str]]]:
+    """The kubernetes Service's clusterIP and the registered nodes' podCIDRs; VerificationError says why they could
+    not be read."""
+    try:
+        return live_cluster.kubernetes_service_ip(kubeconfig), live_cluster.list_node_pod_cidrs(kubeconfig)
+    except live_cluster.ClusterAccessError as error:
+        raise VerificationError(f"verify: {error}") from None
+
+
 class ClusterVerification(pulumi.ComponentResource):
     """``kthw:index:ClusterVerification``: the live cluster's kubernetes Service IP and node podCIDRs."""
 
-    result: pulumi.Output[dict[str, Any]]
+    result: pulumi.Output[dict[str, Any] | None]
+    """What was read (None in preview, or when the tunnel did not open); never fails."""
+    check: pulumi.Output[None]
+    """Fails the update with every disagreement, after the outputs are recorded."""
 
     def __init__(
         self,
         name: str,
         *,
         kubeconfig: pulumi.Output[str],
-        cluster_name: str,
         network: Mapping[str, Any],
-        ready: pulumi.Input[Any] = None,
-        list_nodes: Callable[[str], Mapping[str, Sequence[str]]] | None = None,
+        tunnel_opened: pulumi.Input[bool] = True,
+        reader: ClusterReader | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("kthw:index:ClusterVerification", name, None, opts)
-        self.provider = k8s.Provider(
-            f"{name}-provider", kubeconfig=kubeconfig, cluster_identifier=cluster_name,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        read = reader or read_cluster
 
-        def list_registered_nodes(values: list[Any]) -> Mapping[str, Sequence[str]]:
+        def verify(values: list[Any]) -> dict[str, Any] | VerificationError | None:
+            opened, config = values
+            if not opened:
+                return None
             try:
-                return (list_nodes or live_cluster.list_node_pod_cidrs)(values[1])
-            except live_cluster.ClusterAccessError as error:
-                raise VerificationError(f"verify: {error}") from None
+                cluster_ip, live_nodes = read(config)
+                return verified(cluster_ip, live_nodes, network)
+            except VerificationError as error:
+                return error
 
-        # Only once the kubeconfig (and the tunnel, when managed) exist, never in preview. The nodes are listed
-        # first, with the kubeconfig's own credentials, so a kubeconfig that does not get through fails here with
-        # the reason (the provider's read would only say "unreachable cluster"); the Service id is no secret.
-        dry_run = pulumi.runtime.is_dry_run()
-        live = _unknown() if dry_run else pulumi.Output.all(ready, kubeconfig).apply(list_registered_nodes)
-        service_id = _unknown() if dry_run else pulumi.Output.unsecret(live.apply(lambda _: "default/kubernetes"))
-        service = k8s.core.v1.Service.get(
-            f"{name}-kubernetes-service", service_id,
-            opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
-        )
+        outcome = _unknown() if pulumi.runtime.is_dry_run() else pulumi.Output.all(
+            tunnel_opened, kubeconfig
+        ).apply(verify)
         # The result holds only addresses and node names: not secret, though read with the secret kubeconfig.
-        self.result = _unknown() if dry_run else pulumi.Output.unsecret(
-            pulumi.Output.all(service.spec, live).apply(
-                lambda values: verified(cluster_ip_of(values[0]), values[1], network)
-            )
-        )
+        self.result = pulumi.Output.unsecret(outcome.apply(lambda value: value if isinstance(value, dict) else None))
+        self.check = outcome.apply(_raise_problems)
         self.register_outputs({"result": self.result})
+
+
+def _raise_problems(value: Any) -> None:
+    if isinstance(value, VerificationError):
+        raise value

@@ -25,7 +25,7 @@ cat <<EOF
 Stack $stack is up. State: $PULUMI_BACKEND_URL
   pulumi stack output                                  # all outputs (secrets hidden)
   mkdir -p ~/.kube && pulumi stack output kubeconfig --show-secrets > ~/.kube/kthw && chmod 600 ~/.kube/kthw
-  \$(pulumi stack output tunnelCommand) &               # open the tunnel (unless tunnel.manage is true)
+  sh -c "\$(pulumi stack output tunnelCommand)" &       # open the tunnel (unless tunnel.manage is true)
   KUBECONFIG=~/.kube/kthw kubectl get nodes
 Run these after: . scripts/env.sh   (the same toolchain, backend and passphrase)
 EOF

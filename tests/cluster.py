@@ -583,8 +583,9 @@ class Cluster:
         process.wait_ready(apiserver.ready)
         return apiserver
 
-    def start_sshd(self, name: str = "sshd") -> Sshd:
-        """sshd on a free loopback port that lets root in with a test key, and nothing else."""
+    def start_sshd(self, name: str = "sshd", *, port: int | None = None) -> Sshd:
+        """sshd on a free loopback port (or ``port``: a restart keeps its port, keys and known_hosts) that lets root
+        in with a test key, and nothing else."""
         directory = self.directory / name
         directory.mkdir(parents=True, exist_ok=True)
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation directory
@@ -594,7 +595,7 @@ class Cluster:
                 run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key.name, "-f", str(key)])
         authorized_keys = directory / "authorized_keys"
         authorized_keys.write_text(client_key.with_suffix(".pub").read_text())
-        port = free_port()
+        port = port or free_port()
         config = directory / "sshd_config"
         config.write_text("\n".join([
             "ListenAddress 127.0.0.1",

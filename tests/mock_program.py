@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import runpy
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,11 +56,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif args.typ in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):
             state["certPem"] = fake_pem("CERTIFICATE", args.name)
         elif args.typ == "command:local:Command":
-            state["stdout"] = "/tmp/kthw-tunnel.abcdefgh"
+            state["stdout"] = "\n".join([
+                "kthw-tunnel=1", "host=laptop", "machine=0123456789abcdef", "boot=b", "pid=4711", "start=1",
+                "socket=/home/ops/.local/state/kthw/0123456789ab/control", "trigger=tunnel 0a1b2c on laptop: opened"])
             state["stderr"] = ""
-        elif args.typ == "kubernetes:core/v1:Service":
-            state = {"metadata": {"name": "kubernetes", "namespace": "default"},
-                     "spec": {"clusterIP": self.service_cluster_ip}}
         return (args.resource_id or f"{args.name}-id"), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -109,8 +110,12 @@ def run_program(
     lister: Callable[[str], dict[str, list[str]]] = list_nodes or (lambda kubeconfig: {})
 
     def program() -> None:
-        with mock.patch.object(pulumi, "export", exports.__setitem__), \
-                mock.patch("components.live_cluster.list_node_pod_cidrs", lister):
+        # The managed tunnel looks for its record under $XDG_STATE_HOME: never the developer's own.
+        with tempfile.TemporaryDirectory(prefix="kthw-mocks.") as state_home, \
+                mock.patch.dict(os.environ, {"XDG_STATE_HOME": state_home}), \
+                mock.patch.object(pulumi, "export", exports.__setitem__), \
+                mock.patch("components.live_cluster.list_node_pod_cidrs", lister), \
+                mock.patch("components.live_cluster.kubernetes_service_ip", lambda kubeconfig: service_cluster_ip):
             runpy.run_path(str(MAIN), run_name="__kthw__")
             for name, value in exports.items():
                 if isinstance(value, pulumi.Output):

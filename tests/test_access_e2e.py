@@ -1,17 +1,25 @@
 """Remote access end to end: the real Pulumi engine opens the managed SSH tunnel through a real sshd (the load
 balancer) to a real kube-apiserver, and kubectl reaches the cluster with nothing but the stack's kubeconfig.
 
-One etcd, kube-apiserver and sshd serve the whole module; every test has its own stack, local port and TMPDIR (where
-the tunnel's control directory goes), so what a test leaves behind is found by that directory alone.
+One etcd, kube-apiserver and sshd serve the whole module; every test has its own stack, local port and
+XDG_STATE_HOME (where the tunnel's control socket goes), so what a test leaves behind is found by that directory alone.
+Recovery is tested the way it happens: the ssh process killed, the load balancer's sshd restarted, the control
+socket's directory removed, the state written by another machine; each time `pulumi preview` shows the replacement
+and why, and `pulumi up` brings kubectl back.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import pwd
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +29,7 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
+from components.tunnel_record import TunnelRecord, parse_record, this_machine
 from tests.cluster import (
     CertPair,
     Cluster,
@@ -30,6 +39,7 @@ from tests.cluster import (
     Sshd,
     certificate_sans,
     client_context,
+    descendants,
     free_port,
     hold_port,
     https_get,
@@ -40,11 +50,14 @@ from tests.cluster import (
     tool_env,
     wait_until,
 )
-from tests.engine import EngineProject
+from tests.engine import ROOT, EngineProject
 
 pytestmark = pytest.mark.e2e
 
 COMMAND_TYPE = "command:local:Command"
+README_TUNNEL_LINE = next(
+    line.split("#")[0].strip() for line in (ROOT / "README.md").read_text().splitlines()
+    if line.startswith("sh -c") and "pulumi stack output tunnelCommand" in line)
 SERVICE_CIDR = "10.32.0.0/24"
 KUBERNETES_SERVICE_IP = "10.32.0.1"
 KUBE_VERSION = "v1.37.2"
@@ -63,17 +76,16 @@ class Lab:
 
 
 class Access:
-    """One stack of the program pointed at the lab, with its own local port and tunnel TMPDIR."""
+    """One stack of the program pointed at the lab, with its own local port and state home (XDG_STATE_HOME)."""
 
     def __init__(self, project: EngineProject, directory: Path) -> None:
         self.project = project
         self.directory = directory
-        self.tunnel_tmp = directory / "tmp"
-        self.tunnel_tmp.mkdir(parents=True)
+        self.state_home = directory / "s"
         self.local_port = free_port()
-        # The tunnel's control directory is made in $TMPDIR: point it at this test's own directory.
-        project.env["TMPDIR"] = str(self.tunnel_tmp)
-        assert project.stack.workspace.env_vars.get("TMPDIR") == str(self.tunnel_tmp)
+        # The tunnel's control socket goes under $XDG_STATE_HOME: point it at this test's own directory.
+        project.env["XDG_STATE_HOME"] = str(self.state_home)
+        assert project.stack.workspace.env_vars.get("XDG_STATE_HOME") == str(self.state_home)
 
     def configure(
         self,
@@ -111,16 +123,46 @@ class Access:
         """The command:local:Command resources in the stack's state."""
         return [resource for resource in self.project.resources() if resource["type"] == COMMAND_TYPE]
 
-    def tunnel_dirs(self) -> list[Path]:
-        return sorted(self.tunnel_tmp.glob("kthw-tunnel.*"))
+    def tunnel_files(self) -> list[Path]:
+        """The control sockets and records under this test's state home."""
+        return sorted((self.state_home / "kthw").glob("*/*"))
 
     def tunnel_processes(self) -> dict[int, str]:
-        """Processes started for this stack's tunnel (the ssh master names its control socket in our TMPDIR)."""
-        return processes_mentioning(str(self.tunnel_tmp))
+        """Processes started for this stack's tunnel (the ssh master names its control socket in our state home)."""
+        return processes_mentioning(str(self.state_home))
 
-    def ssh_master(self) -> int:
-        (pid,) = self.tunnel_processes()
-        return pid
+    def record(self) -> TunnelRecord:
+        """What the stack's state records about its tunnel."""
+        (command,) = self.commands()
+        record = parse_record(command["outputs"]["stdout"])
+        assert record is not None, command["outputs"]["stdout"]
+        return record
+
+    def preview_replaces_the_tunnel(self, reason: str, *, warned: bool = True) -> None:
+        """`pulumi preview --diff` shows the tunnel's Command, and only it, as to be replaced, with the reason in its
+        new trigger and (when this machine recorded a tunnel) in a warning."""
+        diff = self.project.stack.preview(diff=True)
+        assert diff.change_summary.get(auto.OpType.REPLACE) == 1, diff.stdout
+        assert f"opened because {reason}" in diff.stdout, diff.stdout
+        # The diff display leaves out the diagnostics; the plain one shows them.
+        plain = self.project.stack.preview()
+        warning = f"the managed tunnel is not open: {reason}; `pulumi up` opens a new one"
+        assert (warning in plain.stdout) == warned, plain.stdout
+        assert "api-tunnel-ssh replace [diff: ~environment,triggers]" in plain.stdout, plain.stdout
+
+    def rewrite_record(self, **fields: str) -> None:
+        """Change fields of the tunnel record in the stack's state (``pulumi stack export``/``import``), as another
+        machine's ``pulumi up`` would have written them."""
+        exported = json.loads(self.project.cli("stack", "export").stdout)
+        for resource in exported["deployment"]["resources"]:
+            if resource["type"] == COMMAND_TYPE:
+                lines = resource["outputs"]["stdout"].splitlines()
+                resource["outputs"]["stdout"] = "\n".join(
+                    f"{key}={fields[key]}" if key in fields else line
+                    for line in lines for key in [line.partition("=")[0]])
+        path = self.directory / "state.json"
+        path.write_text(json.dumps(exported))
+        self.project.cli("stack", "import", "--file", str(path))
 
     def kubeconfig(self) -> Path:
         """The stack's kubeconfig as `pulumi stack output kubeconfig --show-secrets` prints it, in a 0600 file."""
@@ -144,11 +186,24 @@ class Access:
         nodes = self.kubectl("get", "nodes")
         assert nodes.returncode == 0, nodes.stderr
 
+    def assert_failed_attempt_only(self) -> None:
+        """After a failed open: the Command records the attempt and nothing runs, nothing is left on disk, the
+        port is free; the next preview replaces it, and destroy has nothing to close."""
+        (command,) = self.commands()
+        record = parse_record(command["outputs"]["stdout"])
+        assert record is not None and record.failed is not None and record.pid is None
+        assert self.tunnel_processes() == {}
+        assert self.tunnel_files() == [Path(record.socket).with_name("record")]
+        assert port_is_free(self.local_port)
+        self.preview_replaces_the_tunnel("the last `pulumi up` could not open it")
+        self.project.destroy()
+        self.assert_no_tunnel()
+
     def assert_no_tunnel(self) -> None:
-        """Nothing half-made: no Command in state, no ssh process, no control directory, the port free."""
+        """Nothing half-made: no Command in state, no ssh process, no control socket or record, the port free."""
         assert self.commands() == []
         assert self.tunnel_processes() == {}
-        assert self.tunnel_dirs() == []
+        assert self.tunnel_files() == []
         assert port_is_free(self.local_port)
 
     def cleanup(self) -> None:
@@ -163,7 +218,8 @@ class Access:
 
 @pytest.fixture(scope="module")
 def work() -> Iterator[Path]:
-    """A short directory under /tmp: ssh refuses control socket paths longer than about 100 bytes."""
+    """A short directory under /tmp: ssh refuses control socket paths longer than about 100 bytes (the state homes
+    of the tests are inside)."""
     directory = Path(tempfile.mkdtemp(prefix="kthw-e2e.", dir="/tmp"))
     yield directory
     shutil.rmtree(directory, ignore_errors=True)
@@ -217,11 +273,12 @@ def test_managed_tunnel_gives_kubectl_admin_access_and_destroy_closes_it(first_s
     stack.project.up()
     outputs = stack.project.outputs()
     assert outputs["apiServerUrl"] == f"https://localhost:{stack.local_port}"
-    (command,) = stack.commands()
-    (directory,) = stack.tunnel_dirs()
-    assert command["outputs"]["stdout"] == str(directory)
-    assert (directory / "control").is_socket()
-    assert len(stack.tunnel_processes()) == 1
+    record = stack.record()
+    assert Path(record.socket).is_socket() and Path(record.socket).parent.parent == stack.state_home / "kthw"
+    assert (record.machine, record.boot) == (this_machine().machine, this_machine().boot)
+    assert stack.tunnel_processes().keys() == {record.pid}
+    # A healthy tunnel previews with no changes.
+    stack.project.stack.preview(expect_no_changes=True)
 
     kubeconfig = yaml.safe_load(stack.kubeconfig().read_text())
     assert kubeconfig["clusters"][0]["cluster"]["server"] == f"https://localhost:{stack.local_port}"
@@ -263,14 +320,25 @@ def test_verify_names_the_missing_service_range_flag(
     access.assert_no_tunnel()
 
 
-def test_load_balancer_not_listening_fails_and_leaves_nothing(access: Access, lab: Lab) -> None:
-    stopped = lab.processes.start_sshd("sshd-stopped")
+@pytest.mark.parametrize("verify", [False, True], ids=["plain", "verify"])
+def test_load_balancer_not_listening_fails_with_ssh_s_message_alone_and_keeps_the_outputs(
+    access: Access, lab: Lab, verify: bool
+) -> None:
+    stopped = lab.processes.start_sshd(f"sshd-stopped-{verify}")
     lab.processes.stop(stopped.process)
-    access.configure(lab, sshd=stopped)
+    access.configure(lab, sshd=stopped, verify=verify)
     message = access.up_fails()
-    assert "kthw: could not open the tunnel ssh -N -L" in message
-    assert f"port {stopped.port}: Connection refused" in message
-    access.assert_no_tunnel()
+    diagnostics = message.split("Diagnostics:")[1].split("Outputs:")[0]
+    errors = [line.strip() for line in diagnostics.splitlines() if line.strip().startswith("error:")]
+    assert errors[0] == f"error: ssh: connect to host 127.0.0.1 port {stopped.port}: Connection refused", diagnostics
+    # What Pulumi adds for any program that stops with an error; nothing from kthw, verify or Python.
+    assert [error.lower() for error in errors[1:]] == [
+        "error: an unhandled error occurred: program exited with non-zero exit code: 1"]
+    assert "Traceback" not in message
+    # A fresh stack still gets every output: the kubeconfig is there once the tunnel opens.
+    outputs = access.project.outputs()
+    assert "kubeconfig" in outputs and "tunnelCommand" in outputs
+    access.assert_failed_attempt_only()
 
 
 @pytest.mark.parametrize("checking", ["yes", "accept-new"])
@@ -282,7 +350,7 @@ def test_host_key_mismatch_is_refused(access: Access, lab: Lab, checking: str) -
     assert "REMOTE HOST IDENTIFICATION HAS CHANGED" in message
     assert "Host key verification failed." in message
     assert pinned.read_text() == before
-    access.assert_no_tunnel()
+    access.assert_failed_attempt_only()
 
 
 def test_local_port_already_taken_fails_and_leaves_nothing(access: Access, lab: Lab) -> None:
@@ -291,13 +359,10 @@ def test_local_port_already_taken_fails_and_leaves_nothing(access: Access, lab: 
     with hold_port(access.local_port, ipv6=False):
         access.configure(lab)
         message = access.up_fails()
-        assert "kthw: could not open the tunnel" in message
         assert f"bind [127.0.0.1]:{access.local_port}: Address already in use" in message
         assert "Could not request local forwarding." in message
-        assert access.commands() == []
         assert access.tunnel_processes() == {}
-        assert access.tunnel_dirs() == []
-    access.assert_no_tunnel()
+    access.assert_failed_attempt_only()
 
 
 def test_wrong_ca_is_refused_both_ways_and_verify_says_why(access: Access, lab: Lab, tmp_path: Path) -> None:
@@ -330,34 +395,170 @@ def test_wrong_ca_is_refused_both_ways_and_verify_says_why(access: Access, lab: 
     access.assert_no_tunnel()
 
 
-def test_killed_tunnel_is_restored_by_replacing_its_command(access: Access, lab: Lab) -> None:
-    access.configure(lab)
+def test_killed_ssh_previews_as_a_replacement_and_up_brings_kubectl_back(access: Access, lab: Lab) -> None:
+    access.configure(lab, verify=True)
     access.project.up()
     access.assert_kubectl_works()
-    (command,) = access.commands()
-    (old_dir,) = access.tunnel_dirs()
-    old_master = access.ssh_master()
+    old = access.record()
 
-    os.kill(old_master, signal.SIGKILL)
+    assert old.pid is not None
+    os.kill(old.pid, signal.SIGKILL)
     wait_until(lambda: access.tunnel_processes() == {}, 10, "the killed ssh master")
     broken = access.kubectl("get", "nodes")
-    assert broken.returncode != 0
     assert f"The connection to the server localhost:{access.local_port} was refused" in broken.stderr
-    # The command provider cannot read a tunnel back, so the stack sees no change; verify notices the dead tunnel.
-    access.project.stack.preview(expect_no_changes=True)
-    access.configure(lab, verify=True)
-    message = access.up_fails()
-    assert f"error: verify: nothing answers at https://localhost:{access.local_port} (connection refused)" in message
-    assert access.commands() == [command]
 
-    urn = command["urn"]
-    assert urn == "urn:pulumi:dev::kthw::kthw:index:ApiTunnel$command:local:Command::api-tunnel-ssh"
-    access.project.cli("up", "--yes", "--replace", urn)
+    # refresh cannot read a command back, and no read of the cluster is kept in state: nothing to fail on.
+    refresh = access.project.cli("refresh", "--yes")
+    assert "unreachable" not in refresh.stdout + refresh.stderr
+    # Running the program, refresh says what preview says (and verify, that nothing answers through the tunnel).
+    refresh = access.project.cli("refresh", "--run-program", "--yes", check=False)
+    said = refresh.stdout + refresh.stderr
+    assert f"the managed tunnel is not open: its ssh process (pid {old.pid}) has exited" in said
+    assert "unreachable" not in said and "Traceback" not in said
+    access.preview_replaces_the_tunnel(f"its ssh process (pid {old.pid}) has exited")
+    access.project.up()
     access.assert_kubectl_works()
     assert access.project.outputs()["verification"]["kubernetesServiceIp"] == KUBERNETES_SERVICE_IP
-    (new_dir,) = access.tunnel_dirs()
-    assert new_dir != old_dir and not old_dir.exists()
-    assert access.ssh_master() != old_master
+    new = access.record()
+    assert new.pid != old.pid and access.tunnel_processes().keys() == {new.pid}
+    access.project.stack.preview(expect_no_changes=True)
 
     access.project.destroy()
     access.assert_no_tunnel()
+
+
+def test_restarted_load_balancer_sshd_previews_as_a_replacement_and_up_reconnects(access: Access, lab: Lab) -> None:
+    sshd = lab.processes.start_sshd("sshd-restarted")
+    access.configure(lab, sshd=sshd)
+    access.project.up()
+    access.assert_kubectl_works()
+    old = access.record()
+
+    lab.processes.stop(sshd.process)  # sshd and its sessions: the tunnel's connection closes
+    wait_until(lambda: access.tunnel_processes() == {}, 30, "ssh noticing the load balancer went away")
+    sshd = lab.processes.start_sshd("sshd-restarted", port=sshd.port)
+
+    access.preview_replaces_the_tunnel(f"its ssh process (pid {old.pid}) has exited")
+    access.project.up()
+    access.assert_kubectl_works()
+
+    access.project.destroy()
+    access.assert_no_tunnel()
+
+
+def test_a_connection_that_stops_answering_ends_the_tunnel_by_keepalive(access: Access, lab: Lab) -> None:
+    """A load balancer that stops answering without closing the connection (a laptop that slept, a network that
+    dropped): ServerAliveInterval 15 and ServerAliveCountMax 3 end ssh within about a minute, then preview sees it."""
+    sshd = lab.processes.start_sshd("sshd-stalled")
+    access.configure(lab, sshd=sshd)
+    access.project.up()
+    old = access.record()
+    sessions = descendants(sshd.process.pid)
+    assert sessions
+    for pid in sessions:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        wait_until(lambda: access.tunnel_processes() == {}, 90, "ssh giving up on a silent load balancer")
+        assert 30 < time.monotonic() - started < 90
+        access.preview_replaces_the_tunnel(f"its ssh process (pid {old.pid}) has exited")
+    finally:
+        for pid in sessions:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    access.project.up()
+    access.assert_kubectl_works()
+    access.project.destroy()
+    access.assert_no_tunnel()
+
+
+@pytest.mark.parametrize("removed", ["socket", "directory"])
+def test_removed_control_socket_previews_as_a_replacement_and_the_old_ssh_is_closed(
+    access: Access, lab: Lab, removed: str
+) -> None:
+    access.configure(lab)
+    access.project.up()
+    old = access.record()
+    # What a tmp cleaner did to the old /tmp directory: the socket (or its whole directory) goes, ssh stays.
+    if removed == "socket":
+        Path(old.socket).unlink()
+        access.preview_replaces_the_tunnel(f"its control socket {old.socket} is gone")
+    else:
+        shutil.rmtree(Path(old.socket).parent)
+        access.preview_replaces_the_tunnel("no tunnel of this stack is recorded on this machine", warned=False)
+    assert access.tunnel_processes().keys() == {old.pid}
+
+    access.project.up()  # the old ssh still holds the port: it is closed, by pid, before the new one opens
+    new = access.record()
+    assert access.tunnel_processes().keys() == {new.pid} and new.pid != old.pid
+    access.assert_kubectl_works()
+
+    access.project.destroy()
+    access.assert_no_tunnel()
+
+
+def test_tunnel_recorded_by_another_machine_is_opened_here_and_its_process_never_touched(
+    access: Access, lab: Lab
+) -> None:
+    access.configure(lab)
+    access.project.up()
+    mine = access.record()
+    assert mine.pid is not None
+    os.kill(mine.pid, signal.SIGTERM)  # this machine has no tunnel; another machine ran `up` last
+    wait_until(lambda: access.tunnel_processes() == {}, 10, "the stopped ssh master")
+    shutil.rmtree(Path(mine.socket).parent)
+    # A process that looks exactly like a tunnel (an ssh with a control socket on its command line), named by
+    # the record the other machine wrote: on that machine its pid is the tunnel, here it is someone else's.
+    decoy_socket = access.directory / "other" / "kthw" / "0123456789ab" / "control"
+    sleeper = "import time; time.sleep(300)"
+    decoy = subprocess.Popen(["bash", "-c", f'exec -a ssh "{sys.executable}" -c "{sleeper}" -S "{decoy_socket}"'])
+    try:
+        start = Path(f"/proc/{decoy.pid}/stat").read_text().rsplit(") ", 1)[1].split()[19]
+        access.rewrite_record(host="laptop-7", machine="0123456789abcdef", pid=str(decoy.pid), start=start,
+                              socket=str(decoy_socket))
+
+        access.preview_replaces_the_tunnel("no tunnel of this stack is recorded on this machine", warned=False)
+        access.project.up()
+        access.assert_kubectl_works()
+        assert access.record().machine == this_machine().machine
+        assert decoy.poll() is None
+
+        access.project.destroy()
+        access.assert_no_tunnel()
+        assert decoy.poll() is None
+    finally:
+        decoy.kill()
+        decoy.wait()
+
+
+def test_setting_manage_false_closes_the_tunnel_and_keeps_the_stack(access: Access, lab: Lab) -> None:
+    access.configure(lab)
+    access.project.up()
+    ca_before = access.project.outputs()["caCertPem"]
+    access.configure(lab, manage=False)
+    access.project.up()
+    access.assert_no_tunnel()
+    assert access.project.outputs()["caCertPem"] == ca_before
+
+
+def test_the_readme_s_tunnel_line_opens_the_tunnel_kubectl_uses(access: Access, lab: Lab) -> None:
+    """`sh -c "$(pulumi stack output tunnelCommand)" &`, as the README has it, with the identity file given as
+    ``~/...`` (ssh expands it from the password database, as a shell would from $HOME)."""
+    home = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    access.configure(lab, manage=False)
+    access.project.update_config(tunnel={
+        "localPort": access.local_port, "identityFile": f"~/{os.path.relpath(lab.sshd.client_key, home)}",
+        "knownHostsFile": str(lab.sshd.known_hosts), "strictHostKeyChecking": "yes"})
+    access.project.up()
+    line = f'{README_TUNNEL_LINE}\necho $! > "{access.directory}/tunnel.pid"\nwait'
+    shell = subprocess.Popen(["bash", "-c", line], cwd=access.project.dir, env={**os.environ, **access.project.env},
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: not port_is_free(access.local_port) or shell.poll() is not None, 30, "the tunnel")
+        assert shell.poll() is None, shell.communicate()
+        access.assert_kubectl_works()
+    finally:
+        for pid in processes_mentioning(f"-L {access.local_port}:localhost:"):
+            stop_pid(pid)
+        shell.kill()
+        shell.communicate()

@@ -134,17 +134,23 @@ def test_unmanaged_tunnel_registers_no_command() -> None:
 def test_managed_tunnel_is_one_command_that_opens_and_closes_ssh() -> None:
     run = run_program(config_with(tunnel={"manage": True, "localPort": 16443, "knownHostsFile": "/etc/kthw/hosts"}))
     (command,) = run.of_type("command:local:Command")
-    create, delete = command.inputs["create"], command.inputs["delete"]
-    assert "ssh -f -N -M -S" in create
-    assert "-L 127.0.0.1:16443:localhost:6443" in create
-    assert "-o StrictHostKeyChecking=yes" in create and "-o UserKnownHostsFile=/etc/kthw/hosts" in create
-    assert "-o ExitOnForwardFailure=yes" in create and "BatchMode=yes" in create
-    assert '</dev/null >"$dir/log" 2>&1' in create
-    assert '-O exit' in delete and "PULUMI_COMMAND_STDOUT" in delete
+    assert (command.inputs["create"], command.inputs["delete"]) == ("open", "close")
+    shell, dash_c, script, name = command.inputs["interpreter"]
+    assert (shell, dash_c, name) == ("/bin/sh", "-c", "kthw-tunnel")
+    assert 'ssh -f -N -M -S "$1" -o ExitOnForwardFailure=yes' in script
+    assert "-L 127.0.0.1:16443:localhost:6443" in script
+    assert "-o StrictHostKeyChecking=yes" in script and "-o UserKnownHostsFile=/etc/kthw/hosts" in script
+    assert "BatchMode=yes" in script and "ServerAliveInterval=15" in script
+    assert "PULUMI_COMMAND_STDOUT" in script
+    environment = command.inputs["environment"]
+    assert environment["KTHW_TUNNEL_DIR"].endswith(tuple("0123456789abcdef"))
+    (trigger,) = command.inputs["triggers"]
+    assert trigger == environment["KTHW_TUNNEL_TRIGGER"]
+    assert trigger.endswith(": opened because no tunnel of this stack is recorded on this machine")
     assert run.outputs["apiServerUrl"] == "https://localhost:16443"
 
 
-def test_verify_builds_a_provider_with_cluster_identifier_and_reads_the_kubernetes_service() -> None:
+def test_verify_reads_the_kubernetes_service_and_nodes_with_the_kubeconfig_and_registers_nothing() -> None:
     listed: list[str] = []
 
     def list_nodes(kubeconfig: str) -> dict[str, list[str]]:
@@ -152,10 +158,7 @@ def test_verify_builds_a_provider_with_cluster_identifier_and_reads_the_kubernet
         return {"worker-0": ["10.200.0.0/24"], "controller-0": []}
 
     run = run_program(config_with(verify=True), list_nodes=list_nodes)
-    (provider,) = run.of_type("pulumi:providers:kubernetes")
-    assert provider.inputs["clusterIdentifier"] == "kubernetes-the-hard-way"
-    (service,) = run.of_type("kubernetes:core/v1:Service")
-    assert service.resource_id == "default/kubernetes"
+    assert [typ for typ in run.types() if typ.startswith(("kubernetes:", "pulumi:providers:kubernetes"))] == []
     assert run.outputs["verification"] == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-0"]}
     assert listed == [run.outputs["kubeconfig"]]
     assert run.secret["verification"] is False
@@ -179,8 +182,7 @@ def test_verify_does_not_read_the_cluster_in_preview() -> None:
     def unreachable(kubeconfig: str) -> dict[str, list[str]]:
         raise AssertionError("preview must not contact the cluster")
 
-    run = run_program(config_with(verify=True), preview=True, service_cluster_ip="10.0.0.1", list_nodes=unreachable)
-    assert all(args.resource_id != "default/kubernetes" for args in run.mocks.registered)
+    run_program(config_with(verify=True), preview=True, service_cluster_ip="10.0.0.1", list_nodes=unreachable)
 
 
 def test_previous_deployment_keeps_each_nodes_block() -> None:

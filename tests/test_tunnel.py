@@ -1,30 +1,123 @@
-"""The tunnel's commands: the seed's exact ssh line, quoting of every config value, and the managed tunnel's
-create and delete scripts run by /bin/sh against a stand-in ssh that records its arguments."""
+"""The tunnel's commands: the seed's exact ssh line and the documented way to run it (through the real ssh client),
+and the managed tunnel's open and close, run by /bin/sh as pulumi-command runs them, against a stand-in ssh that
+records its arguments and starts a real background process named ssh holding a real control socket."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pwd
 import shlex
+import signal
 import stat
 import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from components.settings import LoadBalancer, TunnelOptions, parse_tunnel
-from components.tunnel import close_script, open_script, tunnel_command
+from components.tunnel import TunnelError, fail_unless_opened, interpreter
+from components.tunnel_command import tunnel_command
+from components.tunnel_record import (
+    MachineIdentity,
+    down_reason,
+    is_recorded_ssh,
+    parse_record,
+    read_local_record,
+    this_machine,
+    tunnel_trigger,
+)
+from components.tunnel_state import TunnelDirectoryError, tunnel_directory
 
 TUTORIAL_LB = LoadBalancer(address="172.31.108.99", user="cloud_user")
 HOSTILE_PATH = "/tmp/known;touch${IFS}PWNED`id`$(id)&|"
+REPO = Path(__file__).resolve().parent.parent
+TRIGGER = "tunnel 0a1b2c on laptop: opened because no tunnel of this stack is recorded on this machine"
 ACCEPTED_HOSTILE_PATH = "/tmp/known;touch`id`(id)&|<>*?{}"
 """Shell syntax that settings accept in a path ('$' is refused there: ssh expands ${...} itself)."""
 
-FAKE_SSH = """#!/bin/sh
-for arg in "$@"; do printf '%s\\n' "$arg"; done >> "$SSH_ARGV_LOG"
-echo --- >> "$SSH_ARGV_LOG"
+# The stand-in ssh: `-M` starts a background process whose argv[0] is "ssh" and whose command line carries the
+# control socket, bound for real; `-O check` answers like ssh ("Master running (pid=N)\r"); `-O exit` stops it.
+FAKE_SSH = r"""#!/bin/bash
+printf '%s\n' "$@" >> "$SSH_ARGV_LOG"; echo --- >> "$SSH_ARGV_LOG"
 if [ -n "${SSH_FAIL:-}" ]; then echo "bind [127.0.0.1]:6443: Address already in use" >&2; exit 255; fi
-exit 0
+sock= op=
+while [ $# -gt 0 ]; do case "$1" in -S) sock=$2; shift ;; -O) op=$2; shift ;; esac; shift; done
+case "$op" in
+check)
+  [ -S "$sock" ] && [ -f "$sock.pid" ] || { echo "Control socket connect($sock): No such file" >&2; exit 255; }
+  printf 'Master running (pid=%s)\r\n' "$(cat "$sock.pid")" >&2 ;;
+exit) kill "$(cat "$sock.pid")" ;;
+*)
+  serve='import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[2]); s.listen(); time.sleep(600)'
+  (exec -a ssh "$FAKE_SSH_PYTHON" -c "$serve" -S "$sock" </dev/null >/dev/null 2>&1) &
+  echo $! > "$sock.pid"
+  for _ in $(seq 100); do [ -S "$sock" ] && exit 0; sleep 0.05; done
+  exit 1 ;;
+esac
 """
+
+
+@dataclass
+class Shell:
+    """/bin/sh running the managed tunnel's program with the stand-in ssh first on PATH."""
+
+    env: dict[str, str]
+    directory: Path
+    log: Path
+    cwd: Path
+
+    def run(self, verb: str, tunnel: TunnelOptions | None = None, **extra: str) -> subprocess.CompletedProcess[str]:
+        argv = [*interpreter(TUTORIAL_LB, tunnel or TunnelOptions(manage=True)), verb]
+        env = {**self.env, "KTHW_TUNNEL_TRIGGER": TRIGGER, **extra}
+        return subprocess.run(argv, env=env, cwd=self.cwd, capture_output=True, text=True, timeout=30)
+
+    def calls(self) -> list[list[str]]:
+        text = self.log.read_text() if self.log.exists() else ""
+        return [call.strip("\n").split("\n") for call in text.split("---\n") if call.strip()]
+
+    def open(self, tunnel: TunnelOptions | None = None) -> str:
+        opened = self.run("open", tunnel)
+        assert opened.returncode == 0, opened.stderr
+        return opened.stdout
+
+
+@pytest.fixture
+def shell(tmp_path: Path) -> Iterator[Shell]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    ssh = bin_dir / "ssh"
+    ssh.write_text(FAKE_SSH)
+    ssh.chmod(ssh.stat().st_mode | stat.S_IXUSR)
+    directory = tmp_path / "state" / "kthw" / "0123456789ab"
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "SSH_ARGV_LOG": str(tmp_path / "argv"),
+           "KTHW_TUNNEL_DIR": str(directory), "FAKE_SSH_PYTHON": sys.executable}
+    yield Shell(env, directory, tmp_path / "argv", tmp_path)
+    for pid_file in tmp_path.rglob("control.pid"):
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+
+def wait_gone(pid: int | None) -> bool:
+    assert pid is not None
+    for _ in range(100):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# --- the command a person runs ------------------------------------------------------------------------------------
 
 
 def test_tutorial_command_is_reproduced_exactly() -> None:
@@ -42,82 +135,217 @@ def test_options_are_added_in_order_and_quoted() -> None:
     ]
 
 
-@pytest.fixture
-def fake_ssh(tmp_path: Path) -> dict[str, str]:
+def documented_line() -> str:
+    """The README's line that runs tunnelCommand, without its trailing ``&``."""
+    code_lines, in_code = [], False
+    for text in (REPO / "README.md").read_text().splitlines():
+        if text.startswith("```"):
+            in_code = not in_code
+        elif in_code:
+            code_lines.append(text)
+    (line,) = [text for text in code_lines if "pulumi stack output tunnelCommand" in text]
+    command = line.split("#")[0].strip()
+    assert command.endswith("&")
+    return command.removesuffix("&").strip()
+
+
+@pytest.mark.parametrize("identity_in_home", [True, False], ids=["tilde", "absolute"])
+def test_the_documented_line_hands_ssh_exactly_the_configured_values(tmp_path: Path, identity_in_home: bool) -> None:
+    """The README's line, run by bash with ``pulumi stack output`` answering tunnelCommand, reaches the real ssh
+    client (``-G`` prints the configuration it resolved): quotes removed, ``~`` expanded by ssh as in a shell."""
+    home = Path(pwd.getpwuid(os.getuid()).pw_dir)  # ssh expands ~ from the password database
+    key = tmp_path / "keys" / "id_kthw"
+    key.parent.mkdir()
+    key.write_text("not a key\n")
+    identity = f"~/{os.path.relpath(key, home)}" if identity_in_home else str(key)
+    tunnel = parse_tunnel({"localPort": 16443, "identityFile": identity, "knownHostsFile": "~/.ssh/kthw_hosts",
+                           "strictHostKeyChecking": "accept-new"})
+    lb = LoadBalancer(address="lb.example.com", user="ops", ssh_port=2222)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    ssh = bin_dir / "ssh"
-    ssh.write_text(FAKE_SSH)
-    ssh.chmod(ssh.stat().st_mode | stat.S_IXUSR)
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    return {"PATH": f"{bin_dir}:/usr/bin:/bin", "SSH_ARGV_LOG": str(tmp_path / "argv"), "TMPDIR": str(tmp)}
-
-
-def run_sh(script: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["/bin/sh", "-c", script], env=env, cwd=cwd, capture_output=True, text=True, timeout=30)
-
-
-def recorded_calls(env: dict[str, str]) -> list[list[str]]:
-    text = Path(env["SSH_ARGV_LOG"]).read_text()
-    return [call.strip("\n").split("\n") for call in text.split("---\n") if call.strip()]
-
-
-def test_open_script_starts_ssh_in_the_background_with_a_private_control_socket(
-    fake_ssh: dict[str, str], tmp_path: Path
-) -> None:
-    tunnel = TunnelOptions(local_port=16443, known_hosts_file=HOSTILE_PATH, manage=True)
-    result = run_sh(open_script(TUTORIAL_LB, tunnel), fake_ssh, tmp_path)
+    (bin_dir / "pulumi").write_text(f"#!/bin/sh\nprintf '%s\\n' {shlex.quote(tunnel_command(lb, tunnel))}\n")
+    # ssh as a person's shell finds it, but asked only to print its resolved configuration.
+    (bin_dir / "ssh").write_text('#!/bin/sh\nexec /usr/bin/ssh -G "$@"\n')
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    result = subprocess.run(["bash", "-c", documented_line()], cwd=tmp_path, capture_output=True, text=True,
+                            env={"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(home)}, timeout=30, check=False)
     assert result.returncode == 0, result.stderr
-    directory = Path(result.stdout.strip())
-    assert directory.parent == Path(fake_ssh["TMPDIR"]) and directory.name.startswith("kthw-tunnel.")
-    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
-    (argv,) = recorded_calls(fake_ssh)
+    resolved = [line.split(" ", 1) for line in result.stdout.splitlines()]
+    settings = {name: value for name, value in resolved if name != "identityfile"}
+    expanded = f"{home}/{os.path.relpath(key, home)}" if identity_in_home else str(key)
+    assert [value for name, value in resolved if name == "identityfile"] == [expanded]
+    assert settings["userknownhostsfile"] == f"{home}/.ssh/kthw_hosts"
+    assert settings["localforward"] == "16443 [localhost]:6443"
+    assert (settings["user"], settings["hostname"], settings["port"]) == ("ops", "lb.example.com", "2222")
+    assert settings["stricthostkeychecking"] == "accept-new"
+
+
+# --- the managed tunnel's open and close ---------------------------------------------------------------------------
+
+
+def test_open_starts_ssh_in_the_background_and_records_it(shell: Shell) -> None:
+    tunnel = TunnelOptions(local_port=16443, known_hosts_file=HOSTILE_PATH, manage=True)
+    stdout = shell.open(tunnel)
+    record = parse_record(stdout)
+    assert record is not None
+    assert record.socket == f"{shell.directory}/control"
+    assert stat.S_IMODE(shell.directory.stat().st_mode) == 0o700
+    (argv, check) = shell.calls()
     assert argv == [
-        "-f", "-N", "-M", "-S", f"{directory}/control",
+        "-f", "-N", "-M", "-S", f"{shell.directory}/control",
         "-o", "ExitOnForwardFailure=yes", "-o", "ConnectTimeout=10", "-o", "BatchMode=yes",
-        "-o", "ServerAliveInterval=30", "-L", "127.0.0.1:16443:localhost:6443",
+        "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3", "-L", "127.0.0.1:16443:localhost:6443",
         "-o", f"UserKnownHostsFile={HOSTILE_PATH}", "-o", "StrictHostKeyChecking=yes",
         "cloud_user@172.31.108.99",
     ]
-    assert not list(tmp_path.glob("PWNED*"))
+    assert check == ["-S", f"{shell.directory}/control", "-O", "check", "kthw-tunnel"]
+    assert not list(shell.cwd.glob("PWNED*"))
+    # What the shell recorded is what the program recognises as open, on this machine.
+    assert record.machine == this_machine().machine and record.boot == this_machine().boot
+    assert is_recorded_ssh(record)
+    assert down_reason(stdout, this_machine()) is None
+    # The same record is kept beside the socket: the next preview keeps the trigger it was opened with.
+    assert read_local_record(str(shell.directory)) == stdout
+    assert record.trigger == TRIGGER and tunnel_trigger(stdout, None) == TRIGGER
 
 
-def test_open_script_reports_ssh_errors_and_leaves_nothing_behind(fake_ssh: dict[str, str], tmp_path: Path) -> None:
-    result = run_sh(open_script(TUTORIAL_LB, TunnelOptions(manage=True)), {**fake_ssh, "SSH_FAIL": "1"}, tmp_path)
-    assert result.returncode == 255
-    assert "kthw: could not open the tunnel ssh -N -L 6443:localhost:6443 cloud_user@172.31.108.99" in result.stderr
-    assert "Address already in use" in result.stderr
-    assert result.stdout == ""
-    assert list(Path(fake_ssh["TMPDIR"]).iterdir()) == []
+def test_open_failure_prints_ssh_s_message_and_nothing_else(shell: Shell) -> None:
+    result = shell.run("open", SSH_FAIL="1")
+    # open records the failed attempt and succeeds, so the engine saves the outputs; the program then fails.
+    assert result.returncode == 0
+    assert result.stderr == "bind [127.0.0.1]:6443: Address already in use\n"
+    record = parse_record(result.stdout)
+    assert record is not None and (record.failed, record.pid) == ("ssh exited with status 255", None)
+    assert sorted(path.name for path in shell.directory.iterdir()) == ["record"]
+    assert down_reason(result.stdout, this_machine()) == "the last `pulumi up` could not open it"
+    with pytest.raises(TunnelError) as error:
+        fail_unless_opened(result.stdout.rstrip("\n"), result.stderr.rstrip("\n"))
+    assert str(error.value) == "bind [127.0.0.1]:6443: Address already in use"
+    closed = shell.run("close", PULUMI_COMMAND_STDOUT=result.stdout)
+    assert (closed.returncode, closed.stderr, len(shell.calls())) == (0, "", 1)
+    assert list(shell.directory.iterdir()) == []
 
 
-def test_close_script_exits_the_control_master_and_removes_its_directory(
-    fake_ssh: dict[str, str], tmp_path: Path
-) -> None:
-    opened = run_sh(open_script(TUTORIAL_LB, TunnelOptions(manage=True)), fake_ssh, tmp_path)
-    directory = opened.stdout.strip()
-    closed = run_sh(close_script(TUTORIAL_LB), {**fake_ssh, "PULUMI_COMMAND_STDOUT": directory}, tmp_path)
+def test_close_stops_the_recorded_ssh_and_removes_its_socket(shell: Shell) -> None:
+    stdout = shell.open()
+    record = parse_record(stdout)
+    assert record is not None
+    closed = shell.run("close", PULUMI_COMMAND_STDOUT=stdout.rstrip("\n"))
     assert closed.returncode == 0, closed.stderr
-    assert recorded_calls(fake_ssh)[1] == ["-S", f"{directory}/control", "-O", "exit", "cloud_user@172.31.108.99"]
-    assert not os.path.exists(directory)
+    assert closed.stderr == ""
+    assert wait_gone(record.pid)
+    assert down_reason(stdout, this_machine()) == f"its ssh process (pid {record.pid}) has exited"
+    assert sorted(path.name for path in shell.directory.iterdir()) == ["control.pid"]
 
 
-def test_close_script_with_a_dead_tunnel_still_succeeds(fake_ssh: dict[str, str], tmp_path: Path) -> None:
-    directory = Path(fake_ssh["TMPDIR"]) / "kthw-tunnel.deadbeef"
-    directory.mkdir()
-    env = {**fake_ssh, "PULUMI_COMMAND_STDOUT": str(directory), "PATH": "/usr/bin:/bin"}
-    closed = run_sh(close_script(TUTORIAL_LB), env, tmp_path)
-    assert closed.returncode == 0
-    assert "not running" in closed.stderr
-    assert not directory.exists()
+def test_close_after_a_cleaner_removed_the_socket_still_stops_ssh(shell: Shell) -> None:
+    stdout = shell.open()
+    record = parse_record(stdout)
+    assert record is not None
+    os.unlink(record.socket)
+    assert down_reason(stdout, this_machine()) == f"its control socket {record.socket} is gone"
+    closed = shell.run("close", PULUMI_COMMAND_STDOUT=stdout)
+    assert closed.returncode == 0, closed.stderr
+    assert wait_gone(record.pid)
 
 
-@pytest.mark.parametrize("recorded", ["", "/", "/home", "../kthw"])
-def test_close_script_never_removes_a_directory_it_did_not_make(
-    fake_ssh: dict[str, str], tmp_path: Path, recorded: str
-) -> None:
-    closed = run_sh(close_script(TUTORIAL_LB), {**fake_ssh, "PULUMI_COMMAND_STDOUT": recorded}, tmp_path)
+def test_close_leaves_a_tunnel_of_another_machine_or_boot_alone(shell: Shell) -> None:
+    stdout = shell.open()
+    record = parse_record(stdout)
+    assert record is not None
+    other_machine = stdout.replace(f"machine={record.machine}", "machine=0000000000000000").replace(
+        f"host={record.host}", "host=laptop-7")
+    other_boot = stdout.replace(f"boot={record.boot}", "boot=00000000-0000-0000-0000-000000000000")
+    closed = shell.run("close", PULUMI_COMMAND_STDOUT=other_machine)
+    assert (closed.returncode, closed.stderr) == (
+        0, "kthw: the tunnel was opened on another machine (laptop-7); nothing to close here\n")
+    assert down_reason(other_machine, this_machine()) == "it was opened on another machine (laptop-7), not on this one"
+    closed = shell.run("close", PULUMI_COMMAND_STDOUT=other_boot)
+    assert "this machine has restarted since the tunnel was opened" in closed.stderr
+    assert down_reason(other_boot, this_machine()) == "this machine has restarted since it was opened"
+    assert is_recorded_ssh(record) and (shell.directory / "record").exists()
+
+
+def test_close_never_stops_a_process_the_record_does_not_describe(shell: Shell, tmp_path: Path) -> None:
+    stdout = shell.open()
+    record = parse_record(stdout)
+    assert record is not None
+    # A process that reuses the recorded pid's place: not an ssh with our socket, or not started at that time.
+    stranger = subprocess.Popen(["sleep", "60"])
+    try:
+        start = Path(f"/proc/{stranger.pid}/stat").read_text().rsplit(") ", 1)[1].split()[19]
+        for forged in (
+            stdout.replace(f"pid={record.pid}", f"pid={stranger.pid}").replace(f"start={record.start}",
+                                                                                 f"start={start}"),
+            stdout.replace(f"start={record.start}", "start=1"),
+            stdout.replace(f"socket={record.socket}", f"socket={tmp_path}/kthw/other/control"),
+        ):
+            closed = shell.run("close", PULUMI_COMMAND_STDOUT=forged)
+            assert closed.returncode == 0
+            assert "the tunnel was not running" in closed.stderr
+        assert stranger.poll() is None and is_recorded_ssh(record)
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+@pytest.mark.parametrize("recorded", ["", "/", "/home", "../kthw", "kthw-tunnel=1\npid=1\nsocket=/etc/passwd"])
+def test_close_with_no_valid_record_touches_nothing(shell: Shell, recorded: str) -> None:
+    closed = shell.run("close", PULUMI_COMMAND_STDOUT=recorded)
     assert closed.returncode == 0
     assert "nothing to close" in closed.stderr
-    assert not Path(fake_ssh["SSH_ARGV_LOG"]).exists()
+    assert shell.calls() == []
+
+
+def test_open_closes_a_tunnel_this_stack_left_open_here(shell: Shell) -> None:
+    first = parse_record(shell.open())
+    second = parse_record(shell.open())
+    assert first is not None and second is not None
+    assert wait_gone(first.pid)
+    assert is_recorded_ssh(second)
+
+
+def test_unknown_verb_is_refused(shell: Shell) -> None:
+    result = shell.run("reopen")
+    assert (result.returncode, result.stderr) == (2, "kthw: usage: open | close\n")
+
+
+# --- where the control socket lives ------------------------------------------------------------------------------
+
+
+def test_control_directory_is_under_the_state_home_and_differs_per_stack() -> None:
+    first = tunnel_directory({"XDG_STATE_HOME": "/var/state"}, "/src/kthw", "organization/kthw/dev")
+    assert first.startswith("/var/state/kthw/") and len(first.rsplit("/", 1)[1]) == 12
+    assert first != tunnel_directory({"XDG_STATE_HOME": "/var/state"}, "/src/kthw", "organization/kthw/prod")
+    assert tunnel_directory({"HOME": "/home/ops", "XDG_STATE_HOME": "relative"}, "/src/kthw", "o/k/dev").startswith(
+        "/home/ops/.local/state/kthw/")
+
+
+def test_a_control_socket_path_ssh_cannot_bind_is_refused_with_the_fix() -> None:
+    with pytest.raises(TunnelDirectoryError, match="set XDG_STATE_HOME to a shorter directory"):
+        tunnel_directory({"HOME": "/home/" + "x" * 60}, "/src/kthw", "o/k/dev")
+    with pytest.raises(TunnelDirectoryError, match="neither is set"):
+        tunnel_directory({}, "/src/kthw", "o/k/dev")
+
+
+def test_no_record_reads_as_not_open() -> None:
+    here = MachineIdentity("0" * 16, "boot")
+    assert down_reason(None, here) == "no tunnel of this stack is recorded on this machine"
+    assert down_reason("/tmp/kthw-tunnel.abcdefgh", here) == "no tunnel of this stack is recorded on this machine"
+
+
+# --- triggers ----------------------------------------------------------------------------------------------------
+
+
+def test_an_open_tunnel_keeps_the_trigger_it_was_opened_with(shell: Shell) -> None:
+    stdout = shell.open()
+    assert tunnel_trigger(stdout, down_reason(stdout, this_machine())) == TRIGGER
+
+
+def test_a_tunnel_that_is_not_open_gets_a_new_trigger_naming_the_machine_and_the_reason(shell: Shell) -> None:
+    stdout = shell.open()
+    reason = "its ssh process (pid 99) has exited"
+    first, second = tunnel_trigger(stdout, reason, "laptop-3"), tunnel_trigger(stdout, reason, "laptop-3")
+    assert first.startswith("tunnel ") and first.endswith(" on laptop-3: opened because " + reason)
+    assert len({first, second, TRIGGER}) == 3  # never the recorded one, so the Command is replaced
