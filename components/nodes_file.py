@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from components.errors import ConfigError
+from components.errors import ConfigError, shown
 from components.network_config_keys import machines_txt_key, nodes_file_line
 from components.network_plan import NodeAddress, NodesFile, NodeSpec, PodBlock
 from components.network_rules import raise_problems
@@ -56,18 +56,19 @@ def checked_path(value: Any) -> str:
 def read_text(path_text: str, project_dir: Path) -> str:
     """The file's text, refusing what is missing, not a regular file, too large or not UTF-8."""
     path = project_dir / path_text
+    name = shown(path_text)  # the path as messages show it: never a long or secret-looking value whole
     try:
         if not path.is_file():
             problem = "is not a regular file" if path.exists() else "does not exist"
-            raise ConfigError(KEY, f"{path_text} {problem} in the project directory {project_dir}", _PATH_ACCEPTED)
+            raise ConfigError(KEY, f"{name} {problem} in the project directory {project_dir}", _PATH_ACCEPTED)
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise ConfigError(KEY, f"{path_text} is larger than {MAX_FILE_BYTES // 2**20} MiB",
+            raise ConfigError(KEY, f"{name} is larger than {MAX_FILE_BYTES // 2**20} MiB",
                               "a file listing the nodes")
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ConfigError(KEY, f"{path_text} is not UTF-8 text (byte {error.start})", "a UTF-8 text file") from None
+        raise ConfigError(KEY, f"{name} is not UTF-8 text (byte {error.start})", "a UTF-8 text file") from None
     except OSError as error:
-        raise ConfigError(KEY, f"{path_text} cannot be read ({error.strerror})", "a readable file") from None
+        raise ConfigError(KEY, f"{name} cannot be read ({error.strerror})", "a readable file") from None
 
 
 def parse_machines_txt(text: str, source: NodesFile) -> tuple[NodeSpec, ...]:
@@ -148,5 +149,5 @@ def read_nodes_file(value: Any, project_dir: Path) -> tuple[NodeSpec, ...]:
     source = NodesFile(path=path_text, machines_txt=not path_text.endswith(YAML_SUFFIXES))
     nodes = parse_machines_txt(text, source) if source.machines_txt else parse_yaml_nodes(text, source)
     if not nodes:
-        raise ConfigError(KEY, f"{path_text} lists no machines", "at least one node")
+        raise ConfigError(KEY, f"{shown(path_text)} lists no machines", "at least one node")
     return nodes

@@ -102,7 +102,7 @@ def test_yaml_problems_name_file_and_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "key", "problem"), [
     ("- name: a\n  address: [1\n", "nodesFile (nodes.yaml:3)", "is not valid YAML"),
     ("name: a\n", "nodesFile", "nodes.yaml is not a YAML list"),
-    ("", "nodesFile", "nodes.yaml lists no machines"),
+    ("", "nodesFile", "'nodes.yaml' lists no machines"),
 ])
 def test_a_yaml_file_that_is_no_list_is_refused(tmp_path: Path, text: str, key: str, problem: str) -> None:
     # The whole file must be a list of node objects.
@@ -129,8 +129,8 @@ def test_the_empty_defaults_of_pulumi_yaml_mean_unset(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("value", "problem"), [
     ("/etc/machines.txt", "is an absolute path"),
     ("~/machines.txt", "is an absolute path or starts with '~'"),
-    ("missing.txt", "missing.txt does not exist in the project directory"),
-    (".", ". is not a regular file"),
+    ("missing.txt", "'missing.txt' does not exist in the project directory"),
+    (".", "'.' is not a regular file"),
     ("", "is required"),
     (7, "is not a path"),
 ])

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from components.errors import ConfigError
@@ -45,8 +45,13 @@ PATHS = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None)
-@given(PATHS)
+# Mostly paths the rule accepts (PATHS mostly yields refused ones), so the property is tested on many of them.
+LIKELY_ACCEPTED = st.builds(lambda start, rest: start + rest, st.sampled_from(["/", "~/", "/etc/kthw/", "~/.ssh/"]),
+                            st.text(alphabet="abc/._-~,=@:+^\u00e9", min_size=1, max_size=24))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(st.one_of(LIKELY_ACCEPTED, PATHS))
 def test_every_accepted_path_is_the_one_file_ssh_reads(value: str) -> None:
     assume(accepted(value))
     # The same file, however its slashes are spelt (ssh writes "~//x" as "/home/x", not "/home//x").
