@@ -24,7 +24,7 @@ def script_constant(name: str) -> str:
 
 @pytest.mark.parametrize(
     ("package", "constant"),
-    [("pulumi_tls", "TLS_VERSION"), ("pulumi_command", "COMMAND_VERSION"), ("pulumi_kubernetes", "K8S_VERSION")],
+    [("pulumi_tls", "TLS_VERSION"), ("pulumi_command", "COMMAND_VERSION")],
 )
 def test_built_plugin_version_is_the_one_the_sdk_asks_for(package: str, constant: str) -> None:
     plugin = json.loads(resources.files(package).joinpath("pulumi-plugin.json").read_text())

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make the Pulumi engine available offline: the CLI, Pulumi's Python language host and the kubernetes, tls and
-# command resource plugins, all real, in one bin dir.
+# Make the Pulumi engine available offline: the CLI, Pulumi's Python language host and the tls and command resource
+# plugins, all real.
 #
 #   export PATH="$(toolchain/pulumi.sh | tail -n 1):$PATH"
 #
@@ -13,7 +13,6 @@
 # - the CLI and its language host: `pulumi` at the right version on PATH with the language host beside it; else a
 #   cached build; else the official installer (only where get.pulumi.com answers); else a build: the CLI from the
 #   Go module github.com/pulumi/pulumi/pkg/v3, the language host from its source snapshot (below).
-# - kubernetes: a cached build, else built from the Go module github.com/pulumi/pulumi-kubernetes/provider/v4.
 # - tls and command: pulumi-resource-NAME on PATH; else installed in PULUMI_HOME at the version the Python SDK asks
 #   for; else `pulumi plugin install` where the download site answers; else a cached build; else built from its
 #   source snapshot. If none of these works, the script stops and says what to install.
@@ -26,9 +25,7 @@
 # when that exists. Each build is cached under KTHW_CACHE (default ~/.cache/kthw), keyed by version and by the
 # snapshot's content, so it is built once per machine.
 #
-# What else the module proxy serves (checked 2026-11): pkg/v3 and sdk/v3 v3.274.1; pulumi-kubernetes provider/v4
-# only as the pseudo-version of commit f47bc2d6f199 (2026-01-15, before 4.34.2), built reporting 4.34.2 so that
-# the SDK and the engine agree on it.
+# What else the module proxy serves (checked 2026-11): pkg/v3 and sdk/v3 v3.274.1.
 set -euo pipefail
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
@@ -38,10 +35,6 @@ KTHW_TOOL=pulumi.sh
 
 # The versions the Python SDKs in requirements.txt ask for (tests/test_toolchain.py keeps the two in step).
 CLI_VERSION=3.274.1
-K8S_VERSION=4.34.2
-K8S_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
-K8S_PSEUDO=v4.0.0-20260115033456-f47bc2d6f199
-K8S_SDK=v4.22.2 # the served sdk/v4 release, in place of the repository's ../sdk
 TLS_VERSION=5.6.2
 COMMAND_VERSION=1.2.1
 CLIPBOARD_FORK=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e # pkg/v3's own replace
@@ -54,7 +47,7 @@ declare -A SNAPSHOTS=(
 	[command]="pulumi-command-v1.2.1.tar.gz|pulumi/pulumi-command v1.2.1 (7f3eb6f3b77c)"
 )
 # Typical cold build times on 2 cores, for the progress lines.
-declare -A USUAL=([cli]=480 [language-python]=90 [kubernetes]=780 [tls]=270 [command]=150)
+declare -A USUAL=([cli]=480 [language-python]=90 [tls]=270 [command]=150)
 
 ROOT=$KTHW_CACHE/pulumi
 SOURCES=${KTHW_PROVIDER_SOURCES:-}
@@ -118,22 +111,6 @@ build_language_python() {
 	install -m755 "$sdk/python/cmd/pulumi-language-python-exec" "$out/"
 	install -m755 "$sdk/python/dist/pulumi-resource-pulumi-python" "$out/"
 	mv "$out/.langhost.tmp" "$out/pulumi-language-python"
-}
-
-# The main package embeds schema-embed.json and terraform-mapping-embed.json (made by the repository's
-# generate.go). Module-cache files cannot be added to, so a wrapper module is the main package: main.go is copied
-# and the embedded files are written beside it by embed_schema.py.
-build_kubernetes() {
-	local out=$1 src=$1/src pkg
-	rm -rf "$src" && mkdir -p "$src" && cd "$src"
-	"$GO" mod init kthw.local/pulumi-kubernetes
-	"$GO" mod edit -require="$K8S_MODULE@$K8S_PSEUDO" \
-		-replace="github.com/pulumi/pulumi-kubernetes/sdk/v4=github.com/pulumi/pulumi-kubernetes/sdk/v4@$K8S_SDK"
-	pkg=$(module_dir "$K8S_MODULE@$K8S_PSEUDO")/cmd/pulumi-resource-kubernetes
-	install -m644 "$pkg/main.go" main.go
-	python3 "$here/embed_schema.py" "$pkg" . "$K8S_VERSION"
-	"$GO" build "${BUILD_FLAGS[@]}" -o "$out/.tmp" -ldflags "-X $K8S_MODULE/pkg/version.Version=$K8S_VERSION" .
-	mv "$out/.tmp" "$out/pulumi-resource-kubernetes"
 }
 
 # provider/go.mod requires a terraform-provider-tls pseudo-version the proxy refuses: use the upstream snapshot.
@@ -245,17 +222,6 @@ plan_cli() {
 	plan_snapshot language-python "$CLI_VERSION" pulumi-language-python language-python
 }
 
-plan_kubernetes() {
-	local dir=$ROOT/kubernetes/$K8S_VERSION-${K8S_PSEUDO##*-}
-	if [[ -x $dir/pulumi-resource-kubernetes ]]; then
-		log "kubernetes $K8S_VERSION: cached build of $K8S_MODULE@$K8S_PSEUDO"
-	else
-		log "kubernetes $K8S_VERSION: will build from $K8S_MODULE@$K8S_PSEUDO"
-		plan_build "kubernetes plugin $K8S_VERSION" "${USUAL[kubernetes]}" build_kubernetes "$dir"
-	fi
-	LINKS+=("$dir")
-}
-
 # link_into BIN FILE: the CLI and its bundled plugins go into BIN (the CLI as a hard link, so that the engine, which
 # looks beside the resolved executable, finds its language host there); a resource plugin goes into the plugin
 # cache beside BIN as resource-NAME-vVERSION/.
@@ -268,7 +234,6 @@ link_into() {
 		pulumi-resource-*)
 			name=${name#pulumi-resource-}
 			case $name in
-				kubernetes) version=$K8S_VERSION ;;
 				tls) version=$TLS_VERSION ;;
 				command) version=$COMMAND_VERSION ;;
 				*) return ;;
@@ -281,7 +246,7 @@ link_into() {
 
 # The bin dir's key: this script, its helpers and every input that decides what is in it.
 recipe_key() {
-	local name files=("$here/pulumi.sh" "$here/lib.sh" "$here/embed_schema.py")
+	local name files=("$here/pulumi.sh" "$here/lib.sh")
 	if [[ -n $SOURCES ]]; then
 		for name in "${!SNAPSHOTS[@]}"; do [[ ! -f $(snapshot_file "$name") ]] || files+=("$(snapshot_file "$name")"); done
 	fi
@@ -305,7 +270,6 @@ main() {
 	start=$SECONDS
 	go_env
 	plan_cli
-	plan_kubernetes
 	plugin_elsewhere tls "$TLS_VERSION" ||
 		plan_snapshot tls "$TLS_VERSION" pulumi-resource-tls tls terraform-provider-tls
 	plugin_elsewhere command "$COMMAND_VERSION" ||
