@@ -50,7 +50,7 @@ from tests.cluster import (
     tool_env,
     wait_until,
 )
-from tests.engine import ROOT, EngineProject
+from tests.engine import ADMIN_CERT_TYPE, REPLACED, ROOT, EngineProject
 
 pytestmark = pytest.mark.e2e
 
@@ -390,6 +390,33 @@ def test_wrong_ca_is_refused_both_ways_and_verify_says_why(access: Access, lab: 
     assert "unreachable cluster" not in message
     # The tunnel itself is fine and stays recorded (destroy closes it); only the credentials are wrong.
     assert len(access.commands()) == 1 and len(access.tunnel_processes()) == 1
+
+    access.project.destroy()
+    access.assert_no_tunnel()
+
+
+def test_renewed_admin_certificate_keeps_kubectl_working_through_the_tunnel(access: Access, lab: Lab) -> None:
+    """Renewal, as if a year had passed: inside its window the admin certificate previews as replaced (and nothing
+    else does), `up` issues a new one signed by the same CA, and kubectl with the kubeconfig exported again reaches
+    the same running kube-apiserver through the same tunnel."""
+    access.configure(lab)
+    access.project.up()
+    access.assert_kubectl_works()
+    before = access.project.outputs()
+    tunnel = access.record()
+
+    access.project.age_certificate(ADMIN_CERT_TYPE, 12)
+    changes = access.project.preview_changes()
+    assert set(changes) == {"admin-admin-cert"} and changes["admin-admin-cert"] in REPLACED, changes
+    access.project.up()
+    after = access.project.outputs()
+    assert after["adminCertPem"] != before["adminCertPem"] and after["caCertPem"] == before["caCertPem"]
+    renewed = after["kubeconfigSummary"]["clientCertificateSha256"]
+    assert renewed != before["kubeconfigSummary"]["clientCertificateSha256"]
+    assert access.record().pid == tunnel.pid, "the tunnel is not touched by a renewal"
+    access.assert_kubectl_works()
+    whoami = access.kubectl("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
+    assert (whoami.returncode, whoami.stdout) == (0, "admin"), whoami.stderr
 
     access.project.destroy()
     access.assert_no_tunnel()
