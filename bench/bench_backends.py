@@ -11,27 +11,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_engine import timed
 from tests.backends import BACKEND_KINDS, state_backend
 from tests.engine import EngineProject
 
 COMMANDS = {"preview": ("preview",), "no-change up": ("up", "--yes", "--skip-preview")}
-
-
-def timed(project: EngineProject, *args: str) -> float:
-    start = time.perf_counter()
-    subprocess.run(["pulumi", *args, "--stack", project.stack_name, "--non-interactive"], cwd=project.dir,
-                   env={**os.environ, **project.env}, check=True, capture_output=True, timeout=600)
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -51,7 +42,7 @@ def main() -> None:
         for _ in range(args.rounds):
             for verb, command in COMMANDS.items():
                 for kind, project in projects.items():
-                    times.setdefault((kind, verb), []).append(timed(project, *command))
+                    times.setdefault((kind, verb), []).append(timed(project, project.dir, project.stack_name, *command))
         print(f"{'backend':10} {'server start':>12}  " + "  ".join(f"{verb:>22}" for verb in COMMANDS))
         for kind in BACKEND_KINDS:
             cells = []
