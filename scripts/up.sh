@@ -19,6 +19,12 @@ if ! pulumi stack select "$stack" 2>/dev/null; then
 	pulumi stack init "$stack"
 fi
 pulumi up --yes --stack "$stack" "$@"
+# The salt line changed the file's size, which git takes as a change without looking: when nothing but the salt
+# differs (the filter drops it), refresh git's record of the file. This stages nothing.
+if git rev-parse --git-dir >/dev/null 2>&1 && git ls-files --error-unmatch "Pulumi.$stack.yaml" >/dev/null 2>&1 &&
+	git diff --quiet -- "Pulumi.$stack.yaml"; then
+	git add -- "Pulumi.$stack.yaml"
+fi
 
 cat <<EOF
 
