@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -72,10 +72,15 @@ class Problems:
 
     def raise_any(self) -> None:
         """Raise the one problem found, or all of them together."""
-        if len(self.errors) == 1:
-            raise self.errors[0]
-        if self.errors:
-            raise CollectedConfigError(list(self.errors))
+        raise_all(self.errors)
+
+
+def raise_all(errors: Sequence[ConfigError]) -> None:
+    """Raise nothing, the one problem, or all of them together in a CollectedConfigError."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise CollectedConfigError(list(errors))
 
 
 def kind_of(value: Any) -> str:

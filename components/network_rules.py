@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 
 from components.cidr import IPNetwork, family_name
-from components.errors import CollectedConfigError, ConfigError
+from components.errors import ConfigError, raise_all, shown
 from components.network_config_keys import (
     CLUSTER_CIDR_KEY,
     DNS_SERVICE_INDEX_KEY,
@@ -54,11 +54,6 @@ _ADDRESSES_ACCEPTED = "one address, or one IPv4 and one IPv6 address separated b
 
 Ranges = list[tuple[int, int, IPNetwork]]
 """(first address, last address, range) of every cluster and service range of one family."""
-
-
-def shown_name(name: str) -> str:
-    """A node name as a message shows it: quoted when short, else by its length (it could be anything pasted)."""
-    return repr(name) if len(name) <= 40 else f"a name of {len(name)} characters"
 
 
 def is_dns1123_subdomain(name: str) -> bool:
@@ -174,7 +169,7 @@ def validate_node_identities(spec: NetworkSpec) -> list[ConfigError]:
 def _check_name(node: NodeSpec, seen: dict[str, NodeSpec], problems: list[ConfigError]) -> None:
     if not is_dns1123_subdomain(node.name):
         problems.append(ConfigError(node_key(node, "name"),
-                                    f"{shown_name(node.name)} is not a lowercase RFC 1123 subdomain", _NAME_ACCEPTED))
+                                    f"{shown(node.name)} is not a lowercase RFC 1123 subdomain", _NAME_ACCEPTED))
     elif node.name in seen:
         problems.append(ConfigError(node_key(node, "name"), f"{node.name!r} is already used by "
                                     f"{node_label(seen[node.name])}", "a unique node name"))
@@ -292,14 +287,6 @@ def network_problems(spec: NetworkSpec) -> list[ConfigError]:
     return problems
 
 
-def raise_problems(problems: Sequence[ConfigError]) -> None:
-    """Raise nothing, the one problem, or all of them together."""
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise CollectedConfigError(list(problems))
-
-
 def validate_network(spec: NetworkSpec) -> None:
     """Every static rule; raises the ConfigError, or a CollectedConfigError of all of them, naming each key."""
-    raise_problems(network_problems(spec))
+    raise_all(network_problems(spec))

@@ -8,9 +8,9 @@ from typing import Any
 
 from components.config_values import cidr_list, decoded, integer_in, json_object, or_default
 from components.cycle_collection import without_cycle_collection
-from components.errors import ConfigError
+from components.errors import ConfigError, raise_all
 from components.network_plan import NetworkSpec, NodeSpec
-from components.network_rules import network_problems, raise_problems
+from components.network_rules import network_problems
 from components.node_fields import attempt, parse_node
 from components.nodes_file import read_nodes_file
 
@@ -30,7 +30,7 @@ def parse_nodes(value: Any) -> tuple[NodeSpec, ...]:
             nodes.append(parse_node(item, index))
         except ConfigError as error:
             problems.append(error)
-    raise_problems(problems)
+    raise_all(problems)
     return tuple(nodes)
 
 
@@ -72,7 +72,7 @@ def parse_network(value: Any, nodes: Any, nodes_file: Any = None, project_dir: P
                                                "network.dnsServiceIndex", 0, 2**20))
     node_specs = attempt(problems, lambda: parse_node_list(nodes, nodes_file, project_dir or Path.cwd()))
     if problems:
-        raise_problems(problems)
+        raise_all(problems)
     assert cluster_cidrs is not None and service_cidrs is not None and node_specs is not None
     assert mask is not None and mask6 is not None and dns is not None
     spec = NetworkSpec(
@@ -83,5 +83,5 @@ def parse_network(value: Any, nodes: Any, nodes_file: Any = None, project_dir: P
         dns_service_index=dns,
         nodes=node_specs,
     )
-    raise_problems(network_problems(spec))
+    raise_all(network_problems(spec))
     return spec

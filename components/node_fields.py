@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from components.cidr import format_ip, parse_cidr, parse_ip
 from components.config_values import cidr_list, json_object
-from components.errors import CollectedConfigError, ConfigError
+from components.errors import CollectedConfigError, ConfigError, shown
 from components.network_plan import NodeAddress, NodesFile, NodeSpec, PodBlock
 
 T = TypeVar("T")
@@ -82,13 +82,6 @@ def _canonical_block(text: str) -> PodBlock | None:
     return PodBlock(version, value, prefix, canonical)
 
 
-def _shown_value(value: Any) -> str:
-    """A non-string value as a message shows it: a number as written, anything else by its kind."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and len(repr(value)) <= 20:
-        return repr(value)
-    return {bool: "a boolean", list: "a list", dict: "an object"}.get(type(value), "a value")
-
-
 def attempt(problems: list[ConfigError], read: Callable[[], T]) -> T | None:
     """``read()``, or None with its problems added to ``problems``."""
     try:
@@ -108,11 +101,11 @@ def parse_node(
     key = key or f"nodes[{index}]"
     obj = json_object(item, key, ("name", "address", "podCidr"), ("name", "address"))
     if not isinstance(obj["name"], str):
-        raise ConfigError(f"{key}.name", f"{_shown_value(obj['name'])} is not a string",
+        raise ConfigError(f"{key}.name", f"{shown(obj['name'])} is not a string",
                           "a node name such as 'worker-0'")
     address = obj["address"]
     if not isinstance(address, str):
-        raise ConfigError(f"{key}.address", f"{_shown_value(address)} is not a string", "one IP address, or two")
+        raise ConfigError(f"{key}.address", f"{shown(address)} is not a string", "one IP address, or two")
     pin = obj.get("podCidr")
     return NodeSpec(
         position=index,

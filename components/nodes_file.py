@@ -23,10 +23,9 @@ from typing import Any
 
 import yaml
 
-from components.errors import ConfigError, shown
+from components.errors import ConfigError, raise_all, shown
 from components.network_config_keys import machines_txt_key, nodes_file_line
 from components.network_plan import NodeAddress, NodesFile, NodeSpec, PodBlock
-from components.network_rules import raise_problems
 from components.node_fields import parse_addresses, parse_node, parse_pod_blocks
 
 KEY = "nodesFile"
@@ -104,7 +103,7 @@ def parse_machines_txt(text: str, source: NodesFile) -> tuple[NodeSpec, ...]:
             continue
         nodes.append(NodeSpec(position=len(nodes), name=hostname, addresses=addresses, pinned=pinned,
                               runs_pods=len(fields) == 4, source=source, line=line))
-    raise_problems(problems)
+    raise_all(problems)
     return tuple(nodes)
 
 
@@ -135,7 +134,7 @@ def parse_yaml_nodes(text: str, source: NodesFile) -> tuple[NodeSpec, ...]:
                 problems.append(ConfigError(key, "is not a plain YAML value", "{name, address, podCidr?}"))
             except ConfigError as error:
                 problems.append(error)
-        raise_problems(problems)
+        raise_all(problems)
         return tuple(nodes)
     finally:
         loader.dispose()

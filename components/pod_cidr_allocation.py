@@ -15,10 +15,9 @@ from collections.abc import Mapping
 
 from components.cidr import IPNetwork, format_ip
 from components.cycle_collection import without_cycle_collection
-from components.errors import ConfigError
+from components.errors import ConfigError, raise_all
 from components.network_config_keys import CLUSTER_CIDR_KEY, node_key, node_mask_key
 from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec, PodBlock
-from components.network_rules import raise_problems
 from components.previous_deployment import PreviousDeployment
 
 _NAMES_SHOWN = 5
@@ -191,7 +190,7 @@ def allocate(spec: NetworkSpec, previous: PreviousDeployment | None = None) -> d
     chosen: Choices = [[None] * len(spec.nodes) for _ in pools]
     pinned_by = _occupy_pins(spec, pools, chosen)
     if previous is not None:
-        raise_problems(_keep_previous_blocks(spec, previous, pools, chosen, pinned_by))
+        raise_all(_keep_previous_blocks(spec, previous, pools, chosen, pinned_by))
     _allocate_lowest_free(spec, pools, chosen)
     columns = [pool.texts(picks) for pool, picks in zip(pools, chosen)]
     return {
