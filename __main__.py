@@ -56,7 +56,7 @@ for warning in lifetime_warnings(
     previous,
     early_renewal_hours=settings.pki.early_renewal_hours,
     ca_warning_days=settings.pki.ca_expiry_warning_days,
-    existing_ca_pem=settings.ca_cert_pem,
+    existing_ca_not_after=settings.ca_cert_not_after,
     now=datetime.now(UTC),
     dry_run=pulumi.runtime.is_dry_run(),
 ):
@@ -73,6 +73,7 @@ credentials = AdminCredentials(
     pki=settings.pki,
     ca_cert_pem=settings.ca_cert_pem,
     ca_key_pem=settings.ca_key_pem,
+    ca_cert_not_after=settings.ca_cert_not_after,
     opts=secret.options(*CREDENTIAL_KEYS, secret_outputs={
         # The request and the certificate carry the subject (adminUser) and the issuer (caCertPem).
         "tls:index/certRequest:CertRequest": ["certRequestPem"],

@@ -76,14 +76,6 @@ def ca_expiry_warning(ca: CertificateExpiry, warning_days: int, now: datetime, *
     return f"{what} {state} {rfc3339(ca.not_after)} ({_in(left)}): kube-apiserver and every kubelet trust it; {fix}"
 
 
-def pem_not_after(cert_pem: str) -> datetime:
-    """The expiry of a PEM certificate (the cluster's existing CA)."""
-    # Imported here: cryptography costs a tenth of a second at start, and only a configured CA needs it.
-    from cryptography import x509
-
-    return x509.load_pem_x509_certificate(cert_pem.encode()).not_valid_after_utc
-
-
 def certificate_sha256(cert_pem: str) -> str:
     """The SHA-256 fingerprint of a PEM certificate's DER bytes, as ``openssl x509 -fingerprint -sha256`` prints
     it (upper-case hex pairs joined by colons)."""
@@ -93,18 +85,18 @@ def certificate_sha256(cert_pem: str) -> str:
 
 
 def lifetime_warnings(previous: Mapping[str, Any], *, early_renewal_hours: int, ca_warning_days: int,
-                      existing_ca_pem: str | None, now: datetime, dry_run: bool) -> list[str]:
+                      existing_ca_not_after: datetime | None, now: datetime, dry_run: bool) -> list[str]:
     """Every warning about the certificates the last deployment recorded (``adminCertNotAfter``,
-    ``caCertNotAfter``), or, for an existing CA, the one configured now."""
+    ``caCertNotAfter``), or, for an existing CA, the expiry of the one configured now."""
     warnings = []
     admin_end = parse_rfc3339(previous.get("adminCertNotAfter"))
     if admin_end is not None:
         warning = admin_renewal_warning(CertificateExpiry("the admin certificate", admin_end), early_renewal_hours,
                                         now, dry_run=dry_run)
         warnings += [warning] if warning else []
-    ca_end = pem_not_after(existing_ca_pem) if existing_ca_pem else parse_rfc3339(previous.get("caCertNotAfter"))
+    ca_end = existing_ca_not_after or parse_rfc3339(previous.get("caCertNotAfter"))
     if ca_end is not None:
         warning = ca_expiry_warning(CertificateExpiry("the CA", ca_end), ca_warning_days, now,
-                                    generated=existing_ca_pem is None)
+                                    generated=existing_ca_not_after is None)
         warnings += [warning] if warning else []
     return warnings

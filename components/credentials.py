@@ -12,12 +12,13 @@ protected, so that a replacement or `destroy` stops with the engine's "protected
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pulumi
 import pulumi_tls as tls
 
-from components.certificate_lifetimes import pem_not_after, rfc3339
+from components.certificate_lifetimes import rfc3339
 from components.settings import PkiOptions
 
 ADMIN_ORGANIZATION = "system:masters"
@@ -66,13 +67,14 @@ class AdminCredentials(pulumi.ComponentResource):
         pki: PkiOptions,
         ca_cert_pem: str | None = None,
         ca_key_pem: str | None = None,
+        ca_cert_not_after: datetime | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("kthw:index:AdminCredentials", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        if ca_cert_pem is not None and ca_key_pem is not None:
+        if ca_cert_pem is not None and ca_key_pem is not None and ca_cert_not_after is not None:
             self.ca_cert_pem = pulumi.Output.from_input(ca_cert_pem)
-            self.ca_cert_not_after = pulumi.Output.from_input(rfc3339(pem_not_after(ca_cert_pem)))
+            self.ca_cert_not_after = pulumi.Output.from_input(rfc3339(ca_cert_not_after))
             ca_key = pulumi.Output.secret(ca_key_pem)
         else:
             ca_key = self._generate_ca(name, pki)

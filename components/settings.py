@@ -104,6 +104,8 @@ class Settings:
     pki: PkiOptions = PkiOptions()
     ca_cert_pem: str | None = None
     ca_key_pem: str | None = None
+    ca_cert_not_after: datetime.datetime | None = None
+    """When the configured CA expires, as read while checking caCertPem (None without one)."""
     verify: bool = False
 
     @property
@@ -272,8 +274,8 @@ def parse_settings(
     load_balancer = read("loadBalancer", lambda: _required_load_balancer(raw.get("loadBalancer")), None)
     tunnel = read("tunnel", lambda: parse_tunnel(raw.get("tunnel")), TunnelOptions())
     pki = read("pki", lambda: parse_pki(raw.get("pki")), None)
-    no_ca: tuple[str | None, str | None] = (None, None)
-    ca_cert, ca_key = read("caCertPem caKeyPem", lambda: _ca_pair(raw, secret_keys, pki, now), no_ca)
+    no_ca: tuple[str | None, str | None, datetime.datetime | None] = (None, None, None)
+    ca_cert, ca_key, ca_not_after = read("caCertPem caKeyPem", lambda: _ca_pair(raw, secret_keys, pki, now), no_ca)
     network = read("network nodes nodesFile",
                    lambda: parse_network(raw.get("network"), raw.get("nodes"), raw.get("nodesFile")), None)
     verify = read("verify", lambda: boolean(or_default(raw, "verify", False), "verify"), False)
@@ -288,6 +290,7 @@ def parse_settings(
         pki=pki,
         ca_cert_pem=ca_cert,
         ca_key_pem=ca_key,
+        ca_cert_not_after=ca_not_after,
         network=network,
         verify=verify,
     )
@@ -301,13 +304,13 @@ def _required_load_balancer(value: Any) -> LoadBalancer:
 
 def _ca_pair(
     raw: Mapping[str, Any], secret_keys: Collection[str], pki: PkiOptions | None, now: datetime.datetime | None
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, str | None, datetime.datetime | None]:
     """caCertPem and caKeyPem: both or neither, the key a secret, the pair one Go accepts, and a CA that outlives
-    the admin certificate."""
+    the admin certificate; with the CA's expiry."""
     # Pulumi.yaml declares both with an empty default: empty means unset.
     ca_cert, ca_key = raw.get("caCertPem") or None, raw.get("caKeyPem") or None
     if ca_cert is None and ca_key is None:
-        return None, None
+        return None, None, None
     if (ca_cert is None) != (ca_key is None):
         missing = "caKeyPem" if ca_key is None else "caCertPem"
         raise ConfigError(missing, "is unset while its pair is set", "both caCertPem and caKeyPem, or neither")
@@ -323,7 +326,7 @@ def _ca_pair(
         problem = admin_lifetime_problem(pki, lifetime.not_after, now, _unset(raw.get("pki"), "validityHours"))
         if problem is not None:
             raise problem
-    return str(ca_cert), str(ca_key)
+    return str(ca_cert), str(ca_key), None if lifetime is None else lifetime.not_after
 
 
 def _unset(obj: Any, key: str) -> bool:

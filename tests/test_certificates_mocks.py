@@ -8,15 +8,17 @@ from typing import Any
 from unittest import mock
 
 import pulumi
+from cryptography import x509
 
 from components.certificate_lifetimes import certificate_sha256, rfc3339
 from tests.mock_program import DEV_CONFIG, run_program
+from tests.pki import make_ca
 
 
-def warnings_of(**kwargs: Any) -> list[str]:
-    """The warnings the program logs for the dev config."""
+def warnings_of(config: dict[str, Any] = DEV_CONFIG, **kwargs: Any) -> list[str]:
+    """The warnings the program logs for ``config`` (the dev config by default)."""
     with mock.patch.object(pulumi.log, "warn") as warn:
-        run_program(DEV_CONFIG, **kwargs)
+        run_program(config, **kwargs)
     return [call.args[0] for call in warn.call_args_list]
 
 
@@ -59,3 +61,14 @@ def test_generated_ca_near_expiry_warns_and_says_up_never_rotates_it() -> None:
     (warning,) = warnings_of(previous_outputs={"caCertNotAfter": rfc3339(soon)})
     assert warning.startswith("the CA this stack generated expires ")
     assert "a routine `pulumi up` never does" in warning
+
+
+def test_configured_ca_expiry_is_the_certificates_own_and_warns_near_its_end() -> None:
+    ca = make_ca(lasts=timedelta(days=30))
+    config = {**DEV_CONFIG, "caCertPem": ca.cert, "caKeyPem": ca.key, "pki": {"validityHours": 24, "earlyRenewalHours": 2}}
+    run = run_program(config, secret_keys=("caKeyPem",))
+    expiry = x509.load_pem_x509_certificate(ca.cert.encode()).not_valid_after_utc
+    assert run.outputs["caCertNotAfter"] == rfc3339(expiry)
+    (warning,) = warnings_of(config=config, secret_keys=("caKeyPem",))
+    assert warning.startswith(f"the cluster's CA (caCertPem) expires {rfc3339(expiry)} (in ")
+    assert "set caCertPem and caKeyPem" in warning
