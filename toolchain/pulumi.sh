@@ -254,7 +254,7 @@ recipe_key() {
 }
 
 main() {
-	local bin start dir file plan label usual function out
+	local bin start dir file plan label usual function out total
 	bin=$ROOT/env/$(recipe_key)/bin
 	if [[ -f $bin/.complete ]]; then
 		echo "$bin"
@@ -268,7 +268,6 @@ main() {
 		return
 	fi
 	start=$SECONDS
-	go_env
 	plan_cli
 	plugin_elsewhere tls "$TLS_VERSION" ||
 		plan_snapshot tls "$TLS_VERSION" pulumi-resource-tls tls terraform-provider-tls
@@ -276,7 +275,15 @@ main() {
 		plan_snapshot command "$COMMAND_VERSION" pulumi-resource-command command
 
 	STEPS=${#PLAN[@]}
-	((STEPS == 0)) || log "building $STEPS piece(s); a cold machine takes ~30 min in all on 2 cores"
+	if ((STEPS > 0)); then
+		go_env # only a build needs Go
+		total=0
+		for plan in "${PLAN[@]}"; do
+			IFS='|' read -r label usual function out <<<"$plan"
+			total=$((total + usual))
+		done
+		log "building $STEPS piece(s); usually ~$(duration "$total") in all on 2 cores"
+	fi
 	for plan in "${PLAN[@]}"; do
 		IFS='|' read -r label usual function out <<<"$plan"
 		mkdir -p "$out"
