@@ -23,27 +23,10 @@ ETCD_DIR=$KTHW_CACHE/etcd/$ETCD_VERSION
 ETCD_BIN=$ETCD_DIR/bin
 
 # --- apt packages (skipped when the binaries exist) ---
-APT_UPDATED=0
 apt_ensure() { # apt_ensure /path/to/binary package
 	[[ -x $1 ]] && return 0
 	log "installing $2 (for $1)"
-	export DEBIAN_FRONTEND=noninteractive
-	if ((APT_UPDATED == 0)); then
-		apt-get update -qq >&2
-		APT_UPDATED=1
-	fi
-	# Never start the packaged services (sshd on :22, etcd on :2379).
-	local rcd=/usr/sbin/policy-rc.d added=0
-	if [[ ! -e $rcd ]]; then
-		printf '#!/bin/sh\nexit 101\n' >$rcd
-		chmod +x $rcd
-		added=1
-	fi
-	apt-get install -y -qq --no-install-recommends "$2" >&2 || {
-		((added == 0)) || rm -f $rcd
-		die "apt-get install $2 failed"
-	}
-	((added == 0)) || rm -f $rcd
+	apt_install "$2"
 	[[ -x $1 ]] || die "$2 installed but $1 is missing"
 }
 

@@ -61,6 +61,26 @@ go_env() {
 	export PATH GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 }
 
+# apt_install PACKAGE: install a Debian package (apt-get update first, once per script) without starting the
+# services it ships (sshd on :22, etcd on :2379, a PostgreSQL cluster): the tests start their own.
+APT_UPDATED=0
+apt_install() {
+	local rcd=/usr/sbin/policy-rc.d added=0 status=0
+	export DEBIAN_FRONTEND=noninteractive
+	if ((APT_UPDATED == 0)); then
+		apt-get update -qq >&2
+		APT_UPDATED=1
+	fi
+	if [[ ! -e $rcd ]]; then
+		printf '#!/bin/sh\nexit 101\n' >$rcd
+		chmod +x $rcd
+		added=1
+	fi
+	apt-get install -y -qq --no-install-recommends "$1" >&2 || status=$?
+	((added == 0)) || rm -f $rcd
+	((status == 0)) || die "apt-get install $1 failed (exit $status)"
+}
+
 # unpack TARBALL DIR: a fresh copy of a source snapshot in DIR (its top-level directory stripped).
 unpack() {
 	rm -rf "$2"

@@ -24,24 +24,11 @@ installed_bin() {
 if ! bin=$(installed_bin); then
 	[[ $(id -u) == 0 ]] || die "PostgreSQL is not installed and installing it needs root: apt-get install postgresql"
 	log "installing Debian's postgresql"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2
 	# postgresql-common first, so that no `main` cluster is created when the server package is configured.
-	apt-get install -y -qq --no-install-recommends postgresql-common >&2
+	apt_install postgresql-common
 	sed -i 's/^#*[[:space:]]*create_main_cluster[[:space:]]*=.*/create_main_cluster = false/' \
 		/etc/postgresql-common/createcluster.conf
-	# Never start packaged services.
-	policy=/usr/sbin/policy-rc.d
-	added=0
-	if [[ ! -e $policy ]]; then
-		printf '#!/bin/sh\nexit 101\n' >"$policy"
-		chmod +x "$policy"
-		added=1
-	fi
-	status=0
-	apt-get install -y -qq --no-install-recommends postgresql >&2 || status=$?
-	if [[ $added == 1 ]]; then rm -f "$policy"; fi
-	[[ $status == 0 ]] || die "apt-get install postgresql failed ($status)"
+	apt_install postgresql
 	bin=$(installed_bin) || die "postgresql is installed but no /usr/lib/postgresql/*/bin/initdb was found"
 fi
 for program in initdb postgres pg_isready psql; do
