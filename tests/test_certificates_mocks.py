@@ -65,7 +65,8 @@ def test_generated_ca_near_expiry_warns_and_says_up_never_rotates_it() -> None:
 
 def test_configured_ca_expiry_is_the_certificates_own_and_warns_near_its_end() -> None:
     ca = make_ca(lasts=timedelta(days=30))
-    config = {**DEV_CONFIG, "caCertPem": ca.cert, "caKeyPem": ca.key, "pki": {"validityHours": 24, "earlyRenewalHours": 2}}
+    pki = {"validityHours": 24, "earlyRenewalHours": 2}
+    config = {**DEV_CONFIG, "caCertPem": ca.cert, "caKeyPem": ca.key, "pki": pki}
     run = run_program(config, secret_keys=("caKeyPem",))
     expiry = x509.load_pem_x509_certificate(ca.cert.encode()).not_valid_after_utc
     assert run.outputs["caCertNotAfter"] == rfc3339(expiry)
