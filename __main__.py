@@ -6,7 +6,6 @@ components and export the outputs of the contract.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,12 +13,14 @@ import pulumi
 
 from components.api_server_sans import api_server_cert_sans
 from components.certificate_lifetimes import lifetime_warnings
-from components.cluster_network import ClusterNetwork, plan_this_deployment
+from components.cluster_network import NETWORK_OUTPUT, ClusterNetwork, PlannedNetwork, last_deployment
 from components.credentials import AdminCredentials
 from components.errors import CollectedConfigError, ConfigError
 from components.kubeconfig import Kubeconfig
 from components.kubeconfig_summary import kubeconfig_summary
 from components.network_plan import NetworkPlan
+from components.pod_cidr_allocation import plan_network
+from components.previous_deployment import PreviousDeployment
 from components.previous_outputs import previous_outputs
 from components.secret_config import SecretConfig
 from components.settings import Settings, parse_settings
@@ -37,21 +38,22 @@ def namespace_config() -> dict[str, Any]:
     return {key.removeprefix(prefix): value for key, value in passed.items() if key.startswith(prefix)}
 
 
-def read_settings(previous: Mapping[str, Any]) -> tuple[Settings, NetworkPlan, SecretConfig]:
+def read_settings(last: PreviousDeployment | None) -> tuple[Settings, NetworkPlan, SecretConfig]:
     """Every ``kthw:`` config value, validated, and the network plan that keeps the blocks of the last deployment
-    (``previous``: its outputs); every problem is reported together, each naming its config key, before any
-    resource is registered."""
+    (``last``); every problem is reported together, each naming its config key, before any resource is
+    registered."""
     raw = namespace_config()
     secret = SecretConfig.of(key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}"))
     try:
         settings = parse_settings(raw, secret.keys)
-        return settings, plan_this_deployment(settings.network, previous), secret
+        return settings, plan_network(settings.network, last), secret
     except (ConfigError, CollectedConfigError) as error:
         raise pulumi.RunError(str(error)) from None
 
 
 previous = previous_outputs()
-settings, plan, secret = read_settings(previous)
+last = last_deployment(previous)
+settings, plan, secret = read_settings(last)
 for warning in lifetime_warnings(
     previous,
     early_renewal_hours=settings.pki.early_renewal_hours,
@@ -66,7 +68,8 @@ NETWORK_KEYS = ("network", "nodes")
 TUNNEL_KEYS = ("loadBalancer", "tunnel")
 CREDENTIAL_KEYS = ("adminUser", "pki", "caCertPem")
 
-network = ClusterNetwork("network", plan=plan)
+planned = PlannedNetwork(plan, last, previous.get(NETWORK_OUTPUT))
+network = ClusterNetwork("network", planned=planned)
 credentials = AdminCredentials(
     "admin",
     admin_user=settings.admin_user,
@@ -116,14 +119,17 @@ pulumi.export(
     secret.wrap(api_server_cert_sans(settings.load_balancer.address, plan.kubernetes_service_ip),
                 "loadBalancer", *NETWORK_KEYS),
 )
-pulumi.export("network", secret.wrap(network.network, *NETWORK_KEYS))
 
 if settings.verify:
+    # The cluster's nodes keep their podCIDRs: an update records the plan verify made with them.
     verification = ClusterVerification(
         "verify",
         kubeconfig=kubeconfig.kubeconfig,
-        network=network.network,
+        planned=planned,
         tunnel_opened=tunnel.opened,
         opts=secret.options("clusterName", *NETWORK_KEYS),
     )
+    pulumi.export("network", secret.wrap(verification.network, *NETWORK_KEYS))
     pulumi.export("verification", secret.wrap(verification.result, *NETWORK_KEYS))
+else:
+    pulumi.export("network", secret.wrap(network.network, *NETWORK_KEYS))

@@ -17,37 +17,54 @@ On the first deployment there is no previous output and every node gets the lowe
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pulumi
 
-from components.network_plan import NetworkPlan, NetworkSpec
-from components.pod_cidr_allocation import plan_network
-from components.previous_deployment import PreviousOutputError, read_previous_deployment
+from components.network_plan import NetworkPlan
+from components.previous_deployment import PreviousDeployment, PreviousOutputError, read_previous_deployment
 
 NETWORK_OUTPUT = "network"
 
 
-def plan_this_deployment(spec: NetworkSpec, previous: Mapping[str, Any]) -> NetworkPlan:
-    """The plan, keeping every node's block from the last deployment (``previous``: its outputs). ``spec`` comes
-    validated from settings. Raises ConfigError (or CollectedConfigError) for a config that would move a deployed
-    node's block, and RunError when the last deployment's network output exists but cannot be read."""
+def last_deployment(previous: Mapping[str, Any]) -> PreviousDeployment | None:
+    """The allocation the last deployment recorded (``previous``: its outputs), None before the first. Raises
+    RunError when its network output exists but cannot be read."""
     try:
-        last = read_previous_deployment(previous.get(NETWORK_OUTPUT))
+        return read_previous_deployment(previous.get(NETWORK_OUTPUT))
     except PreviousOutputError as error:
         raise pulumi.RunError(f"kthw: {error}") from None
-    return plan_network(spec, last)
+
+
+@dataclass(frozen=True)
+class PlannedNetwork:
+    """The plan made from the config and the last deployment, with what that deployment recorded."""
+
+    plan: NetworkPlan
+    """Every node's pod CIDRs, keeping the last deployment's."""
+    last: PreviousDeployment | None = None
+    """The allocation the last deployment recorded, None before the first."""
+    recorded: Any = None
+    """The last deployment's ``network`` output as read, None before the first."""
+
+    @cached_property
+    def output(self) -> dict[str, Any]:
+        """The plan as the ``network`` stack output (rendered once: 5,000 nodes make it the costly part)."""
+        return self.plan.to_output()
 
 
 class ClusterNetwork(pulumi.ComponentResource):
     """The plan: cluster and service ranges, service IPs, per-node pod CIDRs, routes and component flags."""
 
     network: dict[str, Any]
-    """The ``network`` stack output (plain data: the plan is decided before any resource is registered)."""
+    """The ``network`` stack output (plain data: the plan is decided before any resource is registered). With
+    verify, an update records instead the plan that keeps the cluster's podCIDRs (components/verify.py)."""
 
-    def __init__(self, name: str, *, plan: NetworkPlan, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, *, planned: PlannedNetwork, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kthw:index:ClusterNetwork", name, None, opts)
-        self.network = plan.to_output()
+        self.network = planned.output
         # The stack exports self.network; registering it here as well would keep a second copy in the state
         # (1 MiB for 5,000 nodes) and serialize it twice at every preview.
         self.register_outputs({})

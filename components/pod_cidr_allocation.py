@@ -11,17 +11,15 @@ subnets.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
+from components.assigned_blocks import AssignedBlocks, ClusterNodes, LastDeployment
 from components.cidr import IPNetwork, format_ip
 from components.cycle_collection import without_cycle_collection
 from components.errors import ConfigError, raise_all
-from components.network_config_keys import CLUSTER_CIDR_KEY, node_key, node_mask_key
+from components.network_config_keys import CLUSTER_CIDR_KEY, node_mask_key
 from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec, PodBlock
 from components.previous_deployment import PreviousDeployment
-
-_NAMES_SHOWN = 5
-"""How many affected nodes a message names before it says how many more there are."""
 
 Choices = list[list[int | None]]
 """Per pool (in the order of the cluster ranges), per node (in list order), the chosen block index, or None until
@@ -64,6 +62,10 @@ class BlockPool:
             return None
         return offset >> self.shift
 
+    def holds_start_of(self, block: PodBlock) -> bool:
+        """Whether ``block`` starts inside this pool's cluster range (whatever its size)."""
+        return block.version == self.version and 0 <= block.value - self.base < self.count << self.shift
+
     def lowest_free(self) -> int:
         """The lowest index no node holds (cidr_set.go AllocateNext)."""
         while self._cursor in self.owner:
@@ -93,81 +95,80 @@ def _occupy_pins(spec: NetworkSpec, pools: list[BlockPool], chosen: Choices) -> 
     return pinned_by
 
 
-def _keep_previous_blocks(
+def _keep_assigned_blocks(
     spec: NetworkSpec,
-    previous: PreviousDeployment,
+    assigned: AssignedBlocks,
     pools: list[BlockPool],
     chosen: Choices,
     pinned_by: Mapping[tuple[int, int], NodeSpec],
+    covered: Collection[str] = (),
 ) -> list[ConfigError]:
-    """Second pass: every node keeps the blocks the last deployment gave it (range_allocator.go occupies the
-    podCIDRs nodes already carry). Returns the problems: a block the current ranges or masks no longer hold (the
-    node would move), a pin that would move its node, a pin on a block another node holds."""
+    """Every node keeps the blocks a record says it holds (range_allocator.go occupies the podCIDRs nodes already
+    carry), except the nodes ``covered`` by an earlier record, in the families it gave them. Returns the problems:
+    a block the current ranges or masks no longer hold (the node would move), a pin that would move its node, a pin
+    on a block another node holds."""
     problems: list[ConfigError] = []
     moved: dict[str, dict[str, None]] = {}  # config key -> the nodes its change would move, in list order
-    pool_of_family: dict[int, tuple[int, BlockPool | None]] = {
-        pool.version: (family, pool) for family, pool in enumerate(pools)
-    }
+    pool_of_family = _pools_by_version(pools)
     for position, node in enumerate(spec.nodes):
-        blocks = previous.pod_cidrs.get(node.name)
+        blocks = assigned.blocks.get(node.name)
         if not blocks or not node.runs_pods:
             continue
         for block in blocks:
             family, pool = pool_of_family.get(block.version, (-1, None))
+            if node.name in covered and pool is not None and chosen[family][position] is not None:
+                continue
             index = None if pool is None else pool.index_of(block)
             if pool is None or index is None:
-                moved_by = CLUSTER_CIDR_KEY if pool is None or block.prefix == pool.mask else node_mask_key(
-                    block.version)
-                moved.setdefault(moved_by, {})[node.name] = None
+                moved.setdefault(_key_that_moves(block, pool), {})[node.name] = None
             elif node.pinned:
                 if index != pool.index_of(node.pinned[family]):
-                    problems.append(_pin_moves_node(node, node.pinned[family], pool.text(index)))
+                    problems.append(assigned.pin_moves(node, node.pinned[family], pool.text(index)))
             elif (family, index) in pinned_by:
-                problems.append(_pin_takes_block(pinned_by[(family, index)], pool.text(index), node))
+                problems.append(assigned.pin_takes(pinned_by[(family, index)], pool.text(index), node.name))
             elif index not in pool.owner:
                 pool.owner[index] = node.name
                 chosen[family][position] = index
-    return [_moved_problem(key, list(names), spec, previous) for key, names in moved.items()] + problems
+    return [assigned.moved(key, list(names), spec) for key, names in moved.items()] + problems
 
 
-def _pin_moves_node(node: NodeSpec, pin: PodBlock, kept: str) -> ConfigError:
-    """A pin that differs from the block the last deployment gave its node."""
-    return ConfigError(
-        node_key(node, "podCidr"),
-        f"{pin} differs from {kept}, which the last deployment gave node {node.name!r}, and a node's pod CIDR "
-        "cannot change once assigned",
-        f"{kept}, or remove the node, deploy, and add it back",
-    )
+def _reserve_other_nodes(
+    spec: NetworkSpec, cluster: ClusterNodes, pools: list[BlockPool], pinned_by: Mapping[tuple[int, int], NodeSpec]
+) -> list[ConfigError]:
+    """The blocks the cluster gives nodes the plan gives none (nodes not in the list, or listed as running no pods)
+    stay theirs: no planned node gets them. Returns the problems: a pin on such a block, and such a block of
+    another size inside a cluster range (its neighbours would overlap the plan's blocks)."""
+    planned = {node.name for node in spec.nodes if node.runs_pods}
+    problems: list[ConfigError] = []
+    other_size: dict[str, dict[str, None]] = {}
+    pool_of_family = _pools_by_version(pools)
+    for name, blocks in cluster.blocks.items():
+        if name in planned:
+            continue
+        for block in blocks:
+            family, pool = pool_of_family.get(block.version, (-1, None))
+            if pool is None or not pool.holds_start_of(block):
+                continue  # outside every range: no planned block can be it
+            index = pool.index_of(block)
+            if index is None:
+                other_size.setdefault(node_mask_key(block.version), {})[name] = None
+            elif (family, index) in pinned_by:
+                problems.append(cluster.pin_takes(pinned_by[(family, index)], pool.text(index), name))
+            else:
+                pool.owner.setdefault(index, name)
+    return [cluster.moved(key, list(names), spec) for key, names in other_size.items()] + problems
 
 
-def _pin_takes_block(holder: NodeSpec, block: str, owner: NodeSpec) -> ConfigError:
-    """A pin of ``holder`` on the block the last deployment gave another node, ``owner``."""
-    return ConfigError(
-        node_key(holder, "podCidr"),
-        f"{block} is already assigned to node {owner.name!r} by the last deployment, and a node's pod CIDR cannot "
-        "change once assigned",
-        "a free block, or remove that node first",
-    )
+def _pools_by_version(pools: list[BlockPool]) -> dict[int, tuple[int, BlockPool | None]]:
+    """IP version -> (family position, pool)."""
+    return {pool.version: (family, pool) for family, pool in enumerate(pools)}
 
 
-def _moved_problem(key: str, names: list[str], spec: NetworkSpec, previous: PreviousDeployment) -> ConfigError:
-    """The refusal of a change of ``key`` that would move the blocks of the nodes ``names``."""
-    if key == CLUSTER_CIDR_KEY:
-        before = ",".join(cluster.text for cluster in previous.cluster_cidrs)
-        after = ",".join(str(cluster) for cluster in spec.cluster_cidrs)
-        keep = f"a value whose ranges still hold every node's block (e.g. a range containing {before})"
-    else:
-        version = 4 if key == node_mask_key(4) else 6
-        before, after = str(previous.node_mask(version)), str(spec.node_mask(version))
-        keep = f"{before}, the mask the nodes' blocks have"
-    shown = ", ".join(names[:_NAMES_SHOWN]) + (f" and {len(names) - _NAMES_SHOWN} more" if len(names) >
-                                                 _NAMES_SHOWN else "")
-    return ConfigError(
-        key,
-        f"changing it from {before} to {after} would move the pod CIDR of {len(names)} deployed "
-        f"node{'' if len(names) == 1 else 's'} ({shown}), and Kubernetes never changes a node's podCIDR once set",
-        f"{keep}; to renumber, remove those nodes from the node list and deploy, then change {key} and add them back",
-    )
+def _key_that_moves(block: PodBlock, pool: BlockPool | None) -> str:
+    """The config key whose value leaves ``block`` out: the cluster range, or the node mask of its family."""
+    if pool is None or block.prefix == pool.mask:
+        return CLUSTER_CIDR_KEY
+    return node_mask_key(block.version)
 
 
 def _allocate_lowest_free(spec: NetworkSpec, pools: list[BlockPool], chosen: Choices) -> None:
@@ -182,15 +183,24 @@ def _allocate_lowest_free(spec: NetworkSpec, pools: list[BlockPool], chosen: Cho
                 picks[position] = index
 
 
-def allocate(spec: NetworkSpec, previous: PreviousDeployment | None = None) -> dict[str, tuple[str, ...]]:
-    """Pod CIDRs per node: pinned blocks first, then each node's blocks from the last deployment, then the lowest
-    free block in node-list order; none for a machine that runs no pods. Raises the ConfigErrors of every block
-    that would move."""
-    pools = [BlockPool(cluster, spec.node_mask(cluster.version)) for cluster in spec.cluster_cidrs]
+def allocate(
+    spec: NetworkSpec, previous: PreviousDeployment | None = None, cluster: ClusterNodes | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Pod CIDRs per node: pinned blocks first, then the blocks each node carries in the cluster (``cluster``, when
+    verify read it), then each node's blocks from the last deployment, then the lowest free block in node-list
+    order; none for a machine that runs no pods. Raises the ConfigErrors of every block that would move."""
+    pools = [BlockPool(cluster_range, spec.node_mask(cluster_range.version)) for cluster_range in spec.cluster_cidrs]
     chosen: Choices = [[None] * len(spec.nodes) for _ in pools]
     pinned_by = _occupy_pins(spec, pools, chosen)
+    problems: list[ConfigError] = []
+    if cluster is not None:
+        problems += _keep_assigned_blocks(spec, cluster, pools, chosen, pinned_by)
+        problems += _reserve_other_nodes(spec, cluster, pools, pinned_by)
     if previous is not None:
-        raise_all(_keep_previous_blocks(spec, previous, pools, chosen, pinned_by))
+        raise_all(problems)  # the cluster's refusals first: the last deployment's would only repeat them
+        covered = () if cluster is None else cluster.blocks.keys()
+        problems += _keep_assigned_blocks(spec, LastDeployment(previous), pools, chosen, pinned_by, covered)
+    raise_all(problems)
     _allocate_lowest_free(spec, pools, chosen)
     columns = [pool.texts(picks) for pool, picks in zip(pools, chosen)]
     return {
@@ -200,7 +210,9 @@ def allocate(spec: NetworkSpec, previous: PreviousDeployment | None = None) -> d
 
 
 @without_cycle_collection
-def plan_network(spec: NetworkSpec, previous: PreviousDeployment | None = None) -> NetworkPlan:
+def plan_network(
+    spec: NetworkSpec, previous: PreviousDeployment | None = None, cluster: ClusterNodes | None = None
+) -> NetworkPlan:
     """The plan of a spec that ``network_rules.validate_network`` accepted: every node's pod CIDRs, keeping the
-    blocks of the last deployment."""
-    return NetworkPlan(spec=spec, pod_cidrs=allocate(spec, previous))
+    blocks nodes carry in the cluster (when read) and those of the last deployment."""
+    return NetworkPlan(spec=spec, pod_cidrs=allocate(spec, previous, cluster))

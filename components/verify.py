@@ -1,23 +1,29 @@
-"""``verify: true``: check the live cluster through the stack's own kubeconfig.
+"""``verify: true``: read the live cluster through the stack's own kubeconfig, keep its podCIDRs, check the rest.
 
-The ``default/kubernetes`` Service's clusterIP must be the plan's kubernetesServiceIp, and every planned node that
-has registered and has a podCIDR must carry the planned one. Both are read with the kubeconfig's own credentials
-(components/live_cluster.py), only during ``pulumi up`` (a preview, a pull request's say, never needs the cluster)
-and only when the managed tunnel opened: a tunnel that could not open has said why, and verify adds nothing.
+The registered nodes' podCIDRs are the allocation to keep (components/cluster_adoption.py): the ``network`` output
+of an update is the plan that keeps them, and a config that contradicts them is refused. The ``default/kubernetes``
+Service's clusterIP must be the plan's kubernetesServiceIp, and every planned node that has registered must carry
+the planned podCIDRs. Everything is read with the kubeconfig's own credentials (components/live_cluster.py), only
+during ``pulumi up`` (a preview, a pull request's say, never needs the cluster, and shows the plan made from the
+state) and only when the managed tunnel opened: a tunnel that could not open has said why, and verify adds nothing.
 
-A disagreement fails the update with every problem listed, but only after the stack's outputs are recorded (the
-check is an Output nothing exports), so the kubeconfig is there to debug with.
+A problem fails the update with every problem listed, but only after the stack's outputs are recorded (the check
+is an Output nothing exports), so the kubeconfig is there to debug with; the ``network`` output then stays what the
+last deployment recorded, so a plan the cluster contradicts is never recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import pulumi
 
 from components import live_cluster
+from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation
+from components.cluster_network import PlannedNetwork
+from components.errors import CollectedConfigError, ConfigError
 
 KUBE_APISERVER_DEFAULT_SERVICE_IP = "10.0.0.1"
 """What kube-apiserver gives the kubernetes Service when --service-cluster-ip-range is not set (10.0.0.0/24)."""
@@ -91,20 +97,57 @@ def read_cluster(kubeconfig: str) -> tuple[str | None, Mapping[str, Sequence[str
         raise VerificationError(f"verify: {error}") from None
 
 
-class ClusterVerification(pulumi.ComponentResource):
-    """``kthw:index:ClusterVerification``: the live cluster's kubernetes Service IP and node podCIDRs."""
+class Outcome(NamedTuple):
+    """What verify made of the cluster: the network to record, what was read, and the problem, if any."""
 
+    network: Any
+    """The ``network`` output: the plan that keeps the cluster's podCIDRs; the state's plan when the cluster could
+    not be read; the last deployment's output (None before the first) when the config contradicts the cluster."""
+    result: dict[str, Any] | None
+    """The kubernetes Service IP and the registered planned nodes; None when there is a problem."""
+    problem: VerificationError | None
+    """Every problem found, or None."""
+    notice: str | None = None
+    """What the cluster changed of the state's plan (a warning), or None."""
+
+
+def verify_cluster(
+    cluster_ip: str | None, live_nodes: Mapping[str, Sequence[str]], planned: PlannedNetwork
+) -> Outcome:
+    """Keep the registered nodes' podCIDRs in the plan, then check the cluster against it."""
+    try:
+        adoption = adopt_cluster_allocation(planned.plan, planned.last, live_nodes)
+    except (ConfigError, CollectedConfigError, UnreadableNodeError) as error:
+        lines = error.errors if isinstance(error, CollectedConfigError) else [error]
+        refusal = "\n".join(f"  {line}" for line in lines)
+        return Outcome(planned.recorded, None, VerificationError(
+            f"verify: the config contradicts the podCIDRs the cluster's nodes carry, which Kubernetes never "
+            f"changes (the network output keeps what the last deployment recorded):\n{refusal}"))
+    output = adoption.plan.to_output()
+    try:
+        return Outcome(output, verified(cluster_ip, live_nodes, output), None, adoption.notice)
+    except VerificationError as error:
+        return Outcome(output, None, error, adoption.notice)
+
+
+class ClusterVerification(pulumi.ComponentResource):
+    """``kthw:index:ClusterVerification``: the live cluster's node podCIDRs, kept in the plan, and its kubernetes
+    Service IP, checked."""
+
+    network: pulumi.Output[Any]
+    """The ``network`` output: in preview the plan made from the state; in an update the plan that keeps the
+    cluster's podCIDRs (see Outcome.network)."""
     result: pulumi.Output[dict[str, Any] | None]
     """What was read (None in preview, or when the tunnel did not open); never fails."""
     check: pulumi.Output[None]
-    """Fails the update with every disagreement, after the outputs are recorded."""
+    """Fails the update with every problem, after the outputs are recorded."""
 
     def __init__(
         self,
         name: str,
         *,
         kubeconfig: pulumi.Output[str],
-        network: Mapping[str, Any],
+        planned: PlannedNetwork,
         tunnel_opened: pulumi.Input[bool] = True,
         reader: ClusterReader | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -112,25 +155,32 @@ class ClusterVerification(pulumi.ComponentResource):
         super().__init__("kthw:index:ClusterVerification", name, None, opts)
         read = reader or read_cluster
 
-        def verify(values: list[Any]) -> dict[str, Any] | VerificationError | None:
+        def verify(values: list[Any]) -> Outcome:
             opened, config = values
             if not opened:
-                return None
+                return Outcome(planned.output, None, None)
             try:
                 cluster_ip, live_nodes = read(config)
-                return verified(cluster_ip, live_nodes, network)
             except VerificationError as error:
-                return error
+                return Outcome(planned.output, None, error)
+            outcome = verify_cluster(cluster_ip, live_nodes, planned)
+            if outcome.notice:
+                pulumi.log.warn(outcome.notice, self)
+            return outcome
 
-        outcome = _unknown() if pulumi.runtime.is_dry_run() else pulumi.Output.all(
-            tunnel_opened, kubeconfig
-        ).apply(verify)
-        # The result holds only addresses and node names: not secret, though read with the secret kubeconfig.
-        self.result = pulumi.Output.unsecret(outcome.apply(lambda value: value if isinstance(value, dict) else None))
-        self.check = outcome.apply(_raise_problems)
+        if pulumi.runtime.is_dry_run():
+            self.network = pulumi.Output.from_input(planned.output)
+            self.result = _unknown()
+            self.check = pulumi.Output.from_input(None)
+        else:
+            outcome = pulumi.Output.all(tunnel_opened, kubeconfig).apply(verify)
+            # What was read holds addresses and node names: not secret, though read with the secret kubeconfig.
+            self.network = pulumi.Output.unsecret(outcome.apply(lambda value: value.network))
+            self.result = pulumi.Output.unsecret(outcome.apply(lambda value: value.result))
+            self.check = outcome.apply(_raise_problems)
         self.register_outputs({"result": self.result})
 
 
-def _raise_problems(value: Any) -> None:
-    if isinstance(value, VerificationError):
-        raise value
+def _raise_problems(outcome: Outcome) -> None:
+    if outcome.problem is not None:
+        raise outcome.problem

@@ -172,14 +172,14 @@ class Access:
         path.write_text(text)
         return path
 
-    def kubectl(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def kubectl(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """kubectl with only the stack's kubeconfig (no ambient KUBECONFIG, a private cache)."""
         env = tool_env()
         env.pop("KUBECONFIG", None)
         return subprocess.run(
             ["kubectl", f"--kubeconfig={self.kubeconfig()}", f"--cache-dir={self.directory / 'kube-cache'}",
              "--request-timeout=10s", *args],
-            env=env, capture_output=True, text=True, timeout=60, check=False,
+            env=env, input=stdin, capture_output=True, text=True, timeout=60, check=False,
         )
 
     def assert_kubectl_works(self) -> None:
@@ -556,6 +556,50 @@ def test_tunnel_recorded_by_another_machine_is_opened_here_and_its_process_never
     finally:
         decoy.kill()
         decoy.wait()
+
+
+def test_a_destroyed_state_takes_the_cluster_s_pod_cidrs_back_and_refuses_a_contradicting_pin(
+    access: Access, lab: Lab
+) -> None:
+    """The state is destroyed while the cluster lives on: the next `up` with verify keeps the podCIDRs the Node
+    objects carry (not node-list order), says so, and records them; a pin the cluster contradicts is refused."""
+    nodes = [{"name": "adopt-0", "address": "172.31.200.1"}, {"name": "adopt-1", "address": "172.31.200.2"}]
+    carried = {"adopt-0": "10.200.1.0/24", "adopt-1": "10.200.0.0/24"}  # registered in the other order
+    access.configure(lab)
+    access.project.update_config(nodes=nodes)
+    access.project.up()
+    manifest = {"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}, "spec": {"podCIDR": cidr, "podCIDRs": [cidr]}}
+        for name, cidr in carried.items()]}
+    created = access.kubectl("create", "-f", "-", stdin=json.dumps(manifest))
+    assert created.returncode == 0, created.stderr
+    try:
+        access.project.destroy()
+        assert "network" not in access.project.outputs()
+        access.configure(lab, verify=True)
+        up = access.project.stack.up()
+        assert "the plan keeps the pod CIDRs the cluster's nodes carry" in up.stdout, up.stdout
+        outputs = access.project.outputs()
+        assert {name: node["podCidrs"] for name, node in outputs["network"]["nodes"].items()} == {
+            name: [cidr] for name, cidr in carried.items()}
+        assert outputs["verification"]["registeredNodes"] == ["adopt-0", "adopt-1"]
+        access.assert_kubectl_works()
+        # What the cluster gave is recorded now: the next preview has nothing to change.
+        access.project.stack.preview(expect_no_changes=True)
+
+        access.project.destroy()
+        access.project.update_config(nodes=[{**nodes[0], "podCidr": "10.200.0.0/24"}, nodes[1]])
+        message = access.up_fails()
+        assert ("invalid config kthw:nodes[0].podCidr: 10.200.0.0/24 is the podCIDR node 'adopt-1' carries in the "
+                "cluster") in message, message
+        assert "10.200.0.0/24 differs from 10.200.1.0/24, the podCIDR node 'adopt-0' carries" in message
+        outputs = access.project.outputs()
+        assert outputs.get("network") is None and "kubeconfig" in outputs  # nothing contradicting is recorded
+    finally:
+        deleted = access.kubectl("delete", "node", *carried)
+        assert deleted.returncode == 0, deleted.stderr
+        access.project.destroy()
+    access.assert_no_tunnel()
 
 
 def test_setting_manage_false_closes_the_tunnel_and_keeps_the_stack(access: Access, lab: Lab) -> None:

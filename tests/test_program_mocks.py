@@ -172,10 +172,22 @@ def test_verify_names_the_missing_service_cluster_ip_range_flag() -> None:
     assert "10.0.0.1" in message and "expects 10.32.0.1" in message
 
 
-def test_verify_reports_a_node_with_another_pod_cidr() -> None:
-    expected = re.escape("node worker-1 has podCIDRs 10.200.7.0/24, the plan gives 10.200.1.0/24")
+def test_verify_keeps_the_pod_cidr_a_registered_node_carries() -> None:
+    # The cluster, not the state, is the truth: the network output records what the node carries.
+    run = run_program(config_with(verify=True), list_nodes=lambda kubeconfig: {"worker-1": ["10.200.7.0/24"]})
+    assert run.outputs["network"]["nodes"]["worker-1"]["podCidrs"] == ["10.200.7.0/24"]
+    assert run.outputs["network"]["nodes"]["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
+    assert run.outputs["verification"] == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-1"]}
+
+
+def test_verify_refuses_a_config_the_cluster_contradicts_and_keeps_the_recorded_network() -> None:
+    first = run_program(config_with())
+    moved = config_with(verify=True, network={"clusterCidr": "10.200.0.0/16", "serviceCidr": "10.32.0.0/24",
+                                              "nodeCidrMaskSize": 25})
+    expected = re.escape("invalid config kthw:network.nodeCidrMaskSize: 25 is not the size of the podCIDRs")
     with pytest.raises(pulumi.RunError, match=expected):
-        run_program(config_with(verify=True), list_nodes=lambda kubeconfig: {"worker-1": ["10.200.7.0/24"]})
+        run_program(moved, previous_outputs={}, list_nodes=lambda kubeconfig: {
+            name: entry["podCidrs"] for name, entry in first.outputs["network"]["nodes"].items()})
 
 
 def test_verify_does_not_read_the_cluster_in_preview() -> None:

@@ -7,7 +7,16 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.verify import ClusterVerification, VerificationError, node_problems, service_ip_problem, verified
+from components.cluster_network import PlannedNetwork
+from components.verify import (
+    ClusterReader,
+    ClusterVerification,
+    VerificationError,
+    node_problems,
+    service_ip_problem,
+    verified,
+)
+from tests.network_specs import spec, valid_plan, workers
 
 NETWORK = {
     "kubernetesServiceIp": "10.32.0.1",
@@ -53,6 +62,31 @@ class CreateEverythingMocks(pulumi.runtime.Mocks):
         return {}, []
 
 
+PLANNED = PlannedNetwork(valid_plan(spec(nodes=workers(2))))
+
+
+def run_verification(
+    reader: ClusterReader, *, preview: bool = False, opened: bool = True
+) -> tuple[Any, Any, Exception | None]:
+    """A ClusterVerification of PLANNED under mocks: the network it records, its result (None in preview, where it
+    is unknown), and the check's error."""
+    seen: dict[str, Any] = {"result": None}
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def program() -> Any:
+        verification = ClusterVerification("verify", kubeconfig=pulumi.Output.secret("kubeconfig"), planned=PLANNED,
+                                           tunnel_opened=pulumi.Output.from_input(opened), reader=reader)
+        verification.result.apply(lambda result: seen.update(result=result))
+        return verification.network.apply(lambda network: seen.update(network=network))
+
+    pulumi.runtime.set_mocks(CreateEverythingMocks(), preview=preview)
+    try:
+        program()
+    except VerificationError as error:
+        return seen["network"], seen["result"], error
+    return seen["network"], seen["result"], None
+
+
 def test_a_tunnel_that_did_not_open_is_not_verified_and_verify_adds_no_error() -> None:
     reads: list[str] = []
 
@@ -60,26 +94,34 @@ def test_a_tunnel_that_did_not_open_is_not_verified_and_verify_adds_no_error() -
         reads.append(kubeconfig)
         return "10.0.0.1", {}
 
-    results: list[Any] = []
-
-    @pulumi.runtime.test  # type: ignore[untyped-decorator]
-    def program() -> Any:
-        verification = ClusterVerification("verify", kubeconfig=pulumi.Output.secret("kubeconfig"), network=NETWORK,
-                                           tunnel_opened=pulumi.Output.from_input(False), reader=reader)
-        return pulumi.Output.all(verification.result, verification.check).apply(results.append)
-
-    pulumi.runtime.set_mocks(CreateEverythingMocks(), preview=False)
-    program()
-    assert reads == [] and results == [[None, None]]
+    network, result, error = run_verification(reader, opened=False)
+    assert reads == [] and (network, result, error) == (PLANNED.output, None, None)
 
 
 def test_disagreements_fail_through_the_check_while_the_result_stays_readable() -> None:
-    @pulumi.runtime.test  # type: ignore[untyped-decorator]
-    def program() -> Any:
-        verification = ClusterVerification("verify", kubeconfig=pulumi.Output.secret("kubeconfig"), network=NETWORK,
-                                           reader=lambda kubeconfig: ("10.0.0.1", {}))
-        return verification.result.apply(lambda result: result is None or pytest.fail("result must be None"))
+    network, result, error = run_verification(lambda kubeconfig: ("10.0.0.1", {}))
+    assert network == PLANNED.output and result is None
+    assert error is not None and "kube-apiserver's default when --service-cluster-ip-range" in str(error)
 
-    pulumi.runtime.set_mocks(CreateEverythingMocks(), preview=False)
-    with pytest.raises(VerificationError, match="kube-apiserver's default when --service-cluster-ip-range"):
-        program()
+
+def test_an_update_records_the_cluster_s_pod_cidrs_and_warns(caplog: pytest.LogCaptureFixture) -> None:
+    live = {"worker-0": ["10.200.1.0/24"], "worker-1": ["10.200.0.0/24"]}
+    network, result, error = run_verification(lambda kubeconfig: ("10.32.0.1", live))
+    assert error is None and result == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-0", "worker-1"]}
+    assert {name: entry["podCidrs"] for name, entry in network["nodes"].items()} == live
+    (warning,) = [record for record in caplog.records if record.levelname == "WARNING"]
+    assert warning.getMessage().startswith("the plan keeps the pod CIDRs the cluster's nodes carry")
+
+
+def test_a_preview_records_the_state_s_plan_and_reads_nothing() -> None:
+    def unreachable(kubeconfig: str) -> tuple[str | None, dict[str, list[str]]]:
+        raise AssertionError("a preview must not contact the cluster")
+
+    network, _, error = run_verification(unreachable, preview=True)
+    assert network == PLANNED.output and error is None
+
+
+def test_a_config_the_cluster_contradicts_fails_and_records_the_last_network() -> None:
+    network, result, error = run_verification(lambda kubeconfig: ("10.32.0.1", {"worker-0": ["10.9.0.0/24"]}))
+    assert network is None and result is None  # PLANNED.recorded: no deployment before
+    assert error is not None and "invalid config kthw:network.clusterCidr: 10.200.0.0/16 does not hold" in str(error)

@@ -1,0 +1,132 @@
+"""The pod CIDR blocks nodes already hold, and how a refusal names where they come from.
+
+Two records say which block a node holds: this stack's last deployment (its own ``network`` output) and the
+cluster itself (the podCIDRs its Node objects carry, read by verify during ``pulumi up``). Kubernetes never changes
+a node's podCIDR once set (pkg/apis/core/validation ValidateNodeUpdate), so the allocation keeps both, the
+cluster's first; they differ only in what a refusal says and how to get out of it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+
+from components.errors import ConfigError
+from components.network_config_keys import CLUSTER_CIDR_KEY, node_key, node_mask_key
+from components.network_plan import NetworkSpec, NodeSpec, PodBlock
+from components.previous_deployment import PreviousDeployment
+
+NAMES_SHOWN = 5
+"""How many affected nodes a message names before it says how many more there are."""
+
+
+def some_names(names: Sequence[str]) -> str:
+    """``a, b, c``, or the first NAMES_SHOWN and how many more."""
+    more = len(names) - NAMES_SHOWN
+    return ", ".join(names[:NAMES_SHOWN]) + (f" and {more} more" if more > 0 else "")
+
+
+def _nodes(count: int, kind: str = "") -> str:
+    """``1 node``, ``2 deployed nodes``."""
+    return f"{count} {kind + ' ' if kind else ''}node{'' if count == 1 else 's'}"
+
+
+class AssignedBlocks(ABC):
+    """Node name -> the blocks a record says it holds, and the refusals of a config that contradicts them."""
+
+    blocks: Mapping[str, tuple[PodBlock, ...]]
+
+    @abstractmethod
+    def moved(self, key: str, names: list[str], spec: NetworkSpec) -> ConfigError:
+        """A change of ``key`` (a cluster range or node mask) leaves the blocks of the nodes ``names`` outside."""
+
+    @abstractmethod
+    def pin_moves(self, node: NodeSpec, pin: PodBlock, kept: str) -> ConfigError:
+        """``node``'s pin differs from the block ``kept`` it holds."""
+
+    @abstractmethod
+    def pin_takes(self, holder: NodeSpec, block: str, owner: str) -> ConfigError:
+        """``holder`` pins ``block``, which node ``owner`` holds."""
+
+
+class LastDeployment(AssignedBlocks):
+    """The blocks this stack's last deployment gave out (its ``network`` output)."""
+
+    def __init__(self, previous: PreviousDeployment) -> None:
+        self.previous = previous
+        self.blocks = previous.pod_cidrs
+
+    def moved(self, key: str, names: list[str], spec: NetworkSpec) -> ConfigError:
+        if key == CLUSTER_CIDR_KEY:
+            before = ",".join(cluster.text for cluster in self.previous.cluster_cidrs)
+            after = ",".join(str(cluster) for cluster in spec.cluster_cidrs)
+            keep = f"a value whose ranges still hold every node's block (e.g. a range containing {before})"
+        else:
+            version = 4 if key == node_mask_key(4) else 6
+            before, after = str(self.previous.node_mask(version)), str(spec.node_mask(version))
+            keep = f"{before}, the mask the nodes' blocks have"
+        return ConfigError(
+            key,
+            f"changing it from {before} to {after} would move the pod CIDR of "
+            f"{_nodes(len(names), 'deployed')} ({some_names(names)}), and Kubernetes never changes a node's "
+            "podCIDR once set",
+            f"{keep}; to renumber, remove those nodes from the node list and deploy, then change {key} and add them "
+            "back",
+        )
+
+    def pin_moves(self, node: NodeSpec, pin: PodBlock, kept: str) -> ConfigError:
+        return ConfigError(
+            node_key(node, "podCidr"),
+            f"{pin} differs from {kept}, which the last deployment gave node {node.name!r}, and a node's pod CIDR "
+            "cannot change once assigned",
+            f"{kept}, or remove the node, deploy, and add it back",
+        )
+
+    def pin_takes(self, holder: NodeSpec, block: str, owner: str) -> ConfigError:
+        return ConfigError(
+            node_key(holder, "podCidr"),
+            f"{block} is already assigned to node {owner!r} by the last deployment, and a node's pod CIDR cannot "
+            "change once assigned",
+            "a free block, or remove that node first",
+        )
+
+
+class ClusterNodes(AssignedBlocks):
+    """The podCIDRs the cluster's Node objects carry (kube-controller-manager gave them; nothing changes them)."""
+
+    def __init__(self, blocks: Mapping[str, tuple[PodBlock, ...]]) -> None:
+        self.blocks = blocks
+
+    def moved(self, key: str, names: list[str], spec: NetworkSpec) -> ConfigError:
+        carried = some_names([f"{name} {','.join(block.text for block in self.blocks[name])}" for name in names])
+        if key == CLUSTER_CIDR_KEY:
+            problem = (f"{','.join(str(cluster) for cluster in spec.cluster_cidrs)} does not hold the podCIDRs that "
+                       f"{_nodes(len(names))} carr{'ies' if len(names) == 1 else 'y'} in the cluster ({carried})")
+            keep = "ranges that hold them: kube-controller-manager's --cluster-cidr"
+        else:
+            version = 4 if key == node_mask_key(4) else 6
+            sizes = sorted({block.prefix for name in names for block in self.blocks[name] if block.version == version})
+            problem = (f"{spec.node_mask(version)} is not the size of the podCIDRs that {_nodes(len(names))} "
+                       f"carr{'ies' if len(names) == 1 else 'y'} in the cluster ({carried})")
+            keep = f"{sizes[0]}, kube-controller-manager's node mask" if len(sizes) == 1 else "the cluster's node mask"
+        return ConfigError(
+            key,
+            f"{problem}, and Kubernetes never changes a node's podCIDR once set",
+            f"{keep}; a node gets another podCIDR only by being deleted from the cluster and registering again",
+        )
+
+    def pin_moves(self, node: NodeSpec, pin: PodBlock, kept: str) -> ConfigError:
+        return ConfigError(
+            node_key(node, "podCidr"),
+            f"{pin} differs from {kept}, the podCIDR node {node.name!r} carries in the cluster, and a node's pod "
+            "CIDR cannot change once assigned",
+            f"{kept}, or no pin (the plan keeps the cluster's)",
+        )
+
+    def pin_takes(self, holder: NodeSpec, block: str, owner: str) -> ConfigError:
+        return ConfigError(
+            node_key(holder, "podCidr"),
+            f"{block} is the podCIDR node {owner!r} carries in the cluster, and a node's pod CIDR cannot change once "
+            "assigned",
+            "a block no node of the cluster carries",
+        )

@@ -1,0 +1,79 @@
+"""The cluster, not the state, is the truth: the plan keeps the podCIDRs the cluster's Node objects carry.
+
+A stack's state can be lost, destroyed or made anew while the cluster lives on, and a fresh plan would hand out
+blocks in node-list order, whatever kube-controller-manager gave the nodes. When verify reads the cluster (during
+``pulumi up``), every registered node keeps the podCIDRs it carries, a block the cluster gives a node outside the
+plan stays that node's, and only then do the last deployment's blocks and the lowest free ones follow
+(components/pod_cidr_allocation.py). A config that contradicts the cluster is refused naming the key; a plan that
+differs from the one the preview showed is said in a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from components.assigned_blocks import ClusterNodes, some_names
+from components.network_plan import NetworkPlan, PodBlock
+from components.pod_cidr_allocation import plan_network
+from components.previous_deployment import PreviousDeployment, PreviousOutputError, parse_block
+
+
+class UnreadableNodeError(ValueError):
+    """A Node object's podCIDRs are not CIDRs (kube-apiserver validates them, so this is a broken cluster)."""
+
+
+def registered_blocks(live: Mapping[str, Sequence[str]]) -> ClusterNodes:
+    """The podCIDRs of registered nodes (node name -> CIDR texts, as the API gives them), parsed; nodes without a
+    podCIDR yet are left out."""
+    blocks: dict[str, tuple[PodBlock, ...]] = {}
+    for name, texts in live.items():
+        if not texts:
+            continue
+        try:
+            blocks[name] = tuple(parse_block(text, f"podCIDRs[{i}]") for i, text in enumerate(texts))
+        except PreviousOutputError as error:
+            raise UnreadableNodeError(f"node {name}'s {error.detail}") from None
+    return ClusterNodes(blocks)
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """The plan that keeps the cluster's podCIDRs, and what it changed of the plan made from the state."""
+
+    plan: NetworkPlan
+    """Every node's pod CIDRs: the cluster's first, then the last deployment's, then the lowest free."""
+    notice: str | None
+    """A warning naming every node whose blocks differ from the plan the preview showed; None when none does."""
+
+
+def adopt_cluster_allocation(
+    planned: NetworkPlan, previous: PreviousDeployment | None, live: Mapping[str, Sequence[str]]
+) -> Adoption:
+    """The plan for ``planned``'s spec that keeps what the registered nodes (``live``) carry. Raises the
+    ConfigErrors of a config that contradicts them, and UnreadableNodeError."""
+    cluster = registered_blocks(live)
+    plan = plan_network(planned.spec, previous, cluster)
+    return Adoption(plan=plan, notice=adoption_notice(planned, plan, cluster))
+
+
+def adoption_notice(planned: NetworkPlan, adopted: NetworkPlan, cluster: ClusterNodes) -> str | None:
+    """What the cluster changed: each node whose blocks differ from the state's plan, and why."""
+    carrier = {block.text: name for name, blocks in cluster.blocks.items() for block in blocks}
+    changes = []
+    for node in adopted.spec.nodes:
+        before, after = planned.pod_cidrs[node.name], adopted.pod_cidrs[node.name]
+        if before == after:
+            continue
+        if node.name in cluster.blocks:
+            changes.append(f"{node.name} {','.join(after)} (planned from the state: {','.join(before)})")
+        else:
+            holders = sorted({carrier[text] for text in before if text in carrier})
+            held = f", which {' and '.join(holders)} carr{'ies' if len(holders) == 1 else 'y'} in the cluster"
+            changes.append(f"{node.name} gets {','.join(after)} (planned from the state: {','.join(before)}"
+                           f"{held if holders else ''})")
+    if not changes:
+        return None
+    return ("the plan keeps the pod CIDRs the cluster's nodes carry, which differ from the stack's state "
+            "(Kubernetes never changes a node's podCIDR once set; the network output now records the cluster's): "
+            f"{some_names(changes)}")

@@ -1,0 +1,194 @@
+"""The cluster, not the state, is the truth: the podCIDRs registered nodes carry are kept, whatever the state says,
+and a config that contradicts them is refused naming the key."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation
+from components.cluster_network import PlannedNetwork
+from components.errors import CollectedConfigError, ConfigError
+from components.verify import verify_cluster
+from tests.network_specs import DUAL_CLUSTER, DUAL_SERVICE, node, recorded, spec, valid_plan, workers
+
+SWAPPED = {"worker-0": ["10.200.1.0/24"], "worker-1": ["10.200.0.0/24"]}
+"""What kube-controller-manager gave two nodes that registered in the other order."""
+
+
+def test_a_lost_state_takes_the_cluster_s_blocks_and_says_which_nodes_differ() -> None:
+    # The state was destroyed: the fresh plan hands out blocks in list order, the cluster says otherwise.
+    fresh = valid_plan(spec(nodes=workers(2)))
+    adoption = adopt_cluster_allocation(fresh, None, SWAPPED)
+    assert adoption.plan.pod_cidrs == {"worker-0": ("10.200.1.0/24",), "worker-1": ("10.200.0.0/24",)}
+    assert adoption.notice == (
+        "the plan keeps the pod CIDRs the cluster's nodes carry, which differ from the stack's state (Kubernetes "
+        "never changes a node's podCIDR once set; the network output now records the cluster's): worker-0 "
+        "10.200.1.0/24 (planned from the state: 10.200.0.0/24), worker-1 10.200.0.0/24 (planned from the state: "
+        "10.200.1.0/24)"
+    )
+
+
+def test_the_cluster_wins_over_a_state_that_disagrees() -> None:
+    # The state recorded list order (a deployment without verify after the state was lost); the cluster wins.
+    first = valid_plan(spec(nodes=workers(3)))
+    planned = valid_plan(first.spec, recorded(first))
+    adoption = adopt_cluster_allocation(planned, recorded(first), SWAPPED)
+    assert adoption.plan.pod_cidrs == {
+        "worker-0": ("10.200.1.0/24",), "worker-1": ("10.200.0.0/24",), "worker-2": ("10.200.2.0/24",)}
+
+
+def test_an_agreeing_cluster_changes_nothing_and_says_nothing() -> None:
+    first = valid_plan(spec(nodes=workers(3)))
+    live = {"worker-0": ["10.200.0.0/24"], "worker-1": [], "controller-0": []}
+    adoption = adopt_cluster_allocation(valid_plan(first.spec, recorded(first)), recorded(first), live)
+    assert adoption.plan.pod_cidrs == first.pod_cidrs
+    assert adoption.notice is None
+
+
+def test_a_block_a_node_outside_the_list_carries_is_left_free() -> None:
+    # range_allocator.go occupies every node's podCIDRs, listed here or not: the new node must not get worker-9's.
+    fresh = valid_plan(spec(nodes=workers(2)))
+    adoption = adopt_cluster_allocation(fresh, None, {"worker-0": ["10.200.0.0/24"], "worker-9": ["10.200.1.0/24"]})
+    assert adoption.plan.pod_cidrs == {"worker-0": ("10.200.0.0/24",), "worker-1": ("10.200.2.0/24",)}
+    assert adoption.notice is not None and adoption.notice.endswith(
+        "worker-1 gets 10.200.2.0/24 (planned from the state: 10.200.1.0/24, which worker-9 carries in the cluster)")
+
+
+def test_an_unregistered_node_of_the_state_moves_off_a_block_the_cluster_gave_another() -> None:
+    # worker-2 never registered: the block the state gave it is worker-1's in the cluster, so worker-2 moves.
+    first = valid_plan(spec(nodes=workers(3)))
+    live = {"worker-0": ["10.200.0.0/24"], "worker-1": ["10.200.2.0/24"]}
+    adoption = adopt_cluster_allocation(valid_plan(first.spec, recorded(first)), recorded(first), live)
+    assert adoption.plan.pod_cidrs == {
+        "worker-0": ("10.200.0.0/24",), "worker-1": ("10.200.2.0/24",), "worker-2": ("10.200.1.0/24",)}
+    assert adoption.notice is not None
+    assert "worker-2 gets 10.200.1.0/24 (planned from the state: 10.200.2.0/24, which worker-1 carries" in (
+        adoption.notice)
+
+
+def test_a_machine_listed_without_pods_keeps_its_cluster_block_out_of_the_plan() -> None:
+    machines = (workers(1)[0]._replace(name="controller-0", runs_pods=False), node(1, "172.31.100.2"))
+    fresh = valid_plan(spec(nodes=machines))
+    adoption = adopt_cluster_allocation(fresh, None, {"controller-0": ["10.200.0.0/24"]})
+    assert adoption.plan.pod_cidrs == {"controller-0": (), "worker-1": ("10.200.1.0/24",)}
+
+
+def test_a_pin_the_cluster_agrees_with_is_kept_though_the_state_disagrees() -> None:
+    # The cluster comes first: the state's older record does not refuse what the cluster confirms.
+    first = valid_plan(spec(nodes=workers(2)))
+    pinned = dataclasses.replace(first.spec, nodes=(node(0, "172.31.100.1", pin="10.200.1.0/24"),
+                                                    node(1, "172.31.100.2")))
+    # The plan made from the state would refuse the pin; the program stops there before verify runs, so this
+    # case arises when the state was written by a deployment without verify, and the pin follows the cluster.
+    adoption = adopt_cluster_allocation(dataclasses.replace(first, spec=pinned), recorded(first), SWAPPED)
+    assert adoption.plan.pod_cidrs == {"worker-0": ("10.200.1.0/24",), "worker-1": ("10.200.0.0/24",)}
+
+
+def test_a_pin_that_differs_from_the_node_s_cluster_block_is_refused() -> None:
+    pinned = valid_plan(spec(nodes=(node(0, "172.31.100.1", pin="10.200.0.0/24"), node(1, "172.31.100.2"))))
+    with pytest.raises(CollectedConfigError) as caught:
+        adopt_cluster_allocation(pinned, None, SWAPPED)
+    first, second = caught.value.errors
+    assert (first.key, first.problem, first.accepted) == (
+        "nodes[0].podCidr",
+        "10.200.0.0/24 differs from 10.200.1.0/24, the podCIDR node 'worker-0' carries in the cluster, and a "
+        "node's pod CIDR cannot change once assigned",
+        "10.200.1.0/24, or no pin (the plan keeps the cluster's)",
+    )
+    assert (second.key, second.problem) == (
+        "nodes[0].podCidr", "10.200.0.0/24 is the podCIDR node 'worker-1' carries in the cluster, and a node's pod "
+        "CIDR cannot change once assigned")
+
+
+def test_a_pin_on_the_block_of_a_node_outside_the_list_is_refused() -> None:
+    pinned = valid_plan(spec(nodes=(node(0, "172.31.100.1", pin="10.200.5.0/24"),)))
+    with pytest.raises(ConfigError) as caught:
+        adopt_cluster_allocation(pinned, None, {"worker-9": ["10.200.5.0/24"]})
+    assert caught.value.key == "nodes[0].podCidr"
+    assert caught.value.problem.startswith("10.200.5.0/24 is the podCIDR node 'worker-9' carries in the cluster")
+
+
+def test_a_cluster_range_that_does_not_hold_the_cluster_s_blocks_is_refused() -> None:
+    # A fresh stack with another clusterCidr than kube-controller-manager's --cluster-cidr.
+    other = valid_plan(spec("10.100.0.0/16", nodes=workers(2)))
+    with pytest.raises(ConfigError) as caught:
+        adopt_cluster_allocation(other, None, SWAPPED)
+    assert caught.value.key == "network.clusterCidr"
+    assert caught.value.problem == (
+        "10.100.0.0/16 does not hold the podCIDRs that 2 nodes carry in the cluster (worker-0 10.200.1.0/24, "
+        "worker-1 10.200.0.0/24), and Kubernetes never changes a node's podCIDR once set")
+    assert caught.value.accepted.startswith("ranges that hold them: kube-controller-manager's --cluster-cidr; ")
+
+
+def test_a_node_mask_other_than_the_cluster_s_is_refused_naming_it() -> None:
+    other = valid_plan(spec(nodes=workers(1), mask4=24))
+    with pytest.raises(ConfigError) as caught:
+        adopt_cluster_allocation(other, None, {"worker-0": ["10.200.0.0/25"]})
+    assert caught.value.key == "network.nodeCidrMaskSize"
+    assert caught.value.problem.startswith("24 is not the size of the podCIDRs that 1 node carries in the cluster "
+                                           "(worker-0 10.200.0.0/25)")
+    assert caught.value.accepted.startswith("25, kube-controller-manager's node mask")
+
+
+def test_a_block_of_another_size_outside_the_list_is_refused_too() -> None:
+    # A /25 inside the range would overlap the /24 the plan gives its neighbour.
+    with pytest.raises(ConfigError) as caught:
+        adopt_cluster_allocation(valid_plan(spec(nodes=workers(1))), None, {"worker-9": ["10.200.0.128/25"]})
+    assert caught.value.key == "network.nodeCidrMaskSize"
+
+
+def test_blocks_outside_every_range_of_nodes_outside_the_list_are_ignored() -> None:
+    fresh = valid_plan(spec(nodes=workers(1)))
+    assert adopt_cluster_allocation(fresh, None, {"other": ["10.99.0.0/24"]}).plan.pod_cidrs == fresh.pod_cidrs
+
+
+def test_dual_stack_blocks_are_kept_per_family() -> None:
+    fresh = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(2, "46")))
+    live = {"worker-0": ["10.200.1.0/24", "fd00:10:244:1::/64"]}
+    adoption = adopt_cluster_allocation(fresh, None, live)
+    assert adoption.plan.pod_cidrs == {
+        "worker-0": ("10.200.1.0/24", "fd00:10:244:1::/64"), "worker-1": ("10.200.0.0/24", "fd00:10:244::/64")}
+
+
+def test_a_node_s_unreadable_pod_cidr_is_named() -> None:
+    with pytest.raises(UnreadableNodeError, match="node worker-0's podCIDRs\\[0\\] is not a CIDR"):
+        adopt_cluster_allocation(valid_plan(spec(nodes=workers(1))), None, {"worker-0": ["garbage"]})
+
+
+# verify_cluster: what an update records and reports
+
+
+def test_verify_records_the_adopted_plan_and_passes() -> None:
+    fresh = valid_plan(spec(nodes=workers(2)))
+    outcome = verify_cluster("10.32.0.1", SWAPPED, PlannedNetwork(fresh))
+    assert outcome.problem is None
+    assert outcome.network["nodes"]["worker-0"]["podCidrs"] == ["10.200.1.0/24"]
+    assert outcome.network["routes"]["worker-0"] == [{"destination": "10.200.1.0/24", "via": "172.31.100.1"}]
+    assert outcome.result == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-0", "worker-1"]}
+    assert outcome.notice is not None
+
+
+def test_a_refused_config_keeps_the_recorded_network_and_lists_every_problem() -> None:
+    # Recording a plan the cluster contradicts would make the next run refuse the fix.
+    other = valid_plan(spec("10.100.0.0/16", nodes=(node(0, "172.31.100.1", pin="10.100.0.0/24"),
+                                                     node(1, "172.31.100.2"))))
+    outcome = verify_cluster("10.32.0.1", SWAPPED, PlannedNetwork(other, None, None))
+    assert outcome.network is None and outcome.result is None
+    message = str(outcome.problem)
+    assert message.startswith("verify: the config contradicts the podCIDRs the cluster's nodes carry")
+    assert "\n  invalid config kthw:network.clusterCidr: 10.100.0.0/16 does not hold" in message
+
+
+def test_a_single_stack_node_under_a_dual_stack_plan_is_reported() -> None:
+    # The node keeps its IPv4 block, but Kubernetes cannot add the IPv6 one the plan gives it.
+    fresh = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(1, "46")))
+    outcome = verify_cluster("10.32.0.1", {"worker-0": ["10.200.3.0/24"]}, PlannedNetwork(fresh))
+    assert "node worker-0 has podCIDRs 10.200.3.0/24, the plan gives 10.200.3.0/24,fd00:10:244::/64" in str(
+        outcome.problem)
+
+
+def test_widening_the_range_around_the_cluster_s_blocks_is_fine() -> None:
+    wider = valid_plan(spec(nodes=workers(2), cluster="10.200.0.0/15"))
+    assert verify_cluster("10.32.0.1", SWAPPED, PlannedNetwork(wider)).problem is None
