@@ -12,6 +12,8 @@ registering a resource). The read is synchronous and runs in preview too, so:
 * it works on every backend, needs no resource per node and no pickled provider code in state.
 
 On the first deployment there is no previous output and every node gets the lowest free block in list order.
+The state is only a record: with verify, an update plans again with the podCIDRs the cluster's nodes carry and
+records that plan instead (components/verify.py, components/cluster_adoption.py).
 """
 
 from __future__ import annotations
