@@ -127,6 +127,7 @@ if settings.verify:
         kubeconfig=kubeconfig.kubeconfig,
         planned=planned,
         tunnel_opened=tunnel.opened,
+        hide_values=secret.any(*NETWORK_KEYS),
         opts=secret.options("clusterName", *NETWORK_KEYS),
     )
     pulumi.export("network", secret.wrap(verification.network, *NETWORK_KEYS))

@@ -106,6 +106,30 @@ def bench_nodes_file(count: int, repeat: int) -> None:
                   f"  cpu {cpu * 1000:8.1f} ms  peak {peak:6.1f} MiB")
 
 
+def bench_adoption(count: int, dual_stack: bool, repeat: int) -> None:
+    """What verify adds to an update: plan again keeping ``count`` registered nodes' podCIDRs (here every node
+    carries its neighbour's block, so each one differs from the state's plan and is named), render the output and
+    check it against the cluster."""
+    from components.cluster_network import PlannedNetwork
+    from components.verify import verify_cluster
+
+    planned = PlannedNetwork(plan_network(parse_network(network_config(count, dual_stack), nodes_config(count,
+                                                                                                      dual_stack))))
+    names = list(planned.plan.pod_cidrs)
+    live = {name: list(planned.plan.pod_cidrs[names[index ^ 1]]) for index, name in enumerate(names)}
+    service_ip = planned.plan.kubernetes_service_ip
+
+    def run() -> object:
+        outcome = verify_cluster(service_ip, live, planned)
+        assert outcome.problem is None, outcome.problem
+        return outcome
+
+    best, median, cpu, peak = measure(run, repeat)
+    label = "dual-stack " if dual_stack else "single-stack"
+    print(f"verify adoption {label} {count:>6} nodes: best {best * 1000:8.1f} ms  median {median * 1000:8.1f} ms  "
+          f"cpu {cpu * 1000:8.1f} ms  peak {peak:6.1f} MiB")
+
+
 def bench_program(count: int, repeat: int) -> None:
     from tests.mock_program import DEV_CONFIG, run_program
 
@@ -124,6 +148,7 @@ def main() -> None:
         cpu = {count: bench_plan(count, dual_stack, args.repeat) for count in (500, 5000, 50000)}
         print(f"  50,000 / (10 x 5,000): {cpu[50000] / (10 * cpu[5000]):.2f}")
     bench_nodes_file(5000, args.repeat)
+    bench_adoption(5000, True, args.repeat)
     bench_program(5000, max(1, args.repeat // 2))
 
 

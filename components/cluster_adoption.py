@@ -37,14 +37,28 @@ def registered_blocks(live: Mapping[str, Sequence[str]]) -> ClusterNodes:
     return ClusterNodes(blocks)
 
 
+NOTICE = ("the plan keeps the pod CIDRs the cluster's nodes carry, which differ from the stack's state (Kubernetes "
+          "never changes a node's podCIDR once set; the network output now records the cluster's)")
+
+
 @dataclass(frozen=True)
 class Adoption:
     """The plan that keeps the cluster's podCIDRs, and what it changed of the plan made from the state."""
 
     plan: NetworkPlan
     """Every node's pod CIDRs: the cluster's first, then the last deployment's, then the lowest free."""
-    notice: str | None
-    """A warning naming every node whose blocks differ from the plan the preview showed; None when none does."""
+    changes: tuple[str, ...]
+    """One line per node whose blocks differ from the plan the preview showed, saying why."""
+
+    def notice(self, hide_values: bool = False) -> str | None:
+        """The warning naming the changed nodes, or counting them when the node list or network is secret config;
+        None when nothing changed."""
+        if not self.changes:
+            return None
+        if hide_values:
+            count = len(self.changes)
+            return f"{NOTICE}: {count} node{'' if count == 1 else 's'} (not named: nodes or network is secret config)"
+        return f"{NOTICE}: {some_names(list(self.changes))}"
 
 
 def adopt_cluster_allocation(
@@ -54,11 +68,11 @@ def adopt_cluster_allocation(
     ConfigErrors of a config that contradicts them, and UnreadableNodeError."""
     cluster = registered_blocks(live)
     plan = plan_network(planned.spec, previous, cluster)
-    return Adoption(plan=plan, notice=adoption_notice(planned, plan, cluster))
+    return Adoption(plan=plan, changes=tuple(adoption_changes(planned, plan, cluster)))
 
 
-def adoption_notice(planned: NetworkPlan, adopted: NetworkPlan, cluster: ClusterNodes) -> str | None:
-    """What the cluster changed: each node whose blocks differ from the state's plan, and why."""
+def adoption_changes(planned: NetworkPlan, adopted: NetworkPlan, cluster: ClusterNodes) -> list[str]:
+    """Each node whose blocks differ from the state's plan, and why."""
     carrier = {block.text: name for name, blocks in cluster.blocks.items() for block in blocks}
     changes = []
     for node in adopted.spec.nodes:
@@ -72,8 +86,4 @@ def adoption_notice(planned: NetworkPlan, adopted: NetworkPlan, cluster: Cluster
             held = f", which {' and '.join(holders)} carr{'ies' if len(holders) == 1 else 'y'} in the cluster"
             changes.append(f"{node.name} gets {','.join(after)} (planned from the state: {','.join(before)}"
                            f"{held if holders else ''})")
-    if not changes:
-        return None
-    return ("the plan keeps the pod CIDRs the cluster's nodes carry, which differ from the stack's state "
-            "(Kubernetes never changes a node's podCIDR once set; the network output now records the cluster's): "
-            f"{some_names(changes)}")
+    return changes

@@ -111,23 +111,40 @@ class Outcome(NamedTuple):
     """What the cluster changed of the state's plan (a warning), or None."""
 
 
+SECRET_VALUES = "the values come from secret config and are not shown"
+
+
 def verify_cluster(
-    cluster_ip: str | None, live_nodes: Mapping[str, Sequence[str]], planned: PlannedNetwork
+    cluster_ip: str | None,
+    live_nodes: Mapping[str, Sequence[str]],
+    planned: PlannedNetwork,
+    *,
+    hide_values: bool = False,
 ) -> Outcome:
-    """Keep the registered nodes' podCIDRs in the plan, then check the cluster against it."""
+    """Keep the registered nodes' podCIDRs in the plan, then check the cluster against it. ``hide_values``: the node
+    list or network is secret config, so messages name keys and counts, never names or addresses."""
     try:
         adoption = adopt_cluster_allocation(planned.plan, planned.last, live_nodes)
-    except (ConfigError, CollectedConfigError, UnreadableNodeError) as error:
-        lines = error.errors if isinstance(error, CollectedConfigError) else [error]
+    except UnreadableNodeError as error:
+        return Outcome(planned.output, None, VerificationError(
+            f"verify: {SECRET_VALUES if hide_values else error}: a podCIDR of a Node object is not a CIDR"))
+    except (ConfigError, CollectedConfigError) as error:
+        errors = error.errors if isinstance(error, CollectedConfigError) else [error]
+        lines = [f"invalid config kthw:{each.key}: contradicts the cluster ({SECRET_VALUES})" if hide_values
+                 else str(each) for each in errors]
         refusal = "\n".join(f"  {line}" for line in lines)
         return Outcome(planned.recorded, None, VerificationError(
             f"verify: the config contradicts the podCIDRs the cluster's nodes carry, which Kubernetes never "
             f"changes (the network output keeps what the last deployment recorded):\n{refusal}"))
     output = adoption.plan.to_output()
     try:
-        return Outcome(output, verified(cluster_ip, live_nodes, output), None, adoption.notice)
+        return Outcome(output, verified(cluster_ip, live_nodes, output), None, adoption.notice(hide_values))
     except VerificationError as error:
-        return Outcome(output, None, error, adoption.notice)
+        problem = error if not hide_values else VerificationError(
+            f"verify: the cluster disagrees with the plan ({SECRET_VALUES}): compare `pulumi stack output network "
+            "--show-secrets` with the kubernetes Service's clusterIP and `kubectl get nodes -o "
+            "custom-columns=NAME:.metadata.name,PODCIDRS:.spec.podCIDRs`")
+        return Outcome(output, None, problem, adoption.notice(hide_values))
 
 
 class ClusterVerification(pulumi.ComponentResource):
@@ -150,6 +167,7 @@ class ClusterVerification(pulumi.ComponentResource):
         planned: PlannedNetwork,
         tunnel_opened: pulumi.Input[bool] = True,
         reader: ClusterReader | None = None,
+        hide_values: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("kthw:index:ClusterVerification", name, None, opts)
@@ -163,7 +181,7 @@ class ClusterVerification(pulumi.ComponentResource):
                 cluster_ip, live_nodes = read(config)
             except VerificationError as error:
                 return Outcome(planned.output, None, error)
-            outcome = verify_cluster(cluster_ip, live_nodes, planned)
+            outcome = verify_cluster(cluster_ip, live_nodes, planned, hide_values=hide_values)
             if outcome.notice:
                 pulumi.log.warn(outcome.notice, self)
             return outcome

@@ -22,7 +22,7 @@ def test_a_lost_state_takes_the_cluster_s_blocks_and_says_which_nodes_differ() -
     fresh = valid_plan(spec(nodes=workers(2)))
     adoption = adopt_cluster_allocation(fresh, None, SWAPPED)
     assert adoption.plan.pod_cidrs == {"worker-0": ("10.200.1.0/24",), "worker-1": ("10.200.0.0/24",)}
-    assert adoption.notice == (
+    assert adoption.notice() == (
         "the plan keeps the pod CIDRs the cluster's nodes carry, which differ from the stack's state (Kubernetes "
         "never changes a node's podCIDR once set; the network output now records the cluster's): worker-0 "
         "10.200.1.0/24 (planned from the state: 10.200.0.0/24), worker-1 10.200.0.0/24 (planned from the state: "
@@ -44,7 +44,7 @@ def test_an_agreeing_cluster_changes_nothing_and_says_nothing() -> None:
     live = {"worker-0": ["10.200.0.0/24"], "worker-1": [], "controller-0": []}
     adoption = adopt_cluster_allocation(valid_plan(first.spec, recorded(first)), recorded(first), live)
     assert adoption.plan.pod_cidrs == first.pod_cidrs
-    assert adoption.notice is None
+    assert adoption.notice() is None
 
 
 def test_a_block_a_node_outside_the_list_carries_is_left_free() -> None:
@@ -52,7 +52,7 @@ def test_a_block_a_node_outside_the_list_carries_is_left_free() -> None:
     fresh = valid_plan(spec(nodes=workers(2)))
     adoption = adopt_cluster_allocation(fresh, None, {"worker-0": ["10.200.0.0/24"], "worker-9": ["10.200.1.0/24"]})
     assert adoption.plan.pod_cidrs == {"worker-0": ("10.200.0.0/24",), "worker-1": ("10.200.2.0/24",)}
-    assert adoption.notice is not None and adoption.notice.endswith(
+    assert adoption.notice() is not None and str(adoption.notice()).endswith(
         "worker-1 gets 10.200.2.0/24 (planned from the state: 10.200.1.0/24, which worker-9 carries in the cluster)")
 
 
@@ -63,9 +63,8 @@ def test_an_unregistered_node_of_the_state_moves_off_a_block_the_cluster_gave_an
     adoption = adopt_cluster_allocation(valid_plan(first.spec, recorded(first)), recorded(first), live)
     assert adoption.plan.pod_cidrs == {
         "worker-0": ("10.200.0.0/24",), "worker-1": ("10.200.2.0/24",), "worker-2": ("10.200.1.0/24",)}
-    assert adoption.notice is not None
-    assert "worker-2 gets 10.200.1.0/24 (planned from the state: 10.200.2.0/24, which worker-1 carries" in (
-        adoption.notice)
+    assert "worker-2 gets 10.200.1.0/24 (planned from the state: 10.200.2.0/24, which worker-1 carries" in str(
+        adoption.notice())
 
 
 def test_a_machine_listed_without_pods_keeps_its_cluster_block_out_of_the_plan() -> None:
@@ -192,3 +191,25 @@ def test_a_single_stack_node_under_a_dual_stack_plan_is_reported() -> None:
 def test_widening_the_range_around_the_cluster_s_blocks_is_fine() -> None:
     wider = valid_plan(spec(nodes=workers(2), cluster="10.200.0.0/15"))
     assert verify_cluster("10.32.0.1", SWAPPED, PlannedNetwork(wider)).problem is None
+
+
+def test_secret_nodes_are_counted_not_named_in_the_warning_and_the_refusal() -> None:
+    # `pulumi config set --secret nodes ...`: names and blocks must not reach the update's log.
+    fresh = valid_plan(spec(nodes=workers(2)))
+    adopted = verify_cluster("10.32.0.1", SWAPPED, PlannedNetwork(fresh), hide_values=True)
+    assert adopted.notice is not None and adopted.notice.endswith(
+        ": 2 nodes (not named: nodes or network is secret config)")
+    assert "worker" not in adopted.notice and "10.200" not in adopted.notice
+    other = valid_plan(spec("10.100.0.0/16", nodes=workers(2)))
+    refused = verify_cluster("10.32.0.1", SWAPPED, PlannedNetwork(other), hide_values=True)
+    message = str(refused.problem)
+    assert "invalid config kthw:network.clusterCidr: contradicts the cluster (the values come from secret" in message
+    assert "worker" not in message and "10.100" not in message and "10.200" not in message
+
+
+def test_a_secret_disagreement_is_described_without_its_values() -> None:
+    fresh = valid_plan(spec(nodes=workers(2)))
+    outcome = verify_cluster("10.0.0.1", {}, PlannedNetwork(fresh), hide_values=True)
+    message = str(outcome.problem)
+    assert message.startswith("verify: the cluster disagrees with the plan (the values come from secret config")
+    assert "10.0.0.1" not in message and "10.32" not in message

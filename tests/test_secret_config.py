@@ -112,3 +112,15 @@ def test_the_ca_key_is_never_plain() -> None:
     run = run_program(with_changes(caCertPem=CA.cert, caKeyPem=CA.key), secret_keys=("caKeyPem",))
     for line in CA.key.splitlines()[1:-1]:
         assert plain_places(run, line) == []
+
+
+def test_verify_counts_the_secret_nodes_it_keeps_from_the_cluster(caplog: pytest.LogCaptureFixture) -> None:
+    # The warning that the cluster's podCIDRs were kept must not name nodes from a secret node list.
+    config = with_changes(nodes=[{"name": "secret-a", "address": "172.31.101.60"},
+                                 {"name": "secret-b", "address": "172.31.104.202"}], verify=True)
+    run = run_program(config, secret_keys=("nodes",), list_nodes=lambda kubeconfig: {
+        "secret-a": ["10.200.1.0/24"], "secret-b": ["10.200.0.0/24"]})
+    assert run.secret["network"]
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert any(message.endswith("2 nodes (not named: nodes or network is secret config)") for message in warnings)
+    assert not any("secret-" in message or "10.200." in message for message in warnings)
