@@ -115,6 +115,19 @@ class ClusterNodes(AssignedBlocks):
             f"{keep}; a node gets another podCIDR only by being deleted from the cluster and registering again",
         )
 
+    def out_of_order(self, names: list[str], spec: NetworkSpec) -> ConfigError:
+        """Nodes whose podCIDRs come in another family order than the cluster ranges (range_allocator.go matches
+        them by position)."""
+        carried = some_names([f"{name} {','.join(block.text for block in self.blocks[name])}" for name in names])
+        families = ",".join(f"IPv{cluster.version}" for cluster in spec.cluster_cidrs)
+        return ConfigError(
+            CLUSTER_CIDR_KEY,
+            f"lists its ranges as {families}, but {_nodes(len(names))} carr{'ies' if len(names) == 1 else 'y'} "
+            f"podCIDRs in another order in the cluster ({carried}), and kube-controller-manager matches a node's "
+            "podCIDRs to --cluster-cidr by position",
+            "the ranges in the order of the nodes' podCIDRs (kube-controller-manager's --cluster-cidr)",
+        )
+
     def pin_moves(self, node: NodeSpec, pin: PodBlock, kept: str) -> ConfigError:
         return ConfigError(
             node_key(node, "podCidr"),

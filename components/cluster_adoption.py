@@ -10,17 +10,27 @@ differs from the one the preview showed is said in a warning.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from components.assigned_blocks import ClusterNodes, some_names
 from components.network_plan import NetworkPlan, PodBlock
 from components.pod_cidr_allocation import plan_network
-from components.previous_deployment import PreviousDeployment, PreviousOutputError, parse_block
+from components.previous_deployment import PreviousDeployment
 
 
 class UnreadableNodeError(ValueError):
-    """A Node object's podCIDRs are not CIDRs (kube-apiserver validates them, so this is a broken cluster)."""
+    """A Node object's podCIDRs hold text that is not a CIDR."""
+
+
+def canonical_block(text: str) -> PodBlock | None:
+    """A podCIDR as kube-apiserver accepts it (netutils.ParseCIDRSloppy: host bits allowed, any IPv6 spelling),
+    as the block it stands for; None when it is not a CIDR."""
+    try:
+        return PodBlock.of(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        return None
 
 
 def registered_blocks(live: Mapping[str, Sequence[str]]) -> ClusterNodes:
@@ -28,12 +38,11 @@ def registered_blocks(live: Mapping[str, Sequence[str]]) -> ClusterNodes:
     podCIDR yet are left out."""
     blocks: dict[str, tuple[PodBlock, ...]] = {}
     for name, texts in live.items():
-        if not texts:
-            continue
-        try:
-            blocks[name] = tuple(parse_block(text, f"podCIDRs[{i}]") for i, text in enumerate(texts))
-        except PreviousOutputError as error:
-            raise UnreadableNodeError(f"node {name}'s {error.detail}") from None
+        parsed = tuple(canonical_block(text) for text in texts)
+        if None in parsed:
+            raise UnreadableNodeError(f"node {name} has a podCIDR that is not a CIDR")
+        if parsed:
+            blocks[name] = tuple(block for block in parsed if block is not None)
     return ClusterNodes(blocks)
 
 

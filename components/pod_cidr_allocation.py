@@ -62,9 +62,16 @@ class BlockPool:
             return None
         return offset >> self.shift
 
-    def holds_start_of(self, block: PodBlock) -> bool:
-        """Whether ``block`` starts inside this pool's cluster range (whatever its size)."""
-        return block.version == self.version and 0 <= block.value - self.base < self.count << self.shift
+    def overlapped_by(self, block: PodBlock) -> range:
+        """The indexes of the node blocks ``block`` overlaps, whatever its size (cidr_set.go
+        getBeginningAndEndIndices); empty for another family or a block outside the range."""
+        if block.version != self.version:
+            return range(0)
+        first = block.value - self.base
+        last = first + (1 << (self.cluster.max_prefixlen - block.prefix)) - 1
+        if last < 0 or first >= self.count << self.shift:
+            return range(0)
+        return range(max(first, 0) >> self.shift, min(last >> self.shift, self.count - 1) + 1)
 
     def lowest_free(self) -> int:
         """The lowest index no node holds (cidr_set.go AllocateNext)."""
@@ -136,27 +143,33 @@ def _reserve_other_nodes(
     spec: NetworkSpec, cluster: ClusterNodes, pools: list[BlockPool], pinned_by: Mapping[tuple[int, int], NodeSpec]
 ) -> list[ConfigError]:
     """The blocks the cluster gives nodes the plan gives none (nodes not in the list, or listed as running no pods)
-    stay theirs: no planned node gets them. Returns the problems: a pin on such a block, and such a block of
-    another size inside a cluster range (its neighbours would overlap the plan's blocks)."""
+    stay theirs: every node block they overlap, whatever their size, is taken (cidr_set.go Occupy with
+    getBeginningAndEndIndices). Returns the problems: a pin on such a block."""
     planned = {node.name for node in spec.nodes if node.runs_pods}
     problems: list[ConfigError] = []
-    other_size: dict[str, dict[str, None]] = {}
-    pool_of_family = _pools_by_version(pools)
     for name, blocks in cluster.blocks.items():
         if name in planned:
             continue
         for block in blocks:
-            family, pool = pool_of_family.get(block.version, (-1, None))
-            if pool is None or not pool.holds_start_of(block):
-                continue  # outside every range: no planned block can be it
-            index = pool.index_of(block)
-            if index is None:
-                other_size.setdefault(node_mask_key(block.version), {})[name] = None
-            elif (family, index) in pinned_by:
-                problems.append(cluster.pin_takes(pinned_by[(family, index)], pool.text(index), name))
-            else:
-                pool.owner.setdefault(index, name)
-    return [cluster.moved(key, list(names), spec) for key, names in other_size.items()] + problems
+            for family, pool in enumerate(pools):
+                for index in pool.overlapped_by(block):
+                    if (family, index) in pinned_by:
+                        problems.append(cluster.pin_takes(pinned_by[(family, index)], block.text, name))
+                    else:
+                        pool.owner.setdefault(index, name)
+    return problems
+
+
+def _family_order_problems(spec: NetworkSpec, cluster: ClusterNodes) -> list[ConfigError]:
+    """range_allocator.go matches a node's podCIDRs to the cluster ranges by position: a listed node whose
+    podCIDRs come in another family order than network.clusterCidr lists its ranges contradicts it."""
+    order = tuple(cluster_range.version for cluster_range in spec.cluster_cidrs)
+    misordered = [
+        node.name for node in spec.nodes
+        if node.runs_pods and (blocks := cluster.blocks.get(node.name))
+        and tuple(block.version for block in blocks) != order[:len(blocks)]
+    ]
+    return [cluster.out_of_order(misordered, spec)] if misordered else []
 
 
 def _pools_by_version(pools: list[BlockPool]) -> dict[int, tuple[int, BlockPool | None]]:
@@ -172,13 +185,21 @@ def _key_that_moves(block: PodBlock, pool: BlockPool | None) -> str:
 
 
 def _allocate_lowest_free(spec: NetworkSpec, pools: list[BlockPool], chosen: Choices) -> None:
-    """Third pass: every node still without a block of a range gets its lowest free one, in node-list order
-    (cidr_set.go AllocateNext)."""
+    """Last pass: every node still without a block of a range gets its lowest free one, in node-list order
+    (cidr_set.go AllocateNext). Raises a ConfigError when a range has none left (nodes of the cluster outside the
+    list hold the rest)."""
     for pool, picks in zip(pools, chosen):
         owner = pool.owner
         for position, node in enumerate(spec.nodes):
             if picks[position] is None and node.runs_pods:
                 index = pool.lowest_free()
+                if index >= pool.count:
+                    raise ConfigError(
+                        CLUSTER_CIDR_KEY,
+                        f"{pool.cluster} has no node block left for node {node.name!r}: nodes of the cluster that "
+                        "are not in the node list carry the rest",
+                        "a larger range, or those nodes in the node list",
+                    )
                 owner[index] = node.name
                 picks[position] = index
 
@@ -194,6 +215,7 @@ def allocate(
     pinned_by = _occupy_pins(spec, pools, chosen)
     problems: list[ConfigError] = []
     if cluster is not None:
+        problems += _family_order_problems(spec, cluster)
         problems += _keep_assigned_blocks(spec, cluster, pools, chosen, pinned_by)
         problems += _reserve_other_nodes(spec, cluster, pools, pinned_by)
     if previous is not None:

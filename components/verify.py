@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import pulumi
 
 from components import live_cluster
-from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation
+from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
 from components.cluster_network import PlannedNetwork
 from components.errors import CollectedConfigError, ConfigError
 
@@ -50,18 +50,25 @@ def service_ip_problem(actual: str | None, expected: str, service_cidrs: Sequenc
 
 
 def node_problems(live: Mapping[str, Sequence[str]], planned: Mapping[str, Sequence[str]]) -> list[str]:
-    """Registered planned nodes whose podCIDRs differ from the plan (nodes not registered, or without a podCIDR
-    yet, are skipped)."""
+    """Registered planned nodes whose podCIDRs differ from the plan (nodes not registered, without a podCIDR yet,
+    or planned without pods are skipped). After the plan kept what registered nodes carry, what remains is a node
+    that carries fewer podCIDRs than there are cluster ranges (a single-stack node under a dual-stack plan)."""
     problems = []
     for name, pod_cidrs in planned.items():
         actual = live.get(name)
-        if actual and list(actual) != list(pod_cidrs):
+        if actual and pod_cidrs and [_canonical(text) for text in actual] != list(pod_cidrs):
             problems.append(
-                f"node {name} has podCIDRs {','.join(actual)}, the plan gives {','.join(pod_cidrs)}: "
-                "kube-controller-manager's --cluster-cidr or node mask differs from network, or the node was "
-                "registered before this plan"
+                f"node {name} has podCIDRs {','.join(actual)}, the plan gives {','.join(pod_cidrs)}: Kubernetes "
+                "cannot add a podCIDR to a registered node; to give it one of every cluster range, delete the node "
+                "so that it registers again"
             )
     return problems
+
+
+def _canonical(text: str) -> str:
+    """A podCIDR's text as the plan writes it (canonical, host bits cleared), or as it is when not a CIDR."""
+    block = canonical_block(text)
+    return text if block is None else block.text
 
 
 def verified(
@@ -126,8 +133,7 @@ def verify_cluster(
     try:
         adoption = adopt_cluster_allocation(planned.plan, planned.last, live_nodes)
     except UnreadableNodeError as error:
-        return Outcome(planned.output, None, VerificationError(
-            f"verify: {SECRET_VALUES if hide_values else error}: a podCIDR of a Node object is not a CIDR"))
+        return Outcome(planned.output, None, VerificationError(f"verify: {SECRET_VALUES if hide_values else error}"))
     except (ConfigError, CollectedConfigError) as error:
         errors = error.errors if isinstance(error, CollectedConfigError) else [error]
         lines = [f"invalid config kthw:{each.key}: contradicts the cluster ({SECRET_VALUES})" if hide_values

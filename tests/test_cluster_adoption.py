@@ -131,11 +131,39 @@ def test_a_node_mask_other_than_the_cluster_s_is_refused_naming_it() -> None:
     assert caught.value.accepted.startswith("25, kube-controller-manager's node mask")
 
 
-def test_a_block_of_another_size_outside_the_list_is_refused_too() -> None:
-    # A /25 inside the range would overlap the /24 the plan gives its neighbour.
+def test_a_block_of_another_size_outside_the_list_takes_every_block_it_overlaps() -> None:
+    # cidr_set.go getBeginningAndEndIndices: a /25 inside the range occupies the /24 it lies in.
+    fresh = valid_plan(spec(nodes=workers(1)))
+    adoption = adopt_cluster_allocation(fresh, None, {"worker-9": ["10.200.0.128/25"]})
+    assert adoption.plan.pod_cidrs == {"worker-0": ("10.200.1.0/24",)}
+
+
+def test_a_block_that_holds_the_whole_range_leaves_no_block_and_says_so() -> None:
+    # A node outside the list carries a block larger than the configured range: nothing is free.
+    fresh = valid_plan(spec("10.200.1.0/24", nodes=workers(1), mask4=26))
     with pytest.raises(ConfigError) as caught:
-        adopt_cluster_allocation(valid_plan(spec(nodes=workers(1))), None, {"worker-9": ["10.200.0.128/25"]})
-    assert caught.value.key == "network.nodeCidrMaskSize"
+        adopt_cluster_allocation(fresh, None, {"worker-9": ["10.200.0.0/23"]})
+    assert caught.value.key == "network.clusterCidr"
+    assert caught.value.problem.startswith("10.200.1.0/24 has no node block left for node 'worker-0'")
+
+
+def test_podcidrs_in_another_family_order_than_the_ranges_are_refused() -> None:
+    # range_allocator.go occupyCIDRs: podCIDRs[i] belongs to the i-th --cluster-cidr.
+    fresh = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(1, "46")))
+    with pytest.raises(ConfigError) as caught:
+        adopt_cluster_allocation(fresh, None, {"worker-0": ["fd00:10:244:1::/64", "10.200.1.0/24"]})
+    assert caught.value.key == "network.clusterCidr"
+    assert caught.value.problem.startswith("lists its ranges as IPv4,IPv6, but 1 node carries podCIDRs in another "
+                                           "order in the cluster (worker-0 fd00:10:244:1::/64,10.200.1.0/24)")
+
+
+def test_a_pod_cidr_written_as_kube_apiserver_accepts_it_is_read_as_its_block() -> None:
+    # netutils.ParseCIDRSloppy: host bits and any IPv6 spelling pass the API's validation.
+    fresh = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(1, "46")))
+    outcome = verify_cluster("10.32.0.1", {"worker-0": ["10.200.1.5/24", "fd00:10:244:1:0::/64"]},
+                             PlannedNetwork(fresh))
+    assert outcome.problem is None
+    assert outcome.network["nodes"]["worker-0"]["podCidrs"] == ["10.200.1.0/24", "fd00:10:244:1::/64"]
 
 
 def test_blocks_outside_every_range_of_nodes_outside_the_list_are_ignored() -> None:
@@ -152,7 +180,7 @@ def test_dual_stack_blocks_are_kept_per_family() -> None:
 
 
 def test_a_node_s_unreadable_pod_cidr_is_named() -> None:
-    with pytest.raises(UnreadableNodeError, match="node worker-0's podCIDRs\\[0\\] is not a CIDR"):
+    with pytest.raises(UnreadableNodeError, match="node worker-0 has a podCIDR that is not a CIDR"):
         adopt_cluster_allocation(valid_plan(spec(nodes=workers(1))), None, {"worker-0": ["garbage"]})
 
 
@@ -171,21 +199,31 @@ def test_verify_records_the_adopted_plan_and_passes() -> None:
 
 def test_a_refused_config_keeps_the_recorded_network_and_lists_every_problem() -> None:
     # Recording a plan the cluster contradicts would make the next run refuse the fix.
+    first = valid_plan(spec(nodes=workers(2)))
     other = valid_plan(spec("10.100.0.0/16", nodes=(node(0, "172.31.100.1", pin="10.100.0.0/24"),
                                                      node(1, "172.31.100.2"))))
-    outcome = verify_cluster("10.32.0.1", SWAPPED, PlannedNetwork(other, None, None))
-    assert outcome.network is None and outcome.result is None
+    live = SWAPPED | {"worker-9": ["10.100.0.0/24"]}
+    outcome = verify_cluster("10.32.0.1", live, PlannedNetwork(other, recorded(first), first.to_output()))
+    assert outcome.network == first.to_output() and outcome.result is None
     message = str(outcome.problem)
     assert message.startswith("verify: the config contradicts the podCIDRs the cluster's nodes carry")
     assert "\n  invalid config kthw:network.clusterCidr: 10.100.0.0/16 does not hold" in message
+    assert "\n  invalid config kthw:nodes[0].podCidr: 10.100.0.0/24 is the podCIDR node 'worker-9' carries" in message
+
+
+def test_a_machine_listed_without_pods_that_carries_a_pod_cidr_passes_verify() -> None:
+    machines = (workers(1)[0]._replace(name="controller-0", runs_pods=False), node(1, "172.31.100.2"))
+    outcome = verify_cluster("10.32.0.1", {"controller-0": ["10.200.0.0/24"]},
+                             PlannedNetwork(valid_plan(spec(nodes=machines))))
+    assert outcome.problem is None
 
 
 def test_a_single_stack_node_under_a_dual_stack_plan_is_reported() -> None:
     # The node keeps its IPv4 block, but Kubernetes cannot add the IPv6 one the plan gives it.
     fresh = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(1, "46")))
     outcome = verify_cluster("10.32.0.1", {"worker-0": ["10.200.3.0/24"]}, PlannedNetwork(fresh))
-    assert "node worker-0 has podCIDRs 10.200.3.0/24, the plan gives 10.200.3.0/24,fd00:10:244::/64" in str(
-        outcome.problem)
+    assert ("node worker-0 has podCIDRs 10.200.3.0/24, the plan gives 10.200.3.0/24,fd00:10:244::/64: Kubernetes "
+            "cannot add a podCIDR to a registered node") in str(outcome.problem)
 
 
 def test_widening_the_range_around_the_cluster_s_blocks_is_fine() -> None:

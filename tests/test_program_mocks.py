@@ -180,7 +180,7 @@ def test_verify_keeps_the_pod_cidr_a_registered_node_carries() -> None:
     assert run.outputs["verification"] == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-1"]}
 
 
-def test_verify_refuses_a_config_the_cluster_contradicts_and_keeps_the_recorded_network() -> None:
+def test_verify_refuses_a_config_the_cluster_contradicts() -> None:
     first = run_program(config_with())
     moved = config_with(verify=True, network={"clusterCidr": "10.200.0.0/16", "serviceCidr": "10.32.0.0/24",
                                               "nodeCidrMaskSize": 25})

@@ -121,7 +121,7 @@ def test_a_preview_records_the_state_s_plan_and_reads_nothing() -> None:
     assert network == PLANNED.output and error is None
 
 
-def test_a_config_the_cluster_contradicts_fails_and_records_the_last_network() -> None:
+def test_a_config_the_cluster_contradicts_fails_and_records_nothing_before_a_first_deployment() -> None:
     network, result, error = run_verification(lambda kubeconfig: ("10.32.0.1", {"worker-0": ["10.9.0.0/24"]}))
-    assert network is None and result is None  # PLANNED.recorded: no deployment before
+    assert PLANNED.recorded is None and network is None and result is None
     assert error is not None and "invalid config kthw:network.clusterCidr: 10.200.0.0/16 does not hold" in str(error)
