@@ -13,13 +13,18 @@ import pulumi
 
 from components.api_server_sans import api_server_cert_sans
 from components.certificate_lifetimes import lifetime_warnings
-from components.cluster_network import NETWORK_OUTPUT, ClusterNetwork, PlannedNetwork, last_deployment
+from components.cluster_network import (
+    NETWORK_OUTPUT,
+    ClusterNetwork,
+    PlannedNetwork,
+    last_deployment,
+    plan_from_state,
+    state_refusal_warning,
+)
 from components.credentials import AdminCredentials
-from components.errors import CollectedConfigError, ConfigError
+from components.errors import CollectedConfigError, ConfigError, problem_lines, problems_of
 from components.kubeconfig import Kubeconfig
 from components.kubeconfig_summary import kubeconfig_summary
-from components.network_plan import NetworkPlan
-from components.pod_cidr_allocation import plan_network
 from components.previous_deployment import PreviousDeployment
 from components.previous_outputs import previous_outputs
 from components.secret_config import SecretConfig
@@ -38,22 +43,36 @@ def namespace_config() -> dict[str, Any]:
     return {key.removeprefix(prefix): value for key, value in passed.items() if key.startswith(prefix)}
 
 
-def read_settings(last: PreviousDeployment | None) -> tuple[Settings, NetworkPlan, SecretConfig]:
+def read_settings(last: PreviousDeployment | None, recorded: Any) -> tuple[Settings, PlannedNetwork, SecretConfig]:
     """Every ``kthw:`` config value, validated, and the network plan that keeps the blocks of the last deployment
-    (``last``); every problem is reported together, each naming its config key, before any resource is
-    registered."""
+    (``last``, from its ``network`` output ``recorded``); every problem is reported together, each naming its
+    config key, before any resource is registered."""
     raw = namespace_config()
     secret = SecretConfig.of(key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}"))
     try:
         settings = parse_settings(raw, secret.keys)
-        return settings, plan_network(settings.network, last), secret
     except (ConfigError, CollectedConfigError) as error:
         raise pulumi.RunError(str(error)) from None
+    try:
+        return settings, plan_from_state(settings.network, last, recorded, verify=settings.verify), secret
+    except (ConfigError, CollectedConfigError) as error:
+        lines = problem_lines(problems_of(error), secret.any(*NETWORK_KEYS), HIDDEN_STATE_REFUSAL)
+        raise pulumi.RunError("\n".join(lines)) from None
 
+
+# The keys each value comes from: whatever comes from a key set with --secret stays secret.
+NETWORK_KEYS = ("network", "nodes")
+TUNNEL_KEYS = ("loadBalancer", "tunnel")
+CREDENTIAL_KEYS = ("adminUser", "pki", "caCertPem")
+HIDDEN_STATE_REFUSAL = ("would move the pod CIDR the last deployment gave a node (the values come from secret config "
+                        "and are not shown)")
 
 previous = previous_outputs()
 last = last_deployment(previous)
-settings, plan, secret = read_settings(last)
+settings, planned, secret = read_settings(last, previous.get(NETWORK_OUTPUT))
+plan = planned.plan
+if planned.state_refusals and pulumi.runtime.is_dry_run():
+    pulumi.log.warn(state_refusal_warning(planned.state_refusals))
 for warning in lifetime_warnings(
     previous,
     early_renewal_hours=settings.pki.early_renewal_hours,
@@ -63,12 +82,6 @@ for warning in lifetime_warnings(
     dry_run=pulumi.runtime.is_dry_run(),
 ):
     pulumi.log.warn(warning)
-# The keys each value comes from: whatever comes from a key set with --secret stays secret.
-NETWORK_KEYS = ("network", "nodes")
-TUNNEL_KEYS = ("loadBalancer", "tunnel")
-CREDENTIAL_KEYS = ("adminUser", "pki", "caCertPem")
-
-planned = PlannedNetwork(plan, last, previous.get(NETWORK_OUTPUT))
 network = ClusterNetwork("network", planned=planned)
 credentials = AdminCredentials(
     "admin",

@@ -108,8 +108,8 @@ def bench_nodes_file(count: int, repeat: int) -> None:
 
 def bench_adoption(count: int, dual_stack: bool, repeat: int) -> None:
     """What verify adds to an update: plan again keeping ``count`` registered nodes' podCIDRs (here every node
-    carries its neighbour's block, so each one differs from the state's plan and is named), render the output and
-    check it against the cluster."""
+    carries its neighbour's block, so each one differs from the state's plan and the warning counts them), render
+    the output and check it against the cluster."""
     from components.cluster_network import PlannedNetwork
     from components.verify import verify_cluster
 

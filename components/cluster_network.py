@@ -18,14 +18,16 @@ records that plan instead (components/verify.py, components/cluster_adoption.py)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import pulumi
 
-from components.network_plan import NetworkPlan
+from components.errors import CollectedConfigError, ConfigError, problems_of
+from components.network_plan import NetworkPlan, NetworkSpec
+from components.pod_cidr_allocation import plan_network
 from components.previous_deployment import PreviousDeployment, PreviousOutputError, read_previous_deployment
 
 NETWORK_OUTPUT = "network"
@@ -50,11 +52,37 @@ class PlannedNetwork:
     """The allocation the last deployment recorded, None before the first."""
     recorded: Any = None
     """The last deployment's ``network`` output as read, None before the first."""
+    state_refusals: tuple[ConfigError, ...] = ()
+    """With verify: what the last deployment's allocation refuses of the config. The plan is then made without
+    it, and the update lets the cluster's nodes decide (components/cluster_adoption.py)."""
 
     @cached_property
     def output(self) -> dict[str, Any]:
         """The plan as the ``network`` stack output (rendered once: 5,000 nodes make it the costly part)."""
         return self.plan.to_output()
+
+
+def plan_from_state(
+    spec: NetworkSpec, last: PreviousDeployment | None, recorded: Any, *, verify: bool
+) -> PlannedNetwork:
+    """The plan that keeps the last deployment's blocks. Raises the ConfigErrors of a config that would move them;
+    with verify, the state is only a record that the cluster may contradict, so the refusals are kept for the update
+    to decide and the plan is made without the state."""
+    try:
+        return PlannedNetwork(plan_network(spec, last), last, recorded)
+    except (ConfigError, CollectedConfigError) as refusal:
+        if not verify:
+            raise
+        return PlannedNetwork(plan_network(spec, None), last, recorded, tuple(problems_of(refusal)))
+
+
+def state_refusal_warning(refusals: Sequence[ConfigError]) -> str:
+    """What a preview says when the config contradicts the stack's state and verify will ask the cluster (keys only:
+    the update prints the whole messages if they stand)."""
+    keys = ", ".join(dict.fromkeys(refusal.key for refusal in refusals))
+    return (f"the config contradicts the pod CIDRs the stack's state records ({keys}); with verify, `pulumi up` "
+            "reads the cluster's nodes and keeps what they carry, and refuses the config only where the cluster "
+            "does not settle it. This preview shows the plan made without the state")
 
 
 class ClusterNetwork(pulumi.ComponentResource):

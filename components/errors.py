@@ -75,6 +75,17 @@ class Problems:
         raise_all(self.errors)
 
 
+def problems_of(error: ConfigError | CollectedConfigError) -> list[ConfigError]:
+    """The one problem, or every problem collected."""
+    return list(error.errors) if isinstance(error, CollectedConfigError) else [error]
+
+
+def problem_lines(errors: Sequence[ConfigError], hide_values: bool, hidden: str) -> list[str]:
+    """One line per problem; with ``hide_values`` (the values come from secret config) only its key and ``hidden``,
+    what kind of problem it is."""
+    return [f"invalid config kthw:{error.key}: {hidden}" if hide_values else str(error) for error in errors]
+
+
 def raise_all(errors: Sequence[ConfigError]) -> None:
     """Raise nothing, the one problem, or all of them together in a CollectedConfigError."""
     if len(errors) == 1:

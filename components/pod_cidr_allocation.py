@@ -1,12 +1,13 @@
-"""Pod CIDR allocation: which node block of each cluster range every node gets, keeping the last deployment's.
+"""Pod CIDR allocation: which node block of each cluster range every node gets, keeping the blocks nodes hold.
 
 Mirrors kube-controller-manager's range allocator (pkg/controller/nodeipam/ipam/range_allocator.go) and its
 cidrset (pkg/controller/nodeipam/ipam/cidrset/cidr_set.go): blocks already assigned are occupied first, every other
 node gets the lowest free block, one per cluster range, and a node's podCIDRs never change once set
-(pkg/apis/core/validation ValidateNodeUpdate). So a change of the cluster ranges or node masks that would move a
-deployed node's block is refused (kube-controller-manager would run into overlapping allocations,
-kubernetes/kubernetes#70957). Huge IPv6 ranges are handled by arithmetic on block indexes, never by listing
-subnets.
+(pkg/apis/core/validation ValidateNodeUpdate). The passes: pins; with verify, the podCIDRs the cluster's nodes
+carry (listed nodes keep theirs, the others' blocks are taken); the last deployment's blocks; the lowest free.
+So a change of the cluster ranges or node masks that would move a deployed node's block is refused
+(kube-controller-manager would run into overlapping allocations, kubernetes/kubernetes#70957). Huge IPv6 ranges
+are handled by arithmetic on block indexes, never by listing subnets.
 """
 
 from __future__ import annotations

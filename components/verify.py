@@ -5,11 +5,13 @@ of an update is the plan that keeps them, and a config that contradicts them is 
 Service's clusterIP must be the plan's kubernetesServiceIp, and every planned node that has registered must carry
 the planned podCIDRs. Everything is read with the kubeconfig's own credentials (components/live_cluster.py), only
 during ``pulumi up`` (a preview, a pull request's say, never needs the cluster, and shows the plan made from the
-state) and only when the managed tunnel opened: a tunnel that could not open has said why, and verify adds nothing.
+state) and only when the managed tunnel opened: a tunnel that could not open has said why, and verify adds nothing
+(unless the config contradicts the stack's state, which then stands: see unread_cluster).
 
 A problem fails the update with every problem listed, but only after the stack's outputs are recorded (the check
-is an Output nothing exports), so the kubeconfig is there to debug with; the ``network`` output then stays what the
-last deployment recorded, so a plan the cluster contradicts is never recorded.
+is an Output nothing exports), so the kubeconfig is there to debug with. When the config is refused, the
+``network`` output stays what the last deployment recorded, so a plan the cluster or the state contradicts is
+never recorded; when the cluster could not be read, it is the plan made from the state, as without verify.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pulumi
 from components import live_cluster
 from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
 from components.cluster_network import PlannedNetwork
-from components.errors import CollectedConfigError, ConfigError
+from components.errors import CollectedConfigError, ConfigError, problem_lines, problems_of
 
 KUBE_APISERVER_DEFAULT_SERVICE_IP = "10.0.0.1"
 """What kube-apiserver gives the kubernetes Service when --service-cluster-ip-range is not set (10.0.0.0/24)."""
@@ -119,6 +121,27 @@ class Outcome(NamedTuple):
 
 
 SECRET_VALUES = "the values come from secret config and are not shown"
+CLUSTER_REFUSAL = ("verify: the config contradicts the podCIDRs the cluster's nodes carry, which Kubernetes never "
+                   "changes (the network output is left as the last deployment recorded it, if any)")
+
+
+def _refusal(header: str, errors: Sequence[ConfigError], hide_values: bool) -> VerificationError:
+    """Every refused key under ``header``, one a line (keys only when the values are secret)."""
+    lines = problem_lines(errors, hide_values, f"contradicts the cluster ({SECRET_VALUES})")
+    return VerificationError(header + ":" + "".join(f"\n  {line}" for line in lines))
+
+
+def unread_cluster(planned: PlannedNetwork, reason: VerificationError | None, *, hide_values: bool = False) -> Outcome:
+    """The outcome when the cluster was not read (``reason``: why; None when the managed tunnel did not open, which
+    says why itself): the plan made from the state is recorded; but a config the state refuses stays refused, and
+    then the network output is left as the last deployment recorded it."""
+    if not planned.state_refusals:
+        return Outcome(planned.output, None, reason)
+    why = str(reason).removeprefix("verify: ") if reason else "the managed tunnel did not open"
+    return Outcome(planned.recorded, None, _refusal(
+        f"verify: the cluster could not be read ({why}), so the allocation the stack's state records stands "
+        "(the network output is left as the last deployment recorded it), and it refuses the config",
+        planned.state_refusals, hide_values))
 
 
 def verify_cluster(
@@ -133,15 +156,10 @@ def verify_cluster(
     try:
         adoption = adopt_cluster_allocation(planned.plan, planned.last, live_nodes)
     except UnreadableNodeError as error:
-        return Outcome(planned.output, None, VerificationError(f"verify: {SECRET_VALUES if hide_values else error}"))
+        return unread_cluster(planned, VerificationError(f"verify: {SECRET_VALUES if hide_values else error}"),
+                              hide_values=hide_values)
     except (ConfigError, CollectedConfigError) as error:
-        errors = error.errors if isinstance(error, CollectedConfigError) else [error]
-        lines = [f"invalid config kthw:{each.key}: contradicts the cluster ({SECRET_VALUES})" if hide_values
-                 else str(each) for each in errors]
-        refusal = "\n".join(f"  {line}" for line in lines)
-        return Outcome(planned.recorded, None, VerificationError(
-            f"verify: the config contradicts the podCIDRs the cluster's nodes carry, which Kubernetes never "
-            f"changes (the network output keeps what the last deployment recorded):\n{refusal}"))
+        return Outcome(planned.recorded, None, _refusal(CLUSTER_REFUSAL, problems_of(error), hide_values))
     output = adoption.plan.to_output()
     try:
         return Outcome(output, verified(cluster_ip, live_nodes, output), None, adoption.notice(hide_values))
@@ -182,11 +200,11 @@ class ClusterVerification(pulumi.ComponentResource):
         def verify(values: list[Any]) -> Outcome:
             opened, config = values
             if not opened:
-                return Outcome(planned.output, None, None)
+                return unread_cluster(planned, None, hide_values=hide_values)
             try:
                 cluster_ip, live_nodes = read(config)
             except VerificationError as error:
-                return Outcome(planned.output, None, error)
+                return unread_cluster(planned, error, hide_values=hide_values)
             outcome = verify_cluster(cluster_ip, live_nodes, planned, hide_values=hide_values)
             if outcome.notice:
                 pulumi.log.warn(outcome.notice, self)

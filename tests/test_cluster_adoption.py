@@ -4,13 +4,14 @@ and a config that contradicts them is refused naming the key."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
 from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation
-from components.cluster_network import PlannedNetwork
+from components.cluster_network import PlannedNetwork, plan_from_state, state_refusal_warning
 from components.errors import CollectedConfigError, ConfigError
-from components.verify import verify_cluster
+from components.verify import VerificationError, unread_cluster, verify_cluster
 from tests.network_specs import DUAL_CLUSTER, DUAL_SERVICE, node, recorded, spec, valid_plan, workers
 
 SWAPPED = {"worker-0": ["10.200.1.0/24"], "worker-1": ["10.200.0.0/24"]}
@@ -251,3 +252,57 @@ def test_a_secret_disagreement_is_described_without_its_values() -> None:
     message = str(outcome.problem)
     assert message.startswith("verify: the cluster disagrees with the plan (the values come from secret config")
     assert "10.0.0.1" not in message and "10.32" not in message
+
+
+# A state that disagrees with the config: with verify, the cluster decides
+
+
+def _state_at(cluster: str) -> tuple[PlannedNetwork, PlannedNetwork]:
+    """A state recorded in node-list order under ``cluster`` (a deployment without verify), and the plan made from
+    it with verify for the dev range 10.200.0.0/16."""
+    first = valid_plan(spec(cluster, nodes=workers(2)))
+    return PlannedNetwork(first), plan_from_state(spec(nodes=workers(2)), recorded(first), first.to_output(),
+                                                  verify=True)
+
+
+def test_without_verify_the_state_refuses_the_config() -> None:
+    first = valid_plan(spec("10.100.0.0/16", nodes=workers(2)))
+    with pytest.raises(ConfigError, match=re.escape("changing it from 10.100.0.0/16 to 10.200.0.0/16")):
+        plan_from_state(spec(nodes=workers(2)), recorded(first), first.to_output(), verify=False)
+
+
+def test_with_verify_the_state_s_refusal_waits_for_the_cluster() -> None:
+    _, planned = _state_at("10.100.0.0/16")
+    assert [refusal.key for refusal in planned.state_refusals] == ["network.clusterCidr"]
+    assert planned.plan.pod_cidrs == {"worker-0": ("10.200.0.0/24",), "worker-1": ("10.200.1.0/24",)}
+    assert state_refusal_warning(planned.state_refusals).startswith(
+        "the config contradicts the pod CIDRs the stack's state records (network.clusterCidr); with verify, ")
+
+
+def test_a_cluster_that_settles_the_state_s_refusal_wins() -> None:
+    # The state was recorded with a wrong clusterCidr; the config now has the cluster's, and the nodes carry it.
+    _, planned = _state_at("10.100.0.0/16")
+    outcome = verify_cluster("10.32.0.1", SWAPPED, planned)
+    assert outcome.problem is None
+    assert outcome.network["nodes"]["worker-0"]["podCidrs"] == ["10.200.1.0/24"]
+
+
+def test_a_state_s_refusal_the_cluster_does_not_settle_stands() -> None:
+    # worker-1 never registered: the state's refusal for it stands, and nothing new is recorded.
+    state, planned = _state_at("10.100.0.0/16")
+    outcome = verify_cluster("10.32.0.1", {"worker-0": ["10.200.1.0/24"]}, planned)
+    assert outcome.network == state.output
+    assert "invalid config kthw:network.clusterCidr: changing it from 10.100.0.0/16 to 10.200.0.0/16 would move the " \
+           "pod CIDR of 1 deployed node (worker-1)" in str(outcome.problem)
+
+
+def test_an_unread_cluster_leaves_the_state_s_refusal_standing() -> None:
+    state, planned = _state_at("10.100.0.0/16")
+    outcome = unread_cluster(planned, VerificationError("verify: nothing answers at https://localhost:6443"))
+    assert outcome.network == state.output
+    message = str(outcome.problem)
+    assert message.startswith("verify: the cluster could not be read (nothing answers at https://localhost:6443), "
+                              "so the allocation the stack's state records stands")
+    assert "\n  invalid config kthw:network.clusterCidr: changing it from 10.100.0.0/16" in message
+    assert unread_cluster(planned, None).problem is not None  # the tunnel did not open: refused all the same
+    assert unread_cluster(PlannedNetwork(state.plan), None) == (state.output, None, None, None)

@@ -190,6 +190,31 @@ def test_verify_refuses_a_config_the_cluster_contradicts() -> None:
             name: entry["podCidrs"] for name, entry in first.outputs["network"]["nodes"].items()})
 
 
+def test_verify_lets_the_cluster_settle_a_state_that_disagrees_with_the_config(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The state was recorded without verify under a wrong clusterCidr; the config now has the cluster's.
+    wrong = run_program(config_with(network={"clusterCidr": "10.100.0.0/16", "serviceCidr": "10.32.0.0/24"}))
+    fixed = config_with(verify=True)
+    carried = {"worker-0": ["10.200.1.0/24"], "worker-1": ["10.200.0.0/24"]}
+    run_program(fixed, previous_outputs=wrong.outputs, preview=True)
+    assert any(record.getMessage().startswith("the config contradicts the pod CIDRs the stack's state records "
+                                              "(network.clusterCidr); with verify") for record in caplog.records)
+    run = run_program(fixed, previous_outputs=wrong.outputs, list_nodes=lambda kubeconfig: carried)
+    assert {name: node["podCidrs"] for name, node in run.outputs["network"]["nodes"].items()} == carried
+
+
+def test_a_secret_node_list_s_state_refusal_names_keys_only() -> None:
+    first = run_program(config_with())
+    pinned = config_with(nodes=[{"name": "worker-0", "address": "172.31.101.60", "podCidr": "10.200.1.0/24"},
+                                {"name": "worker-1", "address": "172.31.104.202"}])
+    with pytest.raises(pulumi.RunError) as error:
+        run_program(pinned, secret_keys=("nodes",), previous_outputs=first.outputs)
+    message = str(error.value)
+    assert message.startswith("invalid config kthw:nodes[0].podCidr: would move the pod CIDR the last deployment")
+    assert "worker" not in message and "10.200" not in message
+
+
 def test_verify_does_not_read_the_cluster_in_preview() -> None:
     def unreachable(kubeconfig: str) -> dict[str, list[str]]:
         raise AssertionError("preview must not contact the cluster")
