@@ -98,17 +98,20 @@ class ClusterNodes(AssignedBlocks):
     def __init__(self, blocks: Mapping[str, tuple[PodBlock, ...]]) -> None:
         self.blocks = blocks
 
-    def moved(self, key: str, names: list[str], spec: NetworkSpec) -> ConfigError:
+    def _carried(self, names: list[str]) -> str:
+        """``2 nodes carry in the cluster (a 10.200.1.0/24, b 10.200.0.0/24)``."""
         carried = some_names([f"{name} {','.join(block.text for block in self.blocks[name])}" for name in names])
+        return f"{_nodes(len(names))} carr{'ies' if len(names) == 1 else 'y'} in the cluster ({carried})"
+
+    def moved(self, key: str, names: list[str], spec: NetworkSpec) -> ConfigError:
         if key == CLUSTER_CIDR_KEY:
-            problem = (f"{','.join(str(cluster) for cluster in spec.cluster_cidrs)} does not hold the podCIDRs that "
-                       f"{_nodes(len(names))} carr{'ies' if len(names) == 1 else 'y'} in the cluster ({carried})")
+            ranges = ",".join(str(cluster) for cluster in spec.cluster_cidrs)
+            problem = f"{ranges} does not hold the podCIDRs that {self._carried(names)}"
             keep = "ranges that hold them: kube-controller-manager's --cluster-cidr"
         else:
             version = 4 if key == node_mask_key(4) else 6
             sizes = sorted({block.prefix for name in names for block in self.blocks[name] if block.version == version})
-            problem = (f"{spec.node_mask(version)} is not the size of the podCIDRs that {_nodes(len(names))} "
-                       f"carr{'ies' if len(names) == 1 else 'y'} in the cluster ({carried})")
+            problem = f"{spec.node_mask(version)} is not the size of the podCIDRs that {self._carried(names)}"
             keep = f"{sizes[0]}, kube-controller-manager's node mask" if len(sizes) == 1 else "the cluster's node mask"
         return ConfigError(
             key,
@@ -119,13 +122,11 @@ class ClusterNodes(AssignedBlocks):
     def out_of_order(self, names: list[str], spec: NetworkSpec) -> ConfigError:
         """Nodes whose podCIDRs come in another family order than the cluster ranges (range_allocator.go matches
         them by position)."""
-        carried = some_names([f"{name} {','.join(block.text for block in self.blocks[name])}" for name in names])
         families = ",".join(f"IPv{cluster.version}" for cluster in spec.cluster_cidrs)
         return ConfigError(
             CLUSTER_CIDR_KEY,
-            f"lists its ranges as {families}, but {_nodes(len(names))} carr{'ies' if len(names) == 1 else 'y'} "
-            f"podCIDRs in another order in the cluster ({carried}), and kube-controller-manager matches a node's "
-            "podCIDRs to --cluster-cidr by position",
+            f"lists its ranges as {families}, but the podCIDRs that {self._carried(names)} come in another order, "
+            "and kube-controller-manager matches a node's podCIDRs to --cluster-cidr by position",
             "the ranges in the order of the nodes' podCIDRs (kube-controller-manager's --cluster-cidr)",
         )
 

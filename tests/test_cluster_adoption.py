@@ -154,8 +154,9 @@ def test_podcidrs_in_another_family_order_than_the_ranges_are_refused() -> None:
     with pytest.raises(ConfigError) as caught:
         adopt_cluster_allocation(fresh, None, {"worker-0": ["fd00:10:244:1::/64", "10.200.1.0/24"]})
     assert caught.value.key == "network.clusterCidr"
-    assert caught.value.problem.startswith("lists its ranges as IPv4,IPv6, but 1 node carries podCIDRs in another "
-                                           "order in the cluster (worker-0 fd00:10:244:1::/64,10.200.1.0/24)")
+    assert caught.value.problem.startswith(
+        "lists its ranges as IPv4,IPv6, but the podCIDRs that 1 node carries in the cluster (worker-0 "
+        "fd00:10:244:1::/64,10.200.1.0/24) come in another order")
 
 
 def test_a_pod_cidr_written_as_kube_apiserver_accepts_it_is_read_as_its_block() -> None:
