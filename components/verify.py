@@ -58,7 +58,8 @@ def node_problems(live: Mapping[str, Sequence[str]], planned: Mapping[str, Seque
     problems = []
     for name, pod_cidrs in planned.items():
         actual = live.get(name)
-        if actual and pod_cidrs and [_canonical(text) for text in actual] != list(pod_cidrs):
+        if actual and pod_cidrs and list(actual) != list(pod_cidrs) and [
+            _canonical(text) for text in actual] != list(pod_cidrs):
             problems.append(
                 f"node {name} has podCIDRs {','.join(actual)}, the plan gives {','.join(pod_cidrs)}: Kubernetes "
                 "cannot add a podCIDR to a registered node; to give it one of every cluster range, delete the node "

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation
+from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
 from components.cluster_network import PlannedNetwork, plan_from_state, state_refusal_warning
 from components.errors import CollectedConfigError, ConfigError
 from components.verify import VerificationError, unread_cluster, verify_cluster
@@ -307,3 +307,19 @@ def test_an_unread_cluster_leaves_the_state_s_refusal_standing() -> None:
     assert "\n  invalid config kthw:network.clusterCidr: changing it from 10.100.0.0/16" in message
     assert unread_cluster(planned, None).problem is not None  # the tunnel did not open: refused all the same
     assert unread_cluster(PlannedNetwork(state.plan), None) == (state.output, None, None, None)
+
+
+@pytest.mark.parametrize(("text", "block"), [
+    ("10.200.1.0/24", "10.200.1.0/24"),
+    ("10.200.1.5/24", "10.200.1.0/24"),
+    ("fd00:10:244:1:0::/64", "fd00:10:244:1::/64"),
+    ("FD00:10:244:1::7/64", "fd00:10:244:1::/64"),
+    ("10.200.1.0/33", None),
+    ("10.200.1.0", None),
+    ("10.200.1.0/", None),
+    ("garbage/24", None),
+    ("/24", None),
+])
+def test_pod_cidrs_read_as_kube_apiserver_accepts_them(text: str, block: str | None) -> None:
+    parsed = canonical_block(text)
+    assert (parsed.text if parsed else None) == block
