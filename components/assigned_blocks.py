@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 
+from components.cidr import family_name
 from components.errors import ConfigError
 from components.network_config_keys import CLUSTER_CIDR_KEY, node_key, node_mask_key
 from components.network_plan import NetworkSpec, NodeSpec, PodBlock
@@ -122,7 +123,7 @@ class ClusterNodes(AssignedBlocks):
     def out_of_order(self, names: list[str], spec: NetworkSpec) -> ConfigError:
         """Nodes whose podCIDRs come in another family order than the cluster ranges (range_allocator.go matches
         them by position)."""
-        families = ",".join(f"IPv{cluster.version}" for cluster in spec.cluster_cidrs)
+        families = ",".join(family_name(cluster.version) for cluster in spec.cluster_cidrs)
         return ConfigError(
             CLUSTER_CIDR_KEY,
             f"lists its ranges as {families}, but the podCIDRs that {self._carried(names)} come in another order, "

@@ -10,12 +10,11 @@ differs from the one the preview showed is said in a warning.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from components.assigned_blocks import ClusterNodes, some_names
-from components.cidr import format_ip
+from components.cidr import cidr_parts, format_ip, host_bits
 from components.network_plan import NetworkPlan, PodBlock
 from components.pod_cidr_allocation import plan_network
 from components.previous_deployment import PreviousDeployment
@@ -29,16 +28,11 @@ def canonical_block(text: str) -> PodBlock | None:
     """A podCIDR as kube-apiserver accepts it (netutils.ParseCIDRSloppy: host bits allowed, any IPv6 spelling),
     as the block it stands for, with the plan's canonical text; None when it is not a CIDR. Parsed with
     inet_pton, not ``ipaddress``: 5,000 dual-stack nodes are 10,000 of them."""
-    address, slash, prefix_text = text.partition("/")
-    version, family, bits = (6, socket.AF_INET6, 128) if ":" in address else (4, socket.AF_INET, 32)
-    if not slash or not prefix_text.isdecimal() or int(prefix_text) > bits:
-        return None
     try:
-        value = int.from_bytes(socket.inet_pton(family, address), "big")
-    except OSError:
+        version, value, prefix = cidr_parts(text)
+    except ValueError:
         return None
-    prefix = int(prefix_text)
-    value &= ((1 << bits) - 1) ^ ((1 << (bits - prefix)) - 1)
+    value &= ~host_bits(version, prefix)
     return PodBlock(version, value, prefix, f"{format_ip(value, version)}/{prefix}")
 
 

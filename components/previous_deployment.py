@@ -8,15 +8,12 @@ blocks are parsed by integer arithmetic, not by ``ipaddress``.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from components.cidr import cidr_parts, host_bits
 from components.network_plan import PodBlock
-
-_IPV4_BITS = 32
-_IPV6_BITS = 128
 
 
 class PreviousOutputError(Exception):
@@ -55,22 +52,13 @@ class PreviousDeployment:
 
 def parse_block(text: object, where: str) -> PodBlock:
     """A CIDR as the plan writes it (``10.200.0.0/24``, ``fd00:10:244::/64``), without host bits."""
-    if not isinstance(text, str) or text.count("/") != 1:
+    if not isinstance(text, str):
         raise PreviousOutputError(f"{where} is not a CIDR")
-    address, _, prefix_text = text.partition("/")
     try:
-        if ":" in address:
-            version, bits = 6, _IPV6_BITS
-            value = int.from_bytes(socket.inet_pton(socket.AF_INET6, address), "big")
-        else:
-            version, bits = 4, _IPV4_BITS
-            value = int.from_bytes(socket.inet_pton(socket.AF_INET, address), "big")
-    except OSError:
-        raise PreviousOutputError(f"{where} is not a CIDR") from None
-    if not prefix_text.isdecimal() or not 0 <= int(prefix_text) <= bits:
-        raise PreviousOutputError(f"{where} has an invalid prefix length")
-    prefix = int(prefix_text)
-    if value & ((1 << (bits - prefix)) - 1):
+        version, value, prefix = cidr_parts(text)
+    except ValueError as error:
+        raise PreviousOutputError(f"{where} {error}") from None
+    if value & host_bits(version, prefix):
         raise PreviousOutputError(f"{where} has host bits set")
     return PodBlock(version, value, prefix, text)
 
