@@ -3,15 +3,16 @@ every network rule."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from components.config_values import cidr_list, decoded, integer_in, json_object, or_default
 from components.cycle_collection import without_cycle_collection
-from components.errors import ConfigError, raise_all
+from components.errors import ConfigError, Problems, raise_all
 from components.network_plan import NetworkSpec, NodeSpec
 from components.network_rules import network_problems
-from components.node_fields import attempt, parse_node
+from components.node_fields import parse_node
 from components.nodes_file import read_nodes_file
 
 _NODES_ACCEPTED = "a list of {name, address, podCidr?} objects, or nodesFile: a file of the project listing them"
@@ -23,15 +24,10 @@ def parse_nodes(value: Any) -> tuple[NodeSpec, ...]:
     if value is None:
         raise ConfigError("nodes", "is required", _NODES_ACCEPTED)
     items = decoded(value, "nodes", list, _NODES_ACCEPTED)
-    problems: list[ConfigError] = []
-    nodes = []
-    for index, item in enumerate(items):
-        try:
-            nodes.append(parse_node(item, index))
-        except ConfigError as error:
-            problems.append(error)
-    raise_all(problems)
-    return tuple(nodes)
+    problems = Problems()
+    nodes = [problems.check(partial(parse_node, item, index), None) for index, item in enumerate(items)]
+    problems.raise_any()
+    return tuple(node for node in nodes if node is not None)
 
 
 def is_unset_list(value: Any) -> bool:
@@ -56,23 +52,21 @@ def parse_network(value: Any, nodes: Any, nodes_file: Any = None, project_dir: P
     working directory, which Pulumi sets to the project's), checked together against every rule of the network
     plan. Every problem is reported at once: those of reading each key first; the rules between keys once every
     key could be read (a rule checked on a half-read list would blame the wrong thing)."""
-    problems: list[ConfigError] = []
-    obj = attempt(problems, lambda: json_object({} if value is None else value, "network", _NETWORK_KEYS))
-    if obj is None:
-        obj = {}
-    cluster_cidrs = attempt(problems, lambda: cidr_list(or_default(obj, "clusterCidr", "10.200.0.0/16"),
-                                                          "network.clusterCidr"))
-    service_cidrs = attempt(problems, lambda: cidr_list(or_default(obj, "serviceCidr", "10.32.0.0/24"),
-                                                          "network.serviceCidr"))
-    mask = attempt(problems, lambda: integer_in(or_default(obj, "nodeCidrMaskSize", 24),
-                                                "network.nodeCidrMaskSize", 0, 32))
-    mask6 = attempt(problems, lambda: integer_in(or_default(obj, "nodeCidrMaskSizeIpv6", 64),
-                                                 "network.nodeCidrMaskSizeIpv6", 0, 128))
-    dns = attempt(problems, lambda: integer_in(or_default(obj, "dnsServiceIndex", 10),
-                                               "network.dnsServiceIndex", 0, 2**20))
-    node_specs = attempt(problems, lambda: parse_node_list(nodes, nodes_file, project_dir or Path.cwd()))
-    if problems:
-        raise_all(problems)
+    problems = Problems()
+    unread: dict[str, Any] = {}
+    obj = problems.check(lambda: json_object({} if value is None else value, "network", _NETWORK_KEYS), unread)
+    cluster_cidrs = problems.check(lambda: cidr_list(or_default(obj, "clusterCidr", "10.200.0.0/16"),
+                                                     "network.clusterCidr"), None)
+    service_cidrs = problems.check(lambda: cidr_list(or_default(obj, "serviceCidr", "10.32.0.0/24"),
+                                                     "network.serviceCidr"), None)
+    mask = problems.check(lambda: integer_in(or_default(obj, "nodeCidrMaskSize", 24),
+                                             "network.nodeCidrMaskSize", 0, 32), None)
+    mask6 = problems.check(lambda: integer_in(or_default(obj, "nodeCidrMaskSizeIpv6", 64),
+                                              "network.nodeCidrMaskSizeIpv6", 0, 128), None)
+    dns = problems.check(lambda: integer_in(or_default(obj, "dnsServiceIndex", 10),
+                                            "network.dnsServiceIndex", 0, 2**20), None)
+    node_specs = problems.check(lambda: parse_node_list(nodes, nodes_file, project_dir or Path.cwd()), None)
+    problems.raise_any()
     assert cluster_cidrs is not None and service_cidrs is not None and node_specs is not None
     assert mask is not None and mask6 is not None and dns is not None
     spec = NetworkSpec(

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from components.cidr import format_ip, parse_cidr, parse_ip
 from components.config_values import cidr_list, json_object
-from components.errors import CollectedConfigError, ConfigError, shown
+from components.errors import ConfigError, shown
 from components.network_plan import NodeAddress, NodesFile, NodeSpec, PodBlock
-
-T = TypeVar("T")
 
 _IPV4_MAPPED_PREFIX = 0xFFFF
 """The first 96 bits of an IPv4-mapped IPv6 address (::ffff:a.b.c.d), which parse_ip refuses with its own message."""
@@ -80,17 +77,6 @@ def _canonical_block(text: str) -> PodBlock | None:
     if prefix > bits or value & ((1 << (bits - prefix)) - 1):
         return None
     return PodBlock(version, value, prefix, canonical)
-
-
-def attempt(problems: list[ConfigError], read: Callable[[], T]) -> T | None:
-    """``read()``, or None with its problems added to ``problems``."""
-    try:
-        return read()
-    except CollectedConfigError as error:
-        problems.extend(error.errors)
-    except ConfigError as error:
-        problems.append(error)
-    return None
 
 
 def parse_node(

@@ -18,12 +18,13 @@ and all of them are reported together.
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from components.errors import ConfigError, raise_all, shown
+from components.errors import ConfigError, Problems, raise_all, shown
 from components.network_config_keys import machines_txt_key, nodes_file_line
 from components.network_plan import NodeAddress, NodesFile, NodeSpec, PodBlock
 from components.node_fields import parse_addresses, parse_node, parse_pod_blocks
@@ -83,23 +84,17 @@ def parse_machines_txt(text: str, source: NodesFile) -> tuple[NodeSpec, ...]:
                                         _LINE_ACCEPTED))
             continue
         address_text, fqdn, hostname = fields[:3]
-        line_problems: list[ConfigError] = []
-        addresses: tuple[NodeAddress, ...] = ()
-        pinned: tuple[PodBlock, ...] = ()
-        try:
-            addresses = parse_addresses(address_text, machines_txt_key(source.path, line, "IPV4_ADDRESS"))
-        except ConfigError as error:
-            line_problems.append(error)
+        line_problems = Problems()
+        empty: tuple[Any, ...] = ()
+        addresses: tuple[NodeAddress, ...] = line_problems.check(
+            partial(parse_addresses, address_text, machines_txt_key(source.path, line, "IPV4_ADDRESS")), empty)
         if not _FQDN.fullmatch(fqdn):
-            line_problems.append(ConfigError(machines_txt_key(source.path, line, "FQDN"), "is not a DNS name",
-                                             "a fully qualified host name such as node-0.kubernetes.local"))
-        if len(fields) == 4:
-            try:
-                pinned = parse_pod_blocks(fields[3], machines_txt_key(source.path, line, "POD_SUBNET"))
-            except ConfigError as error:
-                line_problems.append(error)
-        if line_problems:
-            problems += line_problems
+            line_problems.errors.append(ConfigError(machines_txt_key(source.path, line, "FQDN"), "is not a DNS name",
+                                                    "a fully qualified host name such as node-0.kubernetes.local"))
+        pinned: tuple[PodBlock, ...] = empty if len(fields) != 4 else line_problems.check(
+            partial(parse_pod_blocks, fields[3], machines_txt_key(source.path, line, "POD_SUBNET")), empty)
+        if line_problems.errors:
+            problems += line_problems.errors
             continue
         nodes.append(NodeSpec(position=len(nodes), name=hostname, addresses=addresses, pinned=pinned,
                               runs_pods=len(fields) == 4, source=source, line=line))
@@ -122,19 +117,20 @@ def parse_yaml_nodes(text: str, source: NodesFile) -> tuple[NodeSpec, ...]:
             return ()
         if not isinstance(root, yaml.SequenceNode):
             raise ConfigError(KEY, f"{source.path} is not a YAML list", _YAML_ACCEPTED)
-        problems: list[ConfigError] = []
+        problems = Problems()
         nodes: list[NodeSpec] = []
         for item in root.value:
             line = item.start_mark.line + 1
             key = f"{nodes_file_line(source.path, line)})"
             try:
                 value = loader.construct_object(item, deep=True)
-                nodes.append(parse_node(value, len(nodes), key, source, line))
             except yaml.YAMLError:
-                problems.append(ConfigError(key, "is not a plain YAML value", "{name, address, podCidr?}"))
-            except ConfigError as error:
-                problems.append(error)
-        raise_all(problems)
+                problems.errors.append(ConfigError(key, "is not a plain YAML value", "{name, address, podCidr?}"))
+                continue
+            node = problems.check(partial(parse_node, value, len(nodes), key, source, line), None)
+            if node is not None:
+                nodes.append(node)
+        problems.raise_any()
         return tuple(nodes)
     finally:
         loader.dispose()

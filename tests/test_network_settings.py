@@ -24,6 +24,13 @@ def keys_refused(network: object, nodes: object) -> list[str]:
     return [caught.value.key]
 
 
+def test_a_node_with_several_problems_does_not_hide_the_next_node_s() -> None:
+    # One node's problems come together (a misspelt key and the key it should be); the next node's still show.
+    nodes = [{"nme": "worker-0", "address": "172.31.0.1"}, {"name": "worker-1", "address": "172.31.0.256"}]
+    refused = keys_refused(None, nodes)
+    assert len(refused) > 2 and refused[-1] == "nodes[1].address"
+
+
 def test_every_unreadable_key_and_node_is_reported_together() -> None:
     # cmd/kube-apiserver/app/options/validation.go Validate: all errors in one report.
     network = {"clusterCidr": "10.200.0.1/16", "dnsServiceIndex": "ten"}

@@ -34,6 +34,12 @@ def refused_keys(tmp_path: Path, name: str, text: str, nodes: object = None) -> 
     return [(caught.value.key, caught.value.problem)]
 
 
+def test_a_yaml_item_with_several_problems_does_not_hide_the_next_item_s(tmp_path: Path) -> None:
+    text = "- {nme: worker-0, address: 172.31.101.60}\n- {name: worker-1, address: 172.31.104.256}\n"
+    refused = refused_keys(tmp_path, "nodes.yaml", text)
+    assert len(refused) > 2 and refused[-1][0] == "nodesFile (nodes.yaml:2).address"
+
+
 def test_the_tutorials_machines_txt_plans_its_nodes(tmp_path: Path) -> None:
     # A given POD_SUBNET pins the node's block; the server line has none: it runs no pods, takes no block.
     spec = parse_network(None, None, "machines.txt", project_with(tmp_path, "machines.txt", TUTORIAL))
