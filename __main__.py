@@ -22,7 +22,7 @@ from components.cluster_network import (
     state_refusal_warning,
 )
 from components.credentials import AdminCredentials
-from components.errors import CollectedConfigError, ConfigError, problem_lines, problems_of
+from components.errors import SECRET_VALUES, CollectedConfigError, ConfigError, problem_lines, problems_of
 from components.kubeconfig import Kubeconfig
 from components.kubeconfig_summary import kubeconfig_summary
 from components.previous_deployment import PreviousDeployment
@@ -64,8 +64,7 @@ def read_settings(last: PreviousDeployment | None, recorded: Any) -> tuple[Setti
 NETWORK_KEYS = ("network", "nodes")
 TUNNEL_KEYS = ("loadBalancer", "tunnel")
 CREDENTIAL_KEYS = ("adminUser", "pki", "caCertPem")
-HIDDEN_STATE_REFUSAL = ("would move the pod CIDR the last deployment gave a node (the values come from secret config "
-                        "and are not shown)")
+HIDDEN_STATE_REFUSAL = f"would move the pod CIDR the last deployment gave a node ({SECRET_VALUES})"
 
 previous = previous_outputs()
 last = last_deployment(previous)

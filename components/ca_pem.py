@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -28,13 +27,6 @@ KEY_ACCEPTED = "the CA's unencrypted private key in PEM, exactly one block (ca-k
 
 _BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
 _ANY_MARKER = re.compile(r"-----(BEGIN|END) [A-Z0-9 ]+-----")
-
-
-@dataclass(frozen=True)
-class CaLifetime:
-    """When the given CA certificate's validity ends."""
-
-    not_after: datetime.datetime
 
 
 def pem_labels(text: str) -> list[str] | None:
@@ -140,9 +132,9 @@ def check_ca_key(key_pem: object) -> tuple[object | None, list[ConfigError]]:
     return key, []
 
 
-def validate_ca_pair(cert_pem: object, key_pem: object, now: datetime.datetime | None = None) -> CaLifetime | None:
+def validate_ca_pair(cert_pem: object, key_pem: object, now: datetime.datetime | None = None) -> datetime.datetime:
     """The certificate is a CA certificate Go accepts, valid now, and the key is its unencrypted private key.
-    Raises every problem found together; returns the CA's lifetime."""
+    Raises every problem found together; returns when the CA's validity ends."""
     now = now or datetime.datetime.now(datetime.UTC)
     problems = Problems()
     cert, cert_errors = check_ca_certificate(cert_pem, now)
@@ -155,4 +147,5 @@ def validate_ca_pair(cert_pem: object, key_pem: object, now: datetime.datetime |
             problems.errors.append(
                 ConfigError("caKeyPem", "does not belong to caCertPem", "the private key of caCertPem"))
     problems.raise_any()
-    return None if cert is None else CaLifetime(cert.not_valid_after_utc)
+    assert cert is not None  # check_ca_certificate gives no certificate only with a problem
+    return cert.not_valid_after_utc

@@ -88,13 +88,16 @@ def state_refusal_warning(refusals: Sequence[ConfigError]) -> str:
 class ClusterNetwork(pulumi.ComponentResource):
     """The plan: cluster and service ranges, service IPs, per-node pod CIDRs, routes and component flags."""
 
-    network: dict[str, Any]
-    """The ``network`` stack output (plain data: the plan is decided before any resource is registered). With
-    verify, an update records instead the plan that keeps the cluster's podCIDRs (components/verify.py)."""
-
     def __init__(self, name: str, *, planned: PlannedNetwork, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kthw:index:ClusterNetwork", name, None, opts)
-        self.network = planned.output
+        self.planned = planned
         # The stack exports self.network; registering it here as well would keep a second copy in the state
         # (1 MiB for 5,000 nodes) and serialize it twice at every preview.
         self.register_outputs({})
+
+    @property
+    def network(self) -> dict[str, Any]:
+        """The ``network`` stack output (plain data: the plan is decided before any resource is registered). With
+        verify, an update records instead the plan that keeps the cluster's podCIDRs (components/verify.py), so it
+        is rendered only when asked for."""
+        return self.planned.output

@@ -24,6 +24,9 @@ _KEY_MATERIAL = (
     ("ecdsa-sha2-", "an SSH public key"),
 )
 
+SECRET_VALUES = "the values come from secret config and are not shown"
+"""What a message says in place of values that come from config set with ``--secret``."""
+
 _hiding_values: contextvars.ContextVar[bool] = contextvars.ContextVar("hiding_values", default=False)
 
 

@@ -45,10 +45,6 @@ class PreviousDeployment:
                 return mask
         return None
 
-    def cluster_cidr(self, version: int) -> PodBlock | None:
-        """The last deployment's cluster range of one family, or None."""
-        return next((cluster for cluster in self.cluster_cidrs if cluster.version == version), None)
-
 
 def parse_block(text: object, where: str) -> PodBlock:
     """A CIDR as the plan writes it (``10.200.0.0/24``, ``fd00:10:244::/64``), without host bits."""

@@ -321,12 +321,12 @@ def _ca_pair(
     from components.ca_pem import validate_ca_pair
 
     now = now or datetime.datetime.now(datetime.UTC)
-    lifetime = validate_ca_pair(ca_cert, ca_key, now)
-    if pki is not None and lifetime is not None:
-        problem = admin_lifetime_problem(pki, lifetime.not_after, now, _unset(raw.get("pki"), "validityHours"))
+    not_after = validate_ca_pair(ca_cert, ca_key, now)
+    if pki is not None:
+        problem = admin_lifetime_problem(pki, not_after, now, _unset(raw.get("pki"), "validityHours"))
         if problem is not None:
             raise problem
-    return str(ca_cert), str(ca_key), None if lifetime is None else lifetime.not_after
+    return str(ca_cert), str(ca_key), not_after
 
 
 def _unset(obj: Any, key: str) -> bool:

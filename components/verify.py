@@ -25,7 +25,7 @@ import pulumi
 from components import live_cluster
 from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
 from components.cluster_network import PlannedNetwork
-from components.errors import CollectedConfigError, ConfigError, problem_lines, problems_of
+from components.errors import SECRET_VALUES, CollectedConfigError, ConfigError, problem_lines, problems_of
 
 KUBE_APISERVER_DEFAULT_SERVICE_IP = "10.0.0.1"
 """What kube-apiserver gives the kubernetes Service when --service-cluster-ip-range is not set (10.0.0.0/24)."""
@@ -121,7 +121,6 @@ class Outcome(NamedTuple):
     """What the cluster changed of the state's plan (a warning), or None."""
 
 
-SECRET_VALUES = "the values come from secret config and are not shown"
 CLUSTER_REFUSAL = ("verify: the config contradicts the podCIDRs the cluster's nodes carry, which Kubernetes never "
                    "changes (the network output is left as the last deployment recorded it, if any)")
 
@@ -161,7 +160,7 @@ def verify_cluster(
                               hide_values=hide_values)
     except (ConfigError, CollectedConfigError) as error:
         return Outcome(planned.recorded, None, _refusal(CLUSTER_REFUSAL, problems_of(error), hide_values))
-    output = adoption.plan.to_output()
+    output = planned.output if not adoption.changes else adoption.plan.to_output()
     try:
         return Outcome(output, verified(cluster_ip, live_nodes, output), None, adoption.notice(hide_values))
     except VerificationError as error:
