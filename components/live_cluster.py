@@ -62,44 +62,62 @@ def _refused_status(server: str, path: str, status: int, body: bytes) -> str:
     return f"GET {server}{path} answered {status}: {body[:300].decode(errors='replace')}"
 
 
-def get_json(kubeconfig: str, path: str, timeout: float = 15.0) -> dict[str, Any]:
-    """GET an API path with the kubeconfig's server, CA and client certificate; ClusterAccessError says why
-    that did not work."""
-    server, ssl_context = _context_from_kubeconfig(yaml.safe_load(kubeconfig))
-    url = urllib.parse.urlsplit(server)
-    connection = http.client.HTTPSConnection(url.hostname or "", url.port or 443, timeout=timeout, context=ssl_context)
-    try:
-        connection.request("GET", path, headers={"Accept": "application/json"})
-        response = connection.getresponse()
-        body = response.read()
-    except ssl.SSLCertVerificationError as error:
-        raise ClusterAccessError(_untrusted_server(server, error)) from None
-    except ConnectionRefusedError:
-        raise ClusterAccessError(
-            f"nothing answers at {server} (connection refused): the SSH tunnel to the API server is not open; run "
-            "tunnelCommand, or, with tunnel.manage, run `pulumi up` again, which reopens it"
-        ) from None
-    except (OSError, http.client.HTTPException) as error:
-        raise ClusterAccessError(f"cannot reach kube-apiserver at {server}: {error}") from None
-    finally:
-        connection.close()
-    if response.status != 200:
-        raise ClusterAccessError(_refused_status(server, path, response.status, body))
-    result: dict[str, Any] = json.loads(body)
-    return result
+class ApiConnection:
+    """One HTTPS connection to kube-apiserver with the kubeconfig's server, CA and client certificate, for every
+    GET of one read (one TLS handshake, one temporary key file)."""
+
+    def __init__(self, kubeconfig: str, timeout: float = 15.0) -> None:
+        self.server, ssl_context = _context_from_kubeconfig(yaml.safe_load(kubeconfig))
+        url = urllib.parse.urlsplit(self.server)
+        self.connection = http.client.HTTPSConnection(url.hostname or "", url.port or 443, timeout=timeout,
+                                                      context=ssl_context)
+
+    def __enter__(self) -> ApiConnection:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.connection.close()
+
+    def get_json(self, path: str) -> dict[str, Any]:
+        """GET an API path; ClusterAccessError says why that did not work."""
+        server = self.server
+        try:
+            self.connection.request("GET", path, headers={"Accept": "application/json"})
+            response = self.connection.getresponse()
+            body = response.read()
+        except ssl.SSLCertVerificationError as error:
+            raise ClusterAccessError(_untrusted_server(server, error)) from None
+        except ConnectionRefusedError:
+            raise ClusterAccessError(
+                f"nothing answers at {server} (connection refused): the SSH tunnel to the API server is not open; "
+                "run tunnelCommand, or, with tunnel.manage, run `pulumi up` again, which reopens it"
+            ) from None
+        except (OSError, http.client.HTTPException) as error:
+            raise ClusterAccessError(f"cannot reach kube-apiserver at {server}: {error}") from None
+        if response.status != 200:
+            raise ClusterAccessError(_refused_status(server, path, response.status, body))
+        result: dict[str, Any] = json.loads(body)
+        return result
 
 
-def kubernetes_service_ip(kubeconfig: str) -> str | None:
+def kubernetes_service_ip(api: ApiConnection) -> str | None:
     """The clusterIP of the ``default/kubernetes`` Service."""
-    service = get_json(kubeconfig, "/api/v1/namespaces/default/services/kubernetes")
+    service = api.get_json("/api/v1/namespaces/default/services/kubernetes")
     cluster_ip = service.get("spec", {}).get("clusterIP")
     return None if cluster_ip is None else str(cluster_ip)
 
 
-def list_node_pod_cidrs(kubeconfig: str) -> dict[str, list[str]]:
+def list_node_pod_cidrs(api: ApiConnection) -> dict[str, list[str]]:
     """Registered node name -> its podCIDRs (empty until kube-controller-manager assigns them)."""
-    nodes = get_json(kubeconfig, "/api/v1/nodes")
+    nodes = api.get_json("/api/v1/nodes")
     return {
         item["metadata"]["name"]: list(item.get("spec", {}).get("podCIDRs") or [])
         for item in nodes.get("items", [])
     }
+
+
+def read_cluster(kubeconfig: str) -> tuple[str | None, dict[str, list[str]]]:
+    """What verify reads, over one connection: the kubernetes Service's clusterIP and the registered nodes'
+    podCIDRs. ClusterAccessError says why they could not be read."""
+    with ApiConnection(kubeconfig) as api:
+        return kubernetes_service_ip(api), list_node_pod_cidrs(api)

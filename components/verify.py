@@ -102,7 +102,7 @@ def read_cluster(kubeconfig: str) -> tuple[str | None, Mapping[str, Sequence[str
     """The kubernetes Service's clusterIP and the registered nodes' podCIDRs; VerificationError says why they could
     not be read."""
     try:
-        return live_cluster.kubernetes_service_ip(kubeconfig), live_cluster.list_node_pod_cidrs(kubeconfig)
+        return live_cluster.read_cluster(kubeconfig)
     except live_cluster.ClusterAccessError as error:
         raise VerificationError(f"verify: {error}") from None
 

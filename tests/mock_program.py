@@ -39,9 +39,8 @@ def fake_pem(kind: str, name: str) -> str:
 class RecordingMocks(pulumi.runtime.Mocks):
     """Answers like the providers would, and records every resource registered or read."""
 
-    def __init__(self, previous_outputs: Mapping[str, Any] | None, service_cluster_ip: str) -> None:
+    def __init__(self, previous_outputs: Mapping[str, Any] | None) -> None:
         self.previous_outputs = dict(previous_outputs or {})
-        self.service_cluster_ip = service_cluster_ip
         self.registered: list[pulumi.runtime.MockResourceArgs] = []
         self.calls: list[pulumi.runtime.MockCallArgs] = []
 
@@ -102,7 +101,7 @@ def run_program(
     list_nodes: Any = None,
 ) -> ProgramRun:
     """Run __main__.py with ``config`` (keys without namespace) and resolve every export."""
-    mocks = RecordingMocks(previous_outputs, service_cluster_ip)
+    mocks = RecordingMocks(previous_outputs)
     pulumi.runtime.set_mocks(mocks, project="kthw", stack="dev", preview=preview, organization="organization")
     pulumi.runtime.set_all_config(_config_values(config), [f"kthw:{key}" for key in secret_keys])
     run = ProgramRun(mocks=mocks)
@@ -114,8 +113,8 @@ def run_program(
         with tempfile.TemporaryDirectory(prefix="kthw-mocks.") as state_home, \
                 mock.patch.dict(os.environ, {"XDG_STATE_HOME": state_home}), \
                 mock.patch.object(pulumi, "export", exports.__setitem__), \
-                mock.patch("components.live_cluster.list_node_pod_cidrs", lister), \
-                mock.patch("components.live_cluster.kubernetes_service_ip", lambda kubeconfig: service_cluster_ip):
+                mock.patch("components.live_cluster.read_cluster",
+                           lambda kubeconfig: (service_cluster_ip, lister(kubeconfig))):
             runpy.run_path(str(MAIN), run_name="__kthw__")
             for name, value in exports.items():
                 if isinstance(value, pulumi.Output):
