@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from components.cidr import IPNetwork, family_name
 from components.errors import ConfigError, raise_all, shown
@@ -226,10 +227,28 @@ def validate_node_blocks(spec: NetworkSpec) -> list[ConfigError]:
             f"at most {capacity} nodes, a larger {CLUSTER_CIDR_KEY} or a longer node mask",
         ))
     pins: dict[tuple[int, int, int], NodeSpec] = {}
+    pin_ranges = [_PinRange.of(cluster, spec.node_mask(cluster.version)) for cluster in spec.cluster_cidrs]
     for node in spec.nodes:
         if node.pinned:
-            _check_pins(spec, node, pins, problems)
+            _check_pins(spec, pin_ranges, node, pins, problems)
     return problems
+
+
+class _PinRange(NamedTuple):
+    """What a pin is checked against, per cluster range, computed once for every pinned node."""
+
+    cluster: IPNetwork
+    mask: int
+    """The family's node mask."""
+    outside_bits: int
+    """The bits of an address outside the range's prefix."""
+    top: int
+    """The range's prefix bits: ``network address >> outside_bits``."""
+
+    @classmethod
+    def of(cls, cluster: IPNetwork, mask: int) -> _PinRange:
+        outside_bits = cluster.max_prefixlen - cluster.prefixlen
+        return cls(cluster, mask, outside_bits, int(cluster.network_address) >> outside_bits)
 
 
 def _pins_accepted(spec: NetworkSpec) -> str:
@@ -240,22 +259,24 @@ def _pins_accepted(spec: NetworkSpec) -> str:
 
 
 def _check_pins(
-    spec: NetworkSpec, node: NodeSpec, seen: dict[tuple[int, int, int], NodeSpec], problems: list[ConfigError]
+    spec: NetworkSpec,
+    ranges: list[_PinRange],
+    node: NodeSpec,
+    seen: dict[tuple[int, int, int], NodeSpec],
+    problems: list[ConfigError],
 ) -> None:
-    clusters = spec.cluster_cidrs
-    if len(node.pinned) != len(clusters):
+    if len(node.pinned) != len(ranges):
         problems.append(ConfigError(node_key(node, "podCidr"), f"has {len(node.pinned)} CIDRs for "
-                                    f"{len(clusters)} cluster ranges", _pins_accepted(spec)))
+                                    f"{len(ranges)} cluster ranges", _pins_accepted(spec)))
         return  # which pin is meant for which range is anyone's guess
-    for pin, cluster in zip(node.pinned, clusters):
-        version, mask = cluster.version, spec.node_mask(cluster.version)
+    for pin, (cluster, mask, outside_bits, top) in zip(node.pinned, ranges):
+        version = cluster.version
         if pin.version != version:
             problems.append(ConfigError(node_key(node, "podCidr"), f"{pin} is {family_name(pin.version)} where "
                                         f"{CLUSTER_CIDR_KEY} has {family_name(version)} {cluster}",
                                         _pins_accepted(spec)))
             return  # the pins are in another order than the ranges: one message says it
-        outside_bits = cluster.max_prefixlen - cluster.prefixlen
-        if pin.prefix < cluster.prefixlen or pin.value >> outside_bits != int(cluster.network_address) >> outside_bits:
+        if pin.prefix < cluster.prefixlen or pin.value >> outside_bits != top:
             problems.append(ConfigError(node_key(node, "podCidr"), f"{pin} lies outside {CLUSTER_CIDR_KEY} {cluster}",
                                         _pins_accepted(spec)))
         elif pin.prefix != mask:
