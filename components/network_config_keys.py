@@ -28,18 +28,14 @@ def node_key(node: NodeSpec, field: str) -> str:
     if node.source is None:
         return f"nodes[{node.position}].{field}"
     if node.source.machines_txt:
-        return f"{nodes_file_line(node.source.path, node.line)}, {_MACHINES_TXT_COLUMNS.get(field, field)})"
-    return f"{nodes_file_line(node.source.path, node.line)}).{field}"
+        return nodes_file_key(node.source.path, node.line, _MACHINES_TXT_COLUMNS.get(field, field))
+    return f"{nodes_file_key(node.source.path, node.line)}.{field}"
 
 
-def nodes_file_line(path: str, line: int) -> str:
-    """The start of the key of a line of ``nodesFile``, without its closing parenthesis: ``nodesFile (path:3``."""
-    return f"nodesFile ({path}:{line}"
-
-
-def machines_txt_key(path: str, line: int, column: str | None = None) -> str:
-    """The key of a line of a machines.txt, or of one of its columns."""
-    return f"{nodes_file_line(path, line)}{'' if column is None else ', ' + column})"
+def nodes_file_key(path: str, line: int, column: str | None = None) -> str:
+    """The key of a line of ``nodesFile`` (``nodesFile (nodes.yaml:7)``), or of a machines.txt column of it
+    (``nodesFile (machines.txt:3, IPV4_ADDRESS)``)."""
+    return f"nodesFile ({path}:{line}{'' if column is None else ', ' + column})"
 
 
 def node_label(node: NodeSpec) -> str:

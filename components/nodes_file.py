@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from components.errors import ConfigError, Problems, raise_all, shown
-from components.network_config_keys import machines_txt_key, nodes_file_line
+from components.network_config_keys import nodes_file_key
 from components.network_plan import NodeAddress, NodesFile, NodeSpec, PodBlock
 from components.node_fields import parse_addresses, parse_node, parse_pod_blocks
 
@@ -80,19 +80,19 @@ def parse_machines_txt(text: str, source: NodesFile) -> tuple[NodeSpec, ...]:
         if not fields or fields[0].startswith("#"):
             continue
         if len(fields) not in (3, 4):
-            problems.append(ConfigError(machines_txt_key(source.path, line), f"has {len(fields)} fields",
+            problems.append(ConfigError(nodes_file_key(source.path, line), f"has {len(fields)} fields",
                                         _LINE_ACCEPTED))
             continue
         address_text, fqdn, hostname = fields[:3]
         line_problems = Problems()
         empty: tuple[Any, ...] = ()
         addresses: tuple[NodeAddress, ...] = line_problems.check(
-            partial(parse_addresses, address_text, machines_txt_key(source.path, line, "IPV4_ADDRESS")), empty)
+            partial(parse_addresses, address_text, nodes_file_key(source.path, line, "IPV4_ADDRESS")), empty)
         if not _FQDN.fullmatch(fqdn):
-            line_problems.errors.append(ConfigError(machines_txt_key(source.path, line, "FQDN"), "is not a DNS name",
+            line_problems.errors.append(ConfigError(nodes_file_key(source.path, line, "FQDN"), "is not a DNS name",
                                                     "a fully qualified host name such as node-0.kubernetes.local"))
         pinned: tuple[PodBlock, ...] = empty if len(fields) != 4 else line_problems.check(
-            partial(parse_pod_blocks, fields[3], machines_txt_key(source.path, line, "POD_SUBNET")), empty)
+            partial(parse_pod_blocks, fields[3], nodes_file_key(source.path, line, "POD_SUBNET")), empty)
         if line_problems.errors:
             problems += line_problems.errors
             continue
@@ -110,7 +110,7 @@ def parse_yaml_nodes(text: str, source: NodesFile) -> tuple[NodeSpec, ...]:
             root = loader.get_single_node()
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
-            key = KEY if mark is None else f"{nodes_file_line(source.path, mark.line + 1)})"
+            key = KEY if mark is None else nodes_file_key(source.path, mark.line + 1)
             problem = getattr(error, "problem", None) or "cannot be parsed"
             raise ConfigError(key, f"is not valid YAML: {problem}", _YAML_ACCEPTED) from None
         if root is None:
@@ -121,7 +121,7 @@ def parse_yaml_nodes(text: str, source: NodesFile) -> tuple[NodeSpec, ...]:
         nodes: list[NodeSpec] = []
         for item in root.value:
             line = item.start_mark.line + 1
-            key = f"{nodes_file_line(source.path, line)})"
+            key = nodes_file_key(source.path, line)
             try:
                 value = loader.construct_object(item, deep=True)
             except yaml.YAMLError:
