@@ -22,7 +22,7 @@ from components.cluster_network import (
     state_refusal_warning,
 )
 from components.credentials import AdminCredentials
-from components.errors import SECRET_VALUES, CollectedConfigError, ConfigError, problem_lines, problems_of
+from components.errors import SECRET_VALUES, AnyConfigError, problem_lines
 from components.kubeconfig import Kubeconfig
 from components.kubeconfig_summary import kubeconfig_summary
 from components.previous_deployment import PreviousDeployment
@@ -51,12 +51,12 @@ def read_settings(last: PreviousDeployment | None, recorded: Any) -> tuple[Setti
     secret = SecretConfig.of(key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}"))
     try:
         settings = parse_settings(raw, secret.keys)
-    except (ConfigError, CollectedConfigError) as error:
+    except AnyConfigError as error:
         raise pulumi.RunError(str(error)) from None
     try:
         return settings, plan_from_state(settings.network, last, recorded, verify=settings.verify), secret
-    except (ConfigError, CollectedConfigError) as error:
-        lines = problem_lines(problems_of(error), secret.any(*NETWORK_KEYS), HIDDEN_STATE_REFUSAL)
+    except AnyConfigError as error:
+        lines = problem_lines(error.errors, secret.any(*NETWORK_KEYS), HIDDEN_STATE_REFUSAL)
         raise pulumi.RunError("\n".join(lines)) from None
 
 

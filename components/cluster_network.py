@@ -25,7 +25,7 @@ from typing import Any
 
 import pulumi
 
-from components.errors import CollectedConfigError, ConfigError, problems_of
+from components.errors import AnyConfigError, ConfigError
 from components.network_plan import NetworkPlan, NetworkSpec
 from components.pod_cidr_allocation import plan_network
 from components.previous_deployment import PreviousDeployment, PreviousOutputError, read_previous_deployment
@@ -70,10 +70,10 @@ def plan_from_state(
     to decide and the plan is made without the state."""
     try:
         return PlannedNetwork(plan_network(spec, last), last, recorded)
-    except (ConfigError, CollectedConfigError) as refusal:
+    except AnyConfigError as refusal:
         if not verify:
             raise
-        return PlannedNetwork(plan_network(spec, None), last, recorded, tuple(problems_of(refusal)))
+        return PlannedNetwork(plan_network(spec, None), last, recorded, tuple(refusal.errors))
 
 
 def state_refusal_warning(refusals: Sequence[ConfigError]) -> str:

@@ -30,7 +30,16 @@ SECRET_VALUES = "the values come from secret config and are not shown"
 _hiding_values: contextvars.ContextVar[bool] = contextvars.ContextVar("hiding_values", default=False)
 
 
-class ConfigError(ValueError):
+class AnyConfigError(ValueError):
+    """One config problem or several: what every check raises and every caller catches, as ``errors``."""
+
+    @property
+    def errors(self) -> list[ConfigError]:
+        """Every problem, in the order found."""
+        raise NotImplementedError
+
+
+class ConfigError(AnyConfigError):
     """A config value the program cannot accept.
 
     ``key`` is the config path as the user sets it (``network.serviceCidr``, ``nodes[2].podCidr``),
@@ -46,14 +55,23 @@ class ConfigError(ValueError):
             text += f"; expected {accepted}"
         super().__init__(text)
 
+    @property
+    def errors(self) -> list[ConfigError]:
+        """This one problem."""
+        return [self]
 
-class CollectedConfigError(ValueError):
+
+class CollectedConfigError(AnyConfigError):
     """Several independent config problems, reported together so one preview shows them all (as kube-apiserver's
     options validation collects every error)."""
 
     def __init__(self, errors: list[ConfigError]) -> None:
-        self.errors = errors
+        self._errors = errors
         super().__init__("\n".join(str(error) for error in errors))
+
+    @property
+    def errors(self) -> list[ConfigError]:
+        return self._errors
 
 
 class Problems:
@@ -67,20 +85,13 @@ class Problems:
         """The result of ``read``, or ``fallback`` after recording the problem(s) it raised."""
         try:
             return read()
-        except ConfigError as error:
-            self.errors.append(error)
-        except CollectedConfigError as collected:
-            self.errors.extend(collected.errors)
+        except AnyConfigError as problems:
+            self.errors.extend(problems.errors)
         return fallback
 
     def raise_any(self) -> None:
         """Raise the one problem found, or all of them together."""
         raise_all(self.errors)
-
-
-def problems_of(error: ConfigError | CollectedConfigError) -> list[ConfigError]:
-    """The one problem, or every problem collected."""
-    return list(error.errors) if isinstance(error, CollectedConfigError) else [error]
 
 
 def problem_lines(errors: Sequence[ConfigError], hide_values: bool, hidden: str) -> list[str]:

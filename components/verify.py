@@ -25,7 +25,7 @@ import pulumi
 from components import live_cluster
 from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
 from components.cluster_network import PlannedNetwork
-from components.errors import SECRET_VALUES, CollectedConfigError, ConfigError, problem_lines, problems_of
+from components.errors import SECRET_VALUES, AnyConfigError, ConfigError, problem_lines
 
 KUBE_APISERVER_DEFAULT_SERVICE_IP = "10.0.0.1"
 """What kube-apiserver gives the kubernetes Service when --service-cluster-ip-range is not set (10.0.0.0/24)."""
@@ -158,8 +158,8 @@ def verify_cluster(
     except UnreadableNodeError as error:
         return unread_cluster(planned, VerificationError(f"verify: {SECRET_VALUES if hide_values else error}"),
                               hide_values=hide_values)
-    except (ConfigError, CollectedConfigError) as error:
-        return Outcome(planned.recorded, None, _refusal(CLUSTER_REFUSAL, problems_of(error), hide_values))
+    except AnyConfigError as error:
+        return Outcome(planned.recorded, None, _refusal(CLUSTER_REFUSAL, error.errors, hide_values))
     output = planned.output if not adoption.changes else adoption.plan.to_output()
     try:
         return Outcome(output, verified(cluster_ip, live_nodes, output), None, adoption.notice(hide_values))

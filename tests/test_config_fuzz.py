@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.errors import SHOWN_MAX_CHARACTERS, CollectedConfigError, ConfigError
+from components.errors import SHOWN_MAX_CHARACTERS, AnyConfigError
 from components.settings import TOP_LEVEL_KEYS, Settings, parse_settings
 from tests.mock_program import DEV_CONFIG
 from tests.pki import make_ca
@@ -121,9 +121,9 @@ def strings_in(value: Any) -> Iterator[str]:
         yield value
 
 
-def assert_message_is_clean(error: ConfigError | CollectedConfigError, raw: dict[str, Any],
+def assert_message_is_clean(error: AnyConfigError, raw: dict[str, Any],
                             secret_keys: tuple[str, ...]) -> None:
-    errors = error.errors if isinstance(error, CollectedConfigError) else [error]
+    errors = error.errors
     lines = str(error).split("\n")
     assert len(lines) == len(errors)
     for problem, line in zip(errors, lines):
@@ -149,7 +149,7 @@ def assert_no_key_material(settings_: Settings) -> None:
 def test_any_config_is_accepted_or_refused_clearly(raw: dict[str, Any], secret_keys: list[str]) -> None:
     try:
         parsed = parse_settings(raw, tuple(secret_keys))
-    except (ConfigError, CollectedConfigError) as error:
+    except AnyConfigError as error:
         assert_message_is_clean(error, raw, tuple(secret_keys))
     else:
         assert_no_key_material(parsed)
