@@ -12,7 +12,6 @@ ratio to the dev stack. Goal: a no-change preview of 5,000 nodes within 2x the d
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import resource
 import subprocess
@@ -26,12 +25,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_plan import machines_txt, network_config, nodes_config
 from tests.engine import EngineProject
 
 CPU_SECONDS: dict[tuple[Path, str], float] = {}
 """(project, command) -> the least CPU time one run of the command took (less subject to the machine's load)."""
-LARGE_NETWORK = {"clusterCidr": "10.128.0.0/9", "serviceCidr": "192.168.0.0/16"}
-DUAL_NETWORK = {"clusterCidr": "10.128.0.0/9,fd00:10:244::/48", "serviceCidr": "192.168.0.0/16,fd00:10:96::/108"}
 
 
 @dataclass
@@ -41,24 +39,6 @@ class Case:
     name: str
     times: dict[str, float] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
-
-
-def machines_txt(count: int) -> str:
-    """``count`` machines as the tutorial writes machines.txt, each with its pod subnet."""
-    base, pods = int(ipaddress.IPv4Address("172.16.0.0")), int(ipaddress.IPv4Address("10.128.0.0"))
-    return "".join(
-        f"{ipaddress.IPv4Address(base + i + 1)} node-{i}.kubernetes.local node-{i} "
-        f"{ipaddress.IPv4Network((pods + (i << 8), 24))}\n"
-        for i in range(count)
-    )
-
-
-def dual_stack_yaml(count: int) -> str:
-    """``count`` dual-stack nodes as a YAML list like `nodes`, blocks left to the plan."""
-    base, v6 = int(ipaddress.IPv4Address("172.16.0.0")), int(ipaddress.IPv6Address("fd00:ffff::"))
-    nodes = [{"name": f"node-{i}", "address": f"{ipaddress.IPv4Address(base + i + 1)},"
-              f"{ipaddress.IPv6Address(v6 + i + 1)}"} for i in range(count)]
-    return yaml.safe_dump(nodes)
 
 
 def timed(project: EngineProject, *args: str) -> float:
@@ -127,11 +107,11 @@ def main() -> None:
         for count in counts:
             project = EngineProject(Path(temporary) / f"file-{count}")
             (project.dir / "machines.txt").write_text(machines_txt(count))
-            project.update_config(nodes=None, nodesFile="machines.txt", network=LARGE_NETWORK)
+            project.update_config(nodes=None, nodesFile="machines.txt", network=network_config(count, False))
             stacks.append((Case(f"{count}"), project))
         project = EngineProject(Path(temporary) / "dual")
-        (project.dir / "nodes.yaml").write_text(dual_stack_yaml(counts[-1]))
-        project.update_config(nodes=None, nodesFile="nodes.yaml", network=DUAL_NETWORK)
+        (project.dir / "nodes.yaml").write_text(yaml.safe_dump(nodes_config(counts[-1], True)))
+        project.update_config(nodes=None, nodesFile="nodes.yaml", network=network_config(counts[-1], True))
         stacks.append((Case(f"{counts[-1]} dual"), project))
         for case, project in stacks:
             measure_first(case, project)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,16 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.tunnel_record import down_reason, read_local_record, this_machine, tunnel_trigger
-
-
-def timed(function: Callable[[], object], repeat: int) -> tuple[float, float]:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1e6)
-    return min(times), statistics.median(times)
+from bench.bench_plan import measure
+from components.tunnel_record import down_reason, read_local_record, start_time, this_machine, tunnel_trigger
 
 
 def main() -> None:
@@ -48,7 +39,7 @@ def main() -> None:
         try:
             time.sleep(0.2)
             here = this_machine()
-            start = Path(f"/proc/{process.pid}/stat").read_text().rsplit(") ", 1)[1].split()[19]
+            start = start_time(process.pid)
             record = "\n".join([
                 "kthw-tunnel=1", "host=bench", f"machine={here.machine}", f"boot={here.boot}", f"pid={process.pid}",
                 f"start={start}", f"socket={control}", "trigger=tunnel 0a1b2c on bench: opened because bench",
@@ -67,8 +58,8 @@ def main() -> None:
                 ("this_machine() alone", this_machine),
             ]
             for name, function in cases:
-                best, median = timed(function, repeat)
-                print(f"{name:45} best {best:7.1f} us   median {median:7.1f} us")
+                best, median, _, _ = measure(function, repeat)
+                print(f"{name:45} best {best * 1e6:7.1f} us   median {median * 1e6:7.1f} us")
         finally:
             process.kill()
             process.wait()

@@ -101,7 +101,9 @@ def read_local_record(directory: str) -> str | None:
         return None
 
 
-def _start_time(proc: Path, pid: int) -> str | None:
+def start_time(pid: int, proc: Path = Path("/proc")) -> str | None:
+    """When process ``pid`` started (field 22 of /proc/PID/stat, in clock ticks since boot): with the boot id, what
+    tells this process from a later one with the same pid. None when there is no such process."""
     try:
         return (proc / str(pid) / "stat").read_text().rsplit(") ", 1)[1].split()[19]
     except (OSError, IndexError):
@@ -117,7 +119,7 @@ def _argv(proc: Path, pid: int) -> list[str] | None:
 
 def is_recorded_ssh(record: TunnelRecord, proc: Path = Path("/proc")) -> bool:
     """The process the record names still runs: same pid and start time, an ssh with the recorded socket."""
-    if record.pid is None or _start_time(proc, record.pid) != record.start:
+    if record.pid is None or start_time(record.pid, proc) != record.start:
         return False
     argv = _argv(proc, record.pid)
     if not argv:

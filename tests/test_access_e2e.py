@@ -29,7 +29,7 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from components.tunnel_record import TunnelRecord, parse_record, this_machine
+from components.tunnel_record import TunnelRecord, parse_record, start_time, this_machine
 from tests.cluster import (
     CertPair,
     Cluster,
@@ -76,13 +76,17 @@ class Lab:
 
     def kubectl(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """kubectl straight to the lab's kube-apiserver as the harness's admin, through no stack or tunnel."""
-        env = tool_env()
-        env.pop("KUBECONFIG", None)
-        credentials = [f"--server=https://127.0.0.1:{self.apiserver.port}",
-                       f"--certificate-authority={self.pki.ca.cert}", f"--client-certificate={self.pki.admin.cert}",
-                       f"--client-key={self.pki.admin.key}"]
-        return subprocess.run(["kubectl", *credentials, "--request-timeout=10s", *args], env=env, input=stdin,
-                              capture_output=True, text=True, timeout=60, check=False)
+        return kubectl([f"--server=https://127.0.0.1:{self.apiserver.port}",
+                        f"--certificate-authority={self.pki.ca.cert}", f"--client-certificate={self.pki.admin.cert}",
+                        f"--client-key={self.pki.admin.key}"], *args, stdin=stdin)
+
+
+def kubectl(connection: list[str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """kubectl with only the ``connection`` flags given (no ambient KUBECONFIG) and a 10 s request timeout."""
+    env = tool_env()
+    env.pop("KUBECONFIG", None)
+    return subprocess.run(["kubectl", *connection, "--request-timeout=10s", *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=60, check=False)
 
 
 class Access:
@@ -163,16 +167,15 @@ class Access:
     def rewrite_record(self, **fields: str) -> None:
         """Change fields of the tunnel record in the stack's state (``pulumi stack export``/``import``), as another
         machine's ``pulumi up`` would have written them."""
-        exported = json.loads(self.project.cli("stack", "export").stdout)
-        for resource in exported["deployment"]["resources"]:
-            if resource["type"] == COMMAND_TYPE:
-                lines = resource["outputs"]["stdout"].splitlines()
-                resource["outputs"]["stdout"] = "\n".join(
-                    f"{key}={fields[key]}" if key in fields else line
-                    for line in lines for key in [line.partition("=")[0]])
-        path = self.directory / "state.json"
-        path.write_text(json.dumps(exported))
-        self.project.cli("stack", "import", "--file", str(path))
+        def rewrite(resources: list[dict[str, Any]]) -> None:
+            for resource in resources:
+                if resource["type"] == COMMAND_TYPE:
+                    lines = resource["outputs"]["stdout"].splitlines()
+                    resource["outputs"]["stdout"] = "\n".join(
+                        f"{key}={fields[key]}" if key in fields else line
+                        for line in lines for key in [line.partition("=")[0]])
+
+        self.project.edit_state(rewrite)
 
     def kubeconfig(self) -> Path:
         """The stack's kubeconfig as `pulumi stack output kubeconfig --show-secrets` prints it, in a 0600 file."""
@@ -184,13 +187,8 @@ class Access:
 
     def kubectl(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """kubectl with only the stack's kubeconfig (no ambient KUBECONFIG, a private cache)."""
-        env = tool_env()
-        env.pop("KUBECONFIG", None)
-        return subprocess.run(
-            ["kubectl", f"--kubeconfig={self.kubeconfig()}", f"--cache-dir={self.directory / 'kube-cache'}",
-             "--request-timeout=10s", *args],
-            env=env, input=stdin, capture_output=True, text=True, timeout=60, check=False,
-        )
+        return kubectl([f"--kubeconfig={self.kubeconfig()}", f"--cache-dir={self.directory / 'kube-cache'}"], *args,
+                       stdin=stdin)
 
     def assert_kubectl_works(self) -> None:
         nodes = self.kubectl("get", "nodes")
@@ -550,7 +548,8 @@ def test_tunnel_recorded_by_another_machine_is_opened_here_and_its_process_never
     sleeper = "import time; time.sleep(300)"
     decoy = subprocess.Popen(["bash", "-c", f'exec -a ssh "{sys.executable}" -c "{sleeper}" -S "{decoy_socket}"'])
     try:
-        start = Path(f"/proc/{decoy.pid}/stat").read_text().rsplit(") ", 1)[1].split()[19]
+        start = start_time(decoy.pid)
+        assert start is not None
         access.rewrite_record(host="laptop-7", machine="0123456789abcdef", pid=str(decoy.pid), start=start,
                               socket=str(decoy_socket))
 

@@ -28,6 +28,7 @@ from components.tunnel_record import (
     is_recorded_ssh,
     parse_record,
     read_local_record,
+    start_time,
     this_machine,
     tunnel_trigger,
 )
@@ -274,7 +275,7 @@ def test_close_never_stops_a_process_the_record_does_not_describe(shell: Shell, 
     # A process that reuses the recorded pid's place: not an ssh with our socket, or not started at that time.
     stranger = subprocess.Popen(["sleep", "60"])
     try:
-        start = Path(f"/proc/{stranger.pid}/stat").read_text().rsplit(") ", 1)[1].split()[19]
+        start = start_time(stranger.pid)
         for forged in (
             stdout.replace(f"pid={record.pid}", f"pid={stranger.pid}").replace(f"start={record.start}",
                                                                                  f"start={start}"),
