@@ -51,11 +51,26 @@ def drop_encryption_salt(stack_file: Path) -> None:
     stack_file.write_text("".join(line for line in lines if not line.startswith("encryptionsalt:")))
 
 
-def toolchain_script(name: str, env: dict[str, str] | None = None) -> str:
+CHANGED_LINE = re.compile(r"^\s*[-+~]\s")
+"""A line of `pulumi preview --diff` marked as added, removed or changed (the others are context)."""
+
+
+def diff_lines(text: str) -> list[str]:
+    """The lines of (a part of) `pulumi preview --diff` text marked as added, removed or changed."""
+    return [line for line in text.splitlines() if CHANGED_LINE.match(line)]
+
+
+def diff_sections(preview: str) -> tuple[str, str]:
+    """(the resources part, the outputs part) of `pulumi preview --diff` text."""
+    resources, _, rest = preview.partition("--outputs:--")
+    return resources, rest.split("Resources:", 1)[0]
+
+
+def toolchain_script(name: str) -> str:
     """Run ``toolchain/<name>`` (cached: seconds; on a fresh machine it builds) and return the last line it prints:
     a directory or a PATH fragment."""
     command = [str(ROOT / "toolchain" / name)]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=5400)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=5400)
     if result.returncode != 0:
         raise RuntimeError(f"toolchain/{name} failed ({result.returncode}):\n{result.stderr[-3000:]}")
     lines = result.stdout.strip().splitlines()
@@ -178,25 +193,37 @@ class EngineProject:
     def state_file(self) -> Path:
         return self.backend / ".pulumi" / "stacks" / "kthw" / f"{self.stack_name}.json"
 
+    def deployment(self) -> dict[str, Any]:
+        """The stack's checkpoint as the CLI exports it (``pulumi stack export``): its ``deployment`` part."""
+        exported: dict[str, Any] = json.loads(self.cli("stack", "export").stdout)["deployment"]
+        return exported
+
     def resources(self) -> list[dict[str, Any]]:
         """The resources of the stack's state (from the checkpoint the CLI exports)."""
-        deployment = json.loads(self.cli("stack", "export").stdout)["deployment"]
-        resources: list[dict[str, Any]] = deployment.get("resources") or []
+        resources: list[dict[str, Any]] = self.deployment().get("resources") or []
         return resources
+
+    def edit_state(self, edit: Callable[[list[dict[str, Any]]], None]) -> None:
+        """Change the stack's state as another run or machine would have left it: export it, let ``edit`` change
+        its resources in place, import it back."""
+        exported = json.loads(self.cli("stack", "export").stdout)
+        edit(exported["deployment"]["resources"])
+        path = self.dir.parent / "edited-state.json"
+        path.write_text(json.dumps(exported))
+        self.cli("stack", "import", "--file", str(path))
 
     def age_certificate(self, resource_type: str, hours_left: float) -> None:
         """As if time had passed: the recorded validity end of the stack's ``resource_type`` certificate, and the
         stack output that reports it, become ``hours_left`` from now (an exported state, edited, imported)."""
-        deployment = json.loads(self.cli("stack", "export").stdout)
-        resources = deployment["deployment"]["resources"]
-        (certificate,) = [item for item in resources if item["type"] == resource_type]
-        (stack,) = [item for item in resources if item["type"] == "pulumi:pulumi:Stack"]
         end = (datetime.now(UTC) + timedelta(hours=hours_left)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        certificate["outputs"]["validityEndTime"] = end
-        stack["outputs"][EXPIRY_OUTPUT_OF_TYPE[resource_type]] = end
-        exported = self.dir.parent / "aged-state.json"
-        exported.write_text(json.dumps(deployment))
-        self.cli("stack", "import", "--file", str(exported))
+
+        def age(resources: list[dict[str, Any]]) -> None:
+            (certificate,) = [item for item in resources if item["type"] == resource_type]
+            (stack,) = [item for item in resources if item["type"] == "pulumi:pulumi:Stack"]
+            certificate["outputs"]["validityEndTime"] = end
+            stack["outputs"][EXPIRY_OUTPUT_OF_TYPE[resource_type]] = end
+
+        self.edit_state(age)
 
     def preview_changes(self) -> dict[str, set[str]]:
         """What `pulumi preview --json` would do, by resource name, without the unchanged ("same") resources."""

@@ -15,7 +15,7 @@ import pytest
 from pulumi import automation as auto
 
 from tests.cluster import Pki
-from tests.engine import EngineProject
+from tests.engine import EngineProject, diff_lines, diff_sections
 
 pytestmark = pytest.mark.engine
 
@@ -97,12 +97,6 @@ def test_unchanged_stack_previews_and_refreshes_with_no_changes(deployed: Engine
     deployed.stack.preview(expect_no_changes=True)
 
 
-def output_diff_lines(preview_text: str) -> list[str]:
-    """The changed lines of the Outputs section of `pulumi preview --diff`."""
-    section = preview_text.split("--outputs:--", 1)[1].split("Resources:", 1)[0]
-    return [line for line in section.splitlines() if re.match(r"^\s*[-+~]", line)]
-
-
 def test_node_changes_keep_every_other_nodes_pod_cidr(tmp_path: Path) -> None:
     project = EngineProject(tmp_path)
     project.up()
@@ -110,7 +104,7 @@ def test_node_changes_keep_every_other_nodes_pod_cidr(tmp_path: Path) -> None:
     project.update_config(nodes=[*DEV_NODES, third])
 
     preview = project.cli("preview", "--diff").stdout
-    changed = output_diff_lines(preview)
+    changed = diff_lines(diff_sections(preview)[1])
     assert changed, preview
     assert not any("worker-0" in line or "worker-1" in line for line in changed), changed
     assert [line.split(":")[0].strip() for line in changed if "{" in line or "[" in line][:3] == [

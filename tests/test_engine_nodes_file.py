@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.engine import EngineProject
+from tests.engine import EngineProject, diff_lines
 
 pytestmark = pytest.mark.engine
 
@@ -37,17 +37,12 @@ def test_machines_txt_deploys_with_its_pod_subnets(deployed: EngineProject) -> N
     assert network["routes"]["worker-0"] == [{"destination": "10.200.0.0/24", "via": "172.31.101.60"}]
 
 
-def changed_lines(diff: str) -> list[str]:
-    """The lines of a `pulumi preview --diff` marked as added, removed or changed (the rest is context)."""
-    return [line for line in diff.splitlines() if line.lstrip().startswith(("- ", "+ ", "~ "))]
-
-
 def test_a_change_to_the_file_shows_in_the_diff_keyed_by_node(deployed: EngineProject) -> None:
     # Remove the first worker: the changed lines name worker-0 (its node and its routes) and no other node; with
     # routes as a list, every later route would show as changed (`~ node: "worker-0" => "worker-1"`).
     (deployed.dir / "machines.txt").write_text("\n".join(m for m in MACHINES if " worker-0 " not in m) + "\n")
     try:
-        changed = changed_lines(deployed.cli("preview", "--diff").stdout)
+        changed = diff_lines(deployed.cli("preview", "--diff").stdout)
         assert [line.strip() for line in changed if "worker" in line] == ["- worker-0: {", "- worker-0: ["]
         assert not any("worker-1" in line or "worker-2" in line or "172.31.104" in line for line in changed)
     finally:

@@ -11,28 +11,21 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from tests.backends import MinioServer, minio_server
-from tests.engine import PASSPHRASE, ROOT, EngineProject
-from tests.workflow_runner import JobRun, run_job, shell_steps
+from tests.engine import PASSPHRASE, ROOT, EngineProject, diff_lines, diff_sections
+from tests.workflow_runner import JobRun, load_workflow, run_job, shell_steps
 
 pytestmark = pytest.mark.engine
 
-WORKFLOW = ROOT / ".github" / "workflows" / "preview.yml"
 NEW_NODE = {"name": "worker-2", "address": "172.31.104.203"}
 # Shell steps this machine has already done for the clone: the harness's .venv holds requirements-dev.txt, a
 # superset of what "Install" puts there (the test below pins that step's text).
 PROVIDED_STEPS = ("Install",)
 INSTALL_STEP = "python -m venv .venv\n.venv/bin/pip install -r requirements.txt\n"
-
-
-def load_workflow() -> dict[str, Any]:
-    workflow: dict[str, Any] = yaml.safe_load(WORKFLOW.read_text())
-    return workflow
 
 
 def fresh_clone(directory: Path, committed_stack_file: str) -> Path:
@@ -90,15 +83,6 @@ def preview_run(main_deployed: EngineProject, minio: MinioServer,
     )
 
 
-def changed_lines(preview: str) -> tuple[list[str], list[str]]:
-    """(changed resource lines, changed output lines) of `pulumi preview --diff` text."""
-    resources, _, rest = preview.partition("--outputs:--")
-    outputs = rest.split("Resources:", 1)[0]
-    marked = re.compile(r"^\s*[-+~]\s")
-    return ([line for line in resources.splitlines() if marked.match(line)],
-            [line for line in outputs.splitlines() if marked.match(line)])
-
-
 def test_the_provided_steps_only_install_the_requirements() -> None:
     steps = {step.get("name"): step for step in shell_steps(load_workflow(), "preview")}
     assert set(PROVIDED_STEPS) <= set(steps)
@@ -114,7 +98,7 @@ def test_the_diff_shows_the_new_node_and_nothing_else(preview_run: JobRun) -> No
     comment = preview_run.outputs["preview"]["comment"]
     assert comment in preview_run.summary
     assert "WARN" not in comment, comment
-    resources, outputs = changed_lines(comment)
+    resources, outputs = (diff_lines(part) for part in diff_sections(comment))
     assert resources == [], comment
     assert re.search(r"Resources:\s+\d+ unchanged", comment) and "to create" not in comment
     assert outputs, comment

@@ -11,7 +11,6 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -40,11 +39,6 @@ def config_nodes(project: EngineProject) -> list[dict[str, str]]:
     """The ``kthw:nodes`` list of the clone's stack file."""
     nodes: list[dict[str, str]] = yaml.safe_load(project.stack_file.read_text())["config"]["kthw:nodes"]
     return nodes
-
-
-def deployment(project: EngineProject) -> dict[str, Any]:
-    exported: dict[str, Any] = json.loads(project.cli("stack", "export").stdout)["deployment"]
-    return exported
 
 
 @pytest.fixture(scope="module", params=BACKEND_KINDS)
@@ -119,7 +113,7 @@ def test_two_clones_updating_at_once_one_wins_and_the_state_stays_whole(
 ) -> None:
     other = clone(main_clone, backend, tmp_path)
     before = main_clone.outputs()
-    resources_before = sorted(resource["urn"] for resource in deployment(main_clone)["resources"])
+    resources_before = sorted(resource["urn"] for resource in main_clone.deployment()["resources"])
     nodes = config_nodes(main_clone)
     main_clone.update_config(nodes=[*nodes, node(30)])
     other.update_config(nodes=[*nodes, node(31)])
@@ -146,7 +140,7 @@ def test_two_clones_updating_at_once_one_wins_and_the_state_stays_whole(
     assert {name: after["network"]["nodes"][name] for name in before["network"]["nodes"]} == before["network"]["nodes"]
     assert {key: value for key, value in after.items() if key != "network"} == {
         key: value for key, value in before.items() if key != "network"}
-    state = deployment(main_clone)
+    state = main_clone.deployment()
     assert not state.get("pending_operations")
     assert sorted(resource["urn"] for resource in state["resources"]) == resources_before
     main_clone.update_config(nodes=[*nodes, node(winner)])
@@ -185,7 +179,7 @@ def test_a_stale_lock_from_a_killed_up_is_removed_with_pulumi_cancel(
     other.up()
     after = pod_cidrs(other)
     assert {name: after[name] for name in before} == before and "worker-40" in after
-    assert not deployment(other).get("pending_operations")
+    assert not other.deployment().get("pending_operations")
 
 
 def consumer_program() -> None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import yaml
 
+from tests.test_toolchain import script_constant
+from tests.workflow_runner import WORKFLOW, load_workflow
+
 ROOT = Path(__file__).resolve().parent.parent
-WORKFLOW = ROOT / ".github" / "workflows" / "preview.yml"
 SECRET_EXPRESSION = re.compile(r"\$\{\{[^}]*\bsecrets\.")
 
 
@@ -23,28 +24,23 @@ def actionlint() -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def load() -> dict[Any, Any]:
-    workflow: dict[Any, Any] = yaml.safe_load(WORKFLOW.read_text())
-    return workflow
-
-
 def test_actionlint_accepts_the_workflow() -> None:
     result = subprocess.run([actionlint(), "-no-color", str(WORKFLOW)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_runs_on_pull_requests_only_never_with_the_base_repositorys_rights() -> None:
-    triggers = load()[True]  # PyYAML reads the key `on` as True
+    triggers = load_workflow()[True]  # PyYAML reads the key `on` as True
     assert list(triggers) == ["pull_request"]  # never pull_request_target: a branch's code with the base's rights
 
 
 def test_the_preview_runs_only_for_branches_of_this_repository() -> None:
-    preview = load()["jobs"]["preview"]
+    preview = load_workflow()["jobs"]["preview"]
     assert preview["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
 
 
 def test_the_token_can_only_read_except_where_the_comment_is_written() -> None:
-    workflow = load()
+    workflow = load_workflow()
     assert workflow["permissions"] == {"contents": "read"}
     for name, job in workflow["jobs"].items():
         if name == "comment":
@@ -54,43 +50,41 @@ def test_the_token_can_only_read_except_where_the_comment_is_written() -> None:
 
 
 def test_the_job_that_may_write_holds_no_secret_and_runs_no_code_from_the_branch() -> None:
-    comment = load()["jobs"]["comment"]
+    comment = load_workflow()["jobs"]["comment"]
     assert not SECRET_EXPRESSION.search(yaml.safe_dump(comment))
     assert all("uses" not in step for step in comment["steps"])
     assert [step["run"].split()[:3] for step in comment["steps"]] == [["gh", "pr", "comment"]]
 
 
 def test_no_expression_is_expanded_inside_a_script() -> None:
-    for name, job in load()["jobs"].items():
+    for name, job in load_workflow()["jobs"].items():
         for step in job["steps"]:
             assert "${{" not in step.get("run", ""), (name, step.get("name"))
 
 
 def test_checkouts_keep_no_token() -> None:
-    for job in load()["jobs"].values():
+    for job in load_workflow()["jobs"].values():
         for step in job["steps"]:
             if str(step.get("uses", "")).startswith("actions/checkout@"):
                 assert step["with"]["persist-credentials"] is False
 
 
 def test_the_cli_version_is_the_toolchains() -> None:
-    pinned = load()["env"]["PULUMI_VERSION"]
-    (toolchain_version,) = re.findall(r"^CLI_VERSION=(\S+)$", (ROOT / "toolchain" / "pulumi.sh").read_text(),
-                                      re.MULTILINE)
-    assert pinned == toolchain_version
-    (preview,) = [step for step in load()["jobs"]["preview"]["steps"] if step.get("id") == "preview"]
+    pinned = load_workflow()["env"]["PULUMI_VERSION"]
+    assert pinned == script_constant("CLI_VERSION")
+    (preview,) = [step for step in load_workflow()["jobs"]["preview"]["steps"] if step.get("id") == "preview"]
     assert "\n. scripts/env.sh" in preview["run"] and '"v$PULUMI_VERSION"' in preview["run"]
 
 
 def test_lint_and_unit_tests_gate_the_preview() -> None:
-    jobs = load()["jobs"]
+    jobs = load_workflow()["jobs"]
     commands = "\n".join(step.get("run", "") for step in jobs["test"]["steps"])
     assert "ruff check" in commands and "mypy" in commands and "pytest" in commands
     assert jobs["preview"]["needs"] == "test"
 
 
 def test_the_preview_is_a_diff_of_the_dev_stack_in_the_summary_and_the_comment() -> None:
-    jobs = load()["jobs"]
+    jobs = load_workflow()["jobs"]
     (preview,) = [step for step in jobs["preview"]["steps"] if step.get("id") == "preview"]
     assert "pulumi preview --stack dev --diff --non-interactive" in preview["run"]
     assert '>> "$GITHUB_STEP_SUMMARY"' in preview["run"]

@@ -16,6 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "preview.yml"
+"""The pull-request preview workflow."""
+
+
+def load_workflow() -> dict[Any, Any]:
+    """The workflow file, parsed (PyYAML reads the key ``on`` as True, hence keys of any type)."""
+    workflow: dict[Any, Any] = yaml.safe_load(WORKFLOW.read_text())
+    return workflow
+
+
 EXPRESSION = re.compile(r"^\$\{\{\s*(.*?)\s*\}\}$")
 OPERAND = re.compile(r"^(secrets|vars)\.([A-Za-z_][A-Za-z0-9_]*)$|^'([^']*)'$")
 HEREDOC_START = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)<<(.+)$")
