@@ -21,10 +21,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.cluster import free_port
+from tests.cluster import Process, free_port
 from tests.engine import toolchain_script
 from tests.s3_client import S3Client, S3Error
-from tests.server_process import RunAs, ServerProcess
+from tests.server_process import RunAs
+
+SERVER_READY_SECONDS = 60.0
+"""How long PostgreSQL and MinIO get to start serving."""
+SERVER_STOP_SECONDS = 15.0
+"""How long they get to stop on their signal before SIGKILL."""
 
 BACKEND_KINDS = ("file", "postgres", "s3")
 LOCKS_PREFIX = ".pulumi/locks/"
@@ -115,11 +120,12 @@ def postgres_server() -> Iterator[PostgresServer]:
             check=True, capture_output=True, timeout=120, env=env, cwd=directory, **run_as.popen_options(),  # type: ignore[call-overload]
         )
         port = free_port()
-        process = ServerProcess.start(
+        process = Process(
             "postgres",
             [str(postgres_bin() / "postgres"), "-D", str(directory / "data"), "-p", str(port),
              "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={directory}"],
-            directory / "postgres.log", run_as, env, stop_signal=signal.SIGINT,  # SIGINT: fast shutdown
+            directory / "postgres.log", env=env, cwd=directory, popen_options=run_as.popen_options(),
+            stop_signal=signal.SIGINT,  # SIGINT: fast shutdown
         )
         server = PostgresServer(port, "pulumi", secrets.token_hex(16), superuser_password, directory,
                                 process.popen.pid)
@@ -130,12 +136,12 @@ def postgres_server() -> Iterator[PostgresServer]:
             return ready.returncode == 0
 
         try:
-            process.wait_ready(accepts_connections)
+            process.wait_ready(accepts_connections, SERVER_READY_SECONDS)
             server.psql(f"CREATE ROLE {server.role} LOGIN PASSWORD '{server.password}'",
                         f"CREATE DATABASE {server.role} OWNER {server.role}")
             yield server
         finally:
-            process.stop()
+            process.stop(SERVER_STOP_SECONDS)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -191,11 +197,11 @@ def minio_server(bucket: str = "kthw-state") -> Iterator[MinioServer]:
             "MINIO_ROOT_USER": access_key, "MINIO_ROOT_PASSWORD": secret_key,
             "MINIO_BROWSER": "off", "MINIO_UPDATE": "off",
         }
-        process = ServerProcess.start(
+        process = Process(
             "minio",
             [str(program), "server", str(directory / "data"), "--quiet", "--address",
              f"127.0.0.1:{port}", "--certs-dir", str(directory / "certs")],
-            directory / "minio.log", run_as, env,
+            directory / "minio.log", env=env, cwd=directory, popen_options=run_as.popen_options(),
         )
         server = MinioServer(port, access_key, secret_key, bucket, directory, process.popen.pid)
 
@@ -206,11 +212,11 @@ def minio_server(bucket: str = "kthw-state") -> Iterator[MinioServer]:
             return False
 
         try:
-            process.wait_ready(serves_s3)
+            process.wait_ready(serves_s3, SERVER_READY_SECONDS)
             server.client.create_bucket(bucket)
             yield server
         finally:
-            process.stop()
+            process.stop(SERVER_STOP_SECONDS)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

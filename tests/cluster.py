@@ -21,10 +21,11 @@ import socket
 import ssl
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from cryptography import x509
 
@@ -187,7 +188,7 @@ class CertPair:
         return self.key.read_text()
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(text)
@@ -198,7 +199,7 @@ def _save(directory: Path, name: str, cfssl_json: str) -> CertPair:
     made = json.loads(cfssl_json)
     pair = CertPair(directory / f"{name}.pem", directory / f"{name}-key.pem")
     pair.cert.write_text(made["cert"])
-    _write_private(pair.key, made["key"])
+    write_private(pair.key, made["key"])
     return pair
 
 
@@ -354,16 +355,29 @@ def stop_pid(pid: int, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
 
 
 class Process:
-    """A long-running tool writing to a log file in the cluster directory."""
+    """A long-running tool or server writing to a log file, in a session of its own; stopped with
+    ``stop_signal``, then SIGKILL after a timeout. By default it gets the tools' environment (``tool_env``);
+    ``popen_options`` may run it as another user (tests/server_process.py RunAs)."""
 
-    def __init__(self, name: str, argv: Sequence[str], log: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        log: Path,
+        *,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        popen_options: Mapping[str, Any] | None = None,
+        stop_signal: int = signal.SIGTERM,
+    ) -> None:
         self.name = name
         self.argv = list(argv)
         self.log = log
+        self.stop_signal = stop_signal
         with log.open("wb") as handle:
             self.popen = subprocess.Popen(
-                self.argv, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, env=tool_env(),
-                start_new_session=True,
+                self.argv, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
+                env=tool_env() if env is None else env, cwd=cwd, start_new_session=True, **(popen_options or {}),
             )
 
     @property
@@ -392,10 +406,11 @@ class Process:
         wait_until(ready, timeout, self.name, self.log_tail)
 
     def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
-        """SIGTERM, wait, SIGKILL; then the same for descendants that left the process group (sshd sessions)."""
+        """``stop_signal``, wait, SIGKILL; then the same for descendants that left the process group (sshd
+        sessions)."""
         children = descendants(self.pid) if self.alive() else []
         if self.alive():
-            self.popen.terminate()
+            self.popen.send_signal(self.stop_signal)
             try:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:

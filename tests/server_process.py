@@ -1,26 +1,18 @@
-"""Server processes for the test harness, run as an unprivileged user: ``nobody`` when the tests run as root
-(initdb and postgres refuse root), otherwise the current user; each logs to a file and is stopped with its own
-signal, then SIGKILL after a timeout."""
+"""Who the test harness's server processes run as: ``nobody`` when the tests run as root (initdb and postgres
+refuse root), otherwise the current user. The processes themselves are tests/cluster.py's Process."""
 
 from __future__ import annotations
 
-import contextlib
-import http.client
 import os
 import pwd
 import shutil
-import signal
-import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.cluster import wait_until
+from tests.cluster import write_private
 
 UNPRIVILEGED_USER = "nobody"
-READY_TIMEOUT_SECONDS = 60.0
-STOP_TIMEOUT_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -49,9 +41,8 @@ class RunAs:
         return directory
 
     def write_private(self, path: Path, text: str) -> None:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(text)
+        """``text`` in a new file of mode 600 that this user owns."""
+        write_private(path, text)
         self.own(path)
 
     def reachable_copy(self, program: Path, directory: Path) -> Path:
@@ -70,49 +61,3 @@ class RunAs:
         if os.geteuid() != 0:
             return {}
         return {"user": self.uid, "group": self.gid, "extra_groups": []}
-
-
-@dataclass
-class ServerProcess:
-    """A server writing to a log file; stopped with ``stop_signal``, then SIGKILL after a timeout."""
-
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-    stop_signal: int = signal.SIGTERM
-
-    @classmethod
-    def start(cls, name: str, argv: Sequence[str], log: Path, run_as: RunAs, env: dict[str, str],
-              stop_signal: int = signal.SIGTERM) -> ServerProcess:
-        with log.open("wb") as handle:
-            popen = subprocess.Popen(
-                list(argv), stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, env=env,
-                cwd=log.parent, start_new_session=True, **run_as.popen_options(),  # type: ignore[call-overload]
-            )
-        return cls(name, popen, log, stop_signal)
-
-    def log_tail(self, lines: int = 30) -> str:
-        status = "running" if self.popen.poll() is None else f"exited with {self.popen.returncode}"
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return f"--- {self.name} ({status}), last lines of {self.log}:\n" + "\n".join(text.splitlines()[-lines:])
-
-    def wait_ready(self, check: Callable[[], bool]) -> None:
-        def ready() -> bool:
-            if self.popen.poll() is not None:
-                raise RuntimeError(f"{self.name} exited before it was ready\n{self.log_tail()}")
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                return check()
-            return False
-
-        wait_until(ready, READY_TIMEOUT_SECONDS, self.name, self.log_tail)
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(self.stop_signal)
-            try:
-                self.popen.wait(STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(STOP_TIMEOUT_SECONDS)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
