@@ -3,8 +3,12 @@
 # module. Prints the binary's path as the last stdout line; logs go to stderr.
 set -euo pipefail
 
+KTHW_TOOL=actionlint.sh
+# shellcheck source=toolchain/lib.sh
+. "$(dirname "$0")/lib.sh"
+
 VERSION=v1.7.12
-CACHE=${KTHW_CACHE:-$HOME/.cache/kthw}/actionlint/$VERSION
+CACHE=$KTHW_CACHE/actionlint/$VERSION
 BIN=$CACHE/actionlint
 
 if command -v actionlint >/dev/null 2>&1 && [[ $(actionlint -version | head -1) == "${VERSION#v}" ]]; then
@@ -12,8 +16,9 @@ if command -v actionlint >/dev/null 2>&1 && [[ $(actionlint -version | head -1) 
 	exit 0
 fi
 if [[ ! -x $BIN ]]; then
-	echo "[actionlint.sh] building actionlint $VERSION from its Go module" >&2
+	log "building actionlint $VERSION from its Go module"
+	go_env
 	mkdir -p "$CACHE"
-	GOBIN=$CACHE CGO_ENABLED=0 go install -trimpath "github.com/rhysd/actionlint/cmd/actionlint@$VERSION"
+	GOBIN=$CACHE go install -trimpath "github.com/rhysd/actionlint/cmd/actionlint@$VERSION"
 fi
 echo "$BIN"

@@ -36,7 +36,7 @@ apt_ensure() { # apt_ensure /path/to/binary package
 build_kube() {
 	local minor=${K8S_VERSION#v1.} staging=v0.${K8S_VERSION#v1.} src=$KUBE_DIR/src gomod ld p module
 	minor=${minor%%.*}
-	gomod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+	gomod=$(go_mod_field GoMod "k8s.io/kubernetes@$K8S_VERSION")
 	[[ -f $gomod ]] || die "could not fetch k8s.io/kubernetes@$K8S_VERSION's go.mod"
 	rm -rf "$src" && mkdir -p "$src" "$KUBE_BIN" && cd "$src"
 	go mod init kthw.local/kubebuild
@@ -76,9 +76,7 @@ main() {
 		[[ $1 == -h || $1 == --help ]] && exit 0
 		die "unknown argument: $1"
 	fi
-	mkdir -p "$KTHW_CACHE"
-	exec 9>"$KTHW_CACHE/.kube.lock" # one builder at a time; a second caller waits, then finds the cache
-	flock 9
+	lock_cache "$KTHW_CACHE/.kube.lock"
 	apt_ensure /usr/sbin/sshd openssh-server
 	apt_ensure /usr/bin/cfssl golang-cfssl
 	apt_ensure /usr/bin/cfssljson golang-cfssl
@@ -97,10 +95,7 @@ main() {
 		*) die "KTHW_ETCD must be build or debian" ;;
 	esac
 	STEPS=$((build_kube_needed + build_etcd_needed))
-	if ((STEPS > 0)); then
-		go_env
-		export GOFLAGS=-buildvcs=false
-	fi
+	((STEPS == 0)) || go_env
 	((build_kube_needed == 0)) || run_step "kube-apiserver and kubectl $K8S_VERSION" 540 "$KUBE_DIR/build.log" build_kube
 	((build_etcd_needed == 0)) || run_step "etcd $ETCD_VERSION" 90 "$ETCD_DIR/build.log" build_etcd
 	echo "$path"

@@ -53,12 +53,26 @@ run_step() {
 	log "step $STEP/$STEPS: $label done in $(duration $((SECONDS - t0)))"
 }
 
-# Go builds: never download another toolchain, static binaries, the module proxy's go.sum checks.
+# lock_cache FILE: one builder at a time. Holds FILE's lock (on descriptor 9) until the script ends; a second caller
+# waits here, then finds the cache its predecessor filled.
+lock_cache() {
+	mkdir -p "$(dirname "$1")"
+	exec 9>"$1"
+	flock 9
+}
+
+# Go builds: never download another toolchain, static binaries, the module proxy's go.sum checks, no VCS stamping
+# (the sources are module downloads, and versions come from -ldflags).
 go_env() {
 	GO=$(command -v go || echo /usr/local/go/bin/go)
 	[[ -x $GO ]] || die "Go is not installed: install Go 1.26 or newer (go.dev/doc/install), then run this again"
 	PATH="$(dirname "$GO"):$PATH"
-	export PATH GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+	export PATH GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
+}
+
+# go_mod_field FIELD MODULE@VERSION: a field of `go mod download -json` (Dir, GoMod...); downloads the module.
+go_mod_field() {
+	go mod download -json "$2" | sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}\$/\1/p"
 }
 
 # apt_install PACKAGE: install a Debian package (apt-get update first, once per script) without starting the

@@ -28,10 +28,7 @@ build_minio() {
 	rmdir "$DIR/gobin"
 }
 
-mkdir -p "$DIR"
-# One builder at a time: parallel callers wait here, then find the cache.
-exec 9>"$DIR/.lock"
-flock 9
+lock_cache "$DIR/.lock"
 if [[ ! -x $BIN/minio ]]; then
 	STEPS=1
 	go_env

@@ -79,7 +79,7 @@ have_snapshots() {
 }
 
 # Directory of a module version in the module cache (downloads it).
-module_dir() { "$GO" mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p'; }
+module_dir() { go_mod_field Dir "$1"; }
 
 # --- builds: each writes into its output directory $1, via a temporary name so a half build is never cached ---
 
@@ -144,10 +144,26 @@ LINKS=() # files to link into the bin dir
 
 plan_build() { PLAN+=("$1|$2|$3|$4"); }
 
+# foreign_command NAME: the path of NAME on PATH when it is not one of this toolchain's own bin dirs.
+foreign_command() {
+	local found
+	found=$(command -v "$1" 2>/dev/null) && [[ $(dirname "$found") != "$ROOT"/env/* ]] && echo "$found"
+}
+
+# Whether get.pulumi.com answers (asked once: where it is blocked, each try waits out its 5 s timeout).
+DOWNLOAD_SITE=unknown
+download_site_answers() {
+	if [[ $DOWNLOAD_SITE == unknown ]]; then
+		DOWNLOAD_SITE=no
+		! curl -fsS --max-time 5 -o /dev/null https://get.pulumi.com 2>/dev/null || DOWNLOAD_SITE=yes
+	fi
+	[[ $DOWNLOAD_SITE == yes ]]
+}
+
 # pulumi-resource-NAME VERSION is already usable without us: on PATH, installed, or installable.
 plugin_elsewhere() {
 	local name=$1 version=$2 found installed
-	if found=$(command -v "pulumi-resource-$name" 2>/dev/null) && [[ $(dirname "$found") != "$ROOT"/env/* ]]; then
+	if found=$(foreign_command "pulumi-resource-$name"); then
 		log "$name: using $found"
 		return 0
 	fi
@@ -155,8 +171,7 @@ plugin_elsewhere() {
 	installed=${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-$name-v$version
 	if [[ -x $installed/pulumi-resource-$name ]]; then
 		log "$name: using the installed plugin $version ($installed)"
-	elif curl -fsS --max-time 5 -o /dev/null https://get.pulumi.com 2>/dev/null &&
-		"$PULUMI" plugin install resource "$name" "$version" >&2; then
+	elif download_site_answers && "$PULUMI" plugin install resource "$name" "$version" >&2; then
 		log "$name: installed the official plugin $version"
 	else
 		return 1
@@ -189,7 +204,7 @@ plan_snapshot() {
 
 official_installer() {
 	local home=$ROOT/official/$CLI_VERSION
-	curl -fsS --max-time 5 -o /dev/null https://get.pulumi.com 2>/dev/null || return 1
+	download_site_answers || return 1
 	log "get.pulumi.com answers: using the official installer"
 	curl -fsSL https://get.pulumi.com | sh -s -- --version "$CLI_VERSION" --install-root "$home" --no-edit-path >&2
 	PULUMI=$home/bin/pulumi
@@ -198,7 +213,7 @@ official_installer() {
 
 plan_cli() {
 	local on_path dir
-	if on_path=$(command -v pulumi 2>/dev/null) && [[ $(dirname "$on_path") != "$ROOT"/env/* ]]; then
+	if on_path=$(foreign_command pulumi); then
 		dir=$(dirname "$on_path")
 		if [[ -x $dir/pulumi-language-python ]] &&
 			[[ $(PULUMI_SKIP_UPDATE_CHECK=1 "$on_path" version 2>/dev/null) == "v$CLI_VERSION" ]]; then
@@ -260,9 +275,7 @@ main() {
 		echo "$bin"
 		return
 	fi
-	mkdir -p "$ROOT"
-	exec 9>"$ROOT/.lock" # one builder at a time; a second caller waits, then finds the cache
-	flock 9
+	lock_cache "$ROOT/.lock"
 	if [[ -f $bin/.complete ]]; then
 		echo "$bin"
 		return
