@@ -9,7 +9,9 @@ stack=${KTHW_STACK:-dev}
 
 # The salt `pulumi stack init` writes into Pulumi.<stack>.yaml belongs to this machine's passphrase: keep it out of
 # what git tracks (.gitattributes names the filter), so the clone stays clean.
+in_git=false
 if git rev-parse --git-dir >/dev/null 2>&1; then
+	in_git=true
 	git config filter.kthw-local-salt.clean "sed '/^encryptionsalt:/d'"
 	git config filter.kthw-local-salt.smudge cat
 fi
@@ -21,7 +23,7 @@ fi
 pulumi up --yes --stack "$stack" "$@"
 # The salt line changed the file's size, which git takes as a change without looking: when nothing but the salt
 # differs (the filter drops it), refresh git's record of the file. This stages nothing.
-if git rev-parse --git-dir >/dev/null 2>&1 && git ls-files --error-unmatch "Pulumi.$stack.yaml" >/dev/null 2>&1 &&
+if $in_git && git ls-files --error-unmatch "Pulumi.$stack.yaml" >/dev/null 2>&1 &&
 	git diff --quiet -- "Pulumi.$stack.yaml"; then
 	git add -- "Pulumi.$stack.yaml"
 fi

@@ -235,20 +235,19 @@ def file_lock_keys(state: Path) -> Callable[[], list[str]]:
 def state_backend(kind: str, directory: Path) -> Iterator[StateBackend]:
     """A fresh, empty backend of ``kind`` (one of BACKEND_KINDS); servers stop when the context ends. Its
     ``start_seconds`` is how long the server took to start and answer (the toolchain is found first)."""
-    if kind == "postgres":
-        postgres_bin()
-    elif kind == "s3":
-        minio_bin()
-    started = time.monotonic()
     if kind == "file":
         state = directory / "state"
         state.mkdir(parents=True)
         yield StateBackend(kind, f"file://{state}", lock_keys=file_lock_keys(state))
     elif kind == "postgres":
+        postgres_bin()
+        started = time.monotonic()
         with postgres_server() as postgres:
             yield StateBackend(kind, postgres.url, lock_keys=postgres.lock_keys,
                                start_seconds=time.monotonic() - started)
     elif kind == "s3":
+        minio_bin()
+        started = time.monotonic()
         with minio_server() as minio:
             yield StateBackend(kind, minio.url, env=minio.env, lock_keys=minio.lock_keys,
                                start_seconds=time.monotonic() - started)

@@ -105,8 +105,9 @@ class EngineProject:
         self.backend = directory / "state"
         self.home = directory / "pulumi-home"
         self.stack_name = stack_name
-        for directory_path in (self.home, *(() if backend_url else (self.backend,))):
-            directory_path.mkdir(parents=True)
+        self.home.mkdir(parents=True)
+        if not backend_url:
+            self.backend.mkdir(parents=True)
         root, path = toolchain()
         (self.home / "plugins").symlink_to(Path(root) / "plugins")  # the plugin cache the toolchain laid out
         self.dir.mkdir(parents=True)
