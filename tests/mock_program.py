@@ -7,7 +7,7 @@ import json
 import os
 import runpy
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,26 @@ DEV_CONFIG: dict[str, Any] = {
     ],
     "network": {"clusterCidr": "10.200.0.0/16", "serviceCidr": "10.32.0.0/24"},
 }
+
+
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+"""How the Pulumi wire format marks a secret value (the key of a {sig: ..., value: ...} object)."""
+
+
+def plain_strings(value: Any) -> Iterator[str]:
+    """Every key and scalar in ``value``, as text, that is not inside a secret (a config value, an output, a
+    resource's inputs)."""
+    if isinstance(value, dict):
+        if SECRET_SIGNATURE in value:
+            return
+        for key, item in value.items():
+            yield str(key)
+            yield from plain_strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from plain_strings(item)
+    elif value is not None:
+        yield str(value)
 
 
 def fake_pem(kind: str, name: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +18,7 @@ from hypothesis import strategies as st
 
 from components.errors import SHOWN_MAX_CHARACTERS, AnyConfigError
 from components.settings import TOP_LEVEL_KEYS, Settings, parse_settings
-from tests.mock_program import DEV_CONFIG
+from tests.mock_program import DEV_CONFIG, plain_strings
 from tests.pki import make_ca
 
 CA = make_ca()
@@ -109,18 +108,6 @@ def raw_configs(draw: st.DrawFn) -> dict[str, Any]:
     return raw
 
 
-def strings_in(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from strings_in(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from strings_in(item)
-    elif isinstance(value, str):
-        yield value
-
-
 def assert_message_is_clean(error: AnyConfigError, raw: dict[str, Any],
                             secret_keys: tuple[str, ...]) -> None:
     errors = error.errors
@@ -130,7 +117,7 @@ def assert_message_is_clean(error: AnyConfigError, raw: dict[str, Any],
         assert line.startswith(f"invalid config kthw:{problem.key}: "), line
         assert not any(marker in line for marker in KEY_MARKERS), line
         top = problem.key.split(".")[0].split("[")[0]
-        long_values = (text for text in strings_in(raw) if len(text) > SHOWN_MAX_CHARACTERS)
+        long_values = (text for text in plain_strings(raw) if len(text) > SHOWN_MAX_CHARACTERS)
         assert not any(text in line for text in long_values), line
         if top in secret_keys and top in PARSED_HERE and isinstance(raw.get(top), str) and len(raw[top]) > 3:
             assert raw[top] not in line.removeprefix(f"invalid config kthw:{problem.key}"), line

@@ -4,31 +4,12 @@ program under Pulumi mocks)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.mock_program import DEV_CONFIG, ProgramRun, run_program
+from tests.mock_program import DEV_CONFIG, SECRET_SIGNATURE, ProgramRun, plain_strings, run_program
 from tests.pki import make_ca
-
-SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
-"""How the Pulumi wire format marks a secret value (the key of a {sig: ..., value: ...} object)."""
-
-
-def plain_strings(value: Any) -> Iterator[str]:
-    """Every string in ``value`` that is not inside a secret."""
-    if isinstance(value, dict):
-        if SECRET_SIGNATURE in value:
-            return
-        for key, item in value.items():
-            yield str(key)
-            yield from plain_strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from plain_strings(item)
-    elif value is not None:
-        yield str(value)
 
 
 def plain_places(run: ProgramRun, needle: str) -> list[str]:
