@@ -22,7 +22,7 @@ from components.cluster_network import (
     state_refusal_warning,
 )
 from components.credentials import AdminCredentials
-from components.errors import SECRET_VALUES, AnyConfigError, problem_lines
+from components.errors import AnyConfigError, problem_lines
 from components.kubeconfig import Kubeconfig
 from components.kubeconfig_summary import kubeconfig_summary
 from components.previous_deployment import PreviousDeployment
@@ -56,7 +56,7 @@ def read_settings(last: PreviousDeployment | None, recorded: Any) -> tuple[Setti
     try:
         return settings, plan_from_state(settings.network, last, recorded, verify=settings.verify), secret
     except AnyConfigError as error:
-        lines = problem_lines(error.errors, secret.any(*NETWORK_KEYS), HIDDEN_STATE_REFUSAL)
+        lines = problem_lines(error.errors, secret.any(*NETWORK_KEYS))
         raise pulumi.RunError("\n".join(lines)) from None
 
 
@@ -64,7 +64,6 @@ def read_settings(last: PreviousDeployment | None, recorded: Any) -> tuple[Setti
 NETWORK_KEYS = ("network", "nodes")
 TUNNEL_KEYS = ("loadBalancer", "tunnel")
 CREDENTIAL_KEYS = ("adminUser", "pki", "caCertPem")
-HIDDEN_STATE_REFUSAL = f"would move the pod CIDR the last deployment gave a node ({SECRET_VALUES})"
 
 previous = previous_outputs()
 last = last_deployment(previous)

@@ -74,6 +74,7 @@ class LastDeployment(AssignedBlocks):
             "podCIDR once set",
             f"{keep}; to renumber, remove those nodes from the node list and deploy, then change {key} and add them "
             "back",
+            without_values=f"would move the pod CIDR of {_nodes(len(names), 'deployed')}",
         )
 
     def pin_moves(self, node: NodeSpec, pin: PodBlock, kept: str) -> ConfigError:
@@ -82,6 +83,7 @@ class LastDeployment(AssignedBlocks):
             f"{pin} differs from {kept}, which the last deployment gave node {node.name!r}, and a node's pod CIDR "
             "cannot change once assigned",
             f"{kept}, or remove the node, deploy, and add it back",
+            without_values="would move the pod CIDR the last deployment gave the node",
         )
 
     def pin_takes(self, holder: NodeSpec, block: str, owner: str) -> ConfigError:
@@ -90,6 +92,7 @@ class LastDeployment(AssignedBlocks):
             f"{block} is already assigned to node {owner!r} by the last deployment, and a node's pod CIDR cannot "
             "change once assigned",
             "a free block, or remove that node first",
+            without_values="pins a block the last deployment gave another node",
         )
 
 
@@ -118,6 +121,7 @@ class ClusterNodes(AssignedBlocks):
             key,
             f"{problem}, and Kubernetes never changes a node's podCIDR once set",
             f"{keep}; a node gets another podCIDR only by being deleted from the cluster and registering again",
+            without_values="contradicts the cluster: it does not hold the podCIDRs the cluster's nodes carry",
         )
 
     def out_of_order(self, names: list[str], spec: NetworkSpec) -> ConfigError:
@@ -129,6 +133,7 @@ class ClusterNodes(AssignedBlocks):
             f"lists its ranges as {families}, but the podCIDRs that {self._carried(names)} come in another order, "
             "and kube-controller-manager matches a node's podCIDRs to --cluster-cidr by position",
             "the ranges in the order of the nodes' podCIDRs (kube-controller-manager's --cluster-cidr)",
+            without_values="contradicts the cluster: its families come in another order than the nodes' podCIDRs",
         )
 
     def pin_moves(self, node: NodeSpec, pin: PodBlock, kept: str) -> ConfigError:
@@ -137,6 +142,7 @@ class ClusterNodes(AssignedBlocks):
             f"{pin} differs from {kept}, the podCIDR node {node.name!r} carries in the cluster, and a node's pod "
             "CIDR cannot change once assigned",
             f"{kept}, or no pin (the plan keeps the cluster's)",
+            without_values="contradicts the cluster: it differs from the podCIDR the node carries",
         )
 
     def pin_takes(self, holder: NodeSpec, block: str, owner: str) -> ConfigError:
@@ -145,4 +151,5 @@ class ClusterNodes(AssignedBlocks):
             f"{block} is the podCIDR node {owner!r} carries in the cluster, and a node's pod CIDR cannot change once "
             "assigned",
             "a block no node of the cluster carries",
+            without_values="contradicts the cluster: another node carries the block",
         )

@@ -62,7 +62,8 @@ def _public_key_problem(key: object) -> str | None:
 def check_ca_certificate(cert_pem: object, now: datetime.datetime) -> tuple[x509.Certificate | None, list[ConfigError]]:
     """The parsed CA certificate (None when it cannot be used at all) and every problem found with it."""
     def problem(text: str) -> ConfigError:
-        return ConfigError("caCertPem", text, CERT_ACCEPTED)
+        # A certificate is public (every TLS handshake shows it), and no message shows key material.
+        return ConfigError("caCertPem", text, CERT_ACCEPTED, safe=True)
 
     if not isinstance(cert_pem, str):
         return None, [problem(f"is {kind_of(cert_pem)}, not PEM text")]
@@ -106,7 +107,7 @@ def check_ca_certificate(cert_pem: object, now: datetime.datetime) -> tuple[x509
 def check_ca_key(key_pem: object) -> tuple[object | None, list[ConfigError]]:
     """The parsed CA private key (None when unusable) and every problem found with it."""
     def problem(text: str) -> ConfigError:
-        return ConfigError("caKeyPem", text, KEY_ACCEPTED)
+        return ConfigError("caKeyPem", text, KEY_ACCEPTED, safe=True)
 
     if not isinstance(key_pem, str):
         return None, [problem(f"is {kind_of(key_pem)}, not PEM text")]
@@ -145,7 +146,7 @@ def validate_ca_pair(cert_pem: object, key_pem: object, now: datetime.datetime |
         public = key.public_key().public_bytes(*public_format)  # type: ignore[attr-defined]
         if public != cert.public_key().public_bytes(*public_format):
             problems.errors.append(
-                ConfigError("caKeyPem", "does not belong to caCertPem", "the private key of caCertPem"))
+                ConfigError("caKeyPem", "does not belong to caCertPem", "the private key of caCertPem", safe=True))
     problems.raise_any()
     assert cert is not None  # check_ca_certificate gives no certificate only with a problem
     return cert.not_valid_after_utc

@@ -38,10 +38,10 @@ def decoded(value: Any, key: str, kind: type, accepted: str) -> Any:
         try:
             value = json.loads(value)
         except (ValueError, RecursionError):  # JSONDecodeError, or an integer too long to convert
-            raise ConfigError(key, f"{shown(value)} is not valid JSON", accepted) from None
+            raise ConfigError(key, f"{shown(value)} is not valid JSON", accepted, safe=True) from None
     if not isinstance(value, kind):
         wanted = "an object" if kind is dict else kind_of(kind())
-        raise ConfigError(key, f"is {kind_of(value)}, not {wanted}", accepted)
+        raise ConfigError(key, f"is {kind_of(value)}, not {wanted}", accepted, safe=True)
     return value
 
 
@@ -63,10 +63,11 @@ def json_object(
         for name in obj:
             if name not in known:
                 problems.errors.append(
-                    ConfigError(f"{key}.{key_text(str(name))}", unknown_key_problem(str(name), known), accepted()))
+                    ConfigError(f"{key}.{key_text(str(name))}", unknown_key_problem(str(name), known), accepted(),
+                                without_values="is not a known key"))
         for name in required:
             if obj.get(name) is None:
-                problems.errors.append(ConfigError(f"{key}.{name}", "is required", accepted()))
+                problems.errors.append(ConfigError(f"{key}.{name}", "is required", accepted(), safe=True))
         if raising:
             problems.raise_any()
     return obj
@@ -74,25 +75,25 @@ def json_object(
 
 def matching_string(value: Any, key: str, pattern: re.Pattern[str], accepted: str) -> str:
     if not isinstance(value, str):
-        raise ConfigError(key, f"{shown(value)} is not a string", accepted)
+        raise ConfigError(key, f"{shown(value)} is not a string", accepted, safe=True)
     if not pattern.fullmatch(value):
-        raise ConfigError(key, f"{shown(value)} is not accepted", accepted)
+        raise ConfigError(key, f"{shown(value)} is not accepted", accepted, safe=True)
     return value
 
 
 def one_of(value: Any, key: str, choices: Collection[Any]) -> Any:
     accepted = "one of " + ", ".join(repr(choice) for choice in choices)
     if value not in choices or not any(type(value) is type(choice) for choice in choices):
-        raise ConfigError(key, f"{shown(value)} is not accepted", accepted)
+        raise ConfigError(key, f"{shown(value)} is not accepted", accepted, safe=True)
     return value
 
 
 def integer_in(value: Any, key: str, low: int, high: int) -> int:
     accepted = f"an integer from {low} to {high}"
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(key, f"{shown(value)} is not an integer", accepted)
+        raise ConfigError(key, f"{shown(value)} is not an integer", accepted, safe=True)
     if not low <= value <= high:
-        raise ConfigError(key, f"{shown(value)} is out of range", accepted)
+        raise ConfigError(key, f"{shown(value)} is out of range", accepted, safe=True)
     return value
 
 
@@ -101,10 +102,10 @@ def boolean(value: Any, key: str) -> bool:
         return value
     if isinstance(value, str) and value in ("true", "false"):
         return value == "true"
-    raise ConfigError(key, f"{shown(value)} is not a boolean", "true or false")
+    raise ConfigError(key, f"{shown(value)} is not a boolean", "true or false", safe=True)
 
 
 def cidr_list(value: Any, key: str) -> tuple[IPNetwork, ...]:
     if not isinstance(value, str):
-        raise ConfigError(key, f"{shown(value)} is not a string", "one CIDR, or two separated by a comma")
+        raise ConfigError(key, f"{shown(value)} is not a string", "one CIDR, or two separated by a comma", safe=True)
     return tuple(parse_cidr(part, key) for part in value.split(","))

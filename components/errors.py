@@ -44,16 +44,33 @@ class ConfigError(AnyConfigError):
 
     ``key`` is the config path as the user sets it (``network.serviceCidr``, ``nodes[2].podCidr``),
     ``problem`` says what is wrong and ``accepted`` what would be accepted instead.
+
+    A problem found while ``hiding_values`` is in force (the value comes from a key set with ``--secret``) is told
+    without values: ``without_values`` words it so (``"is a loopback address"``), or it is only "refused". A check
+    whose ``problem`` and ``accepted`` show values only through ``shown`` (which hides them) passes ``safe``: its
+    text is printed as it is.
     """
 
-    def __init__(self, key: str, problem: str, accepted: str = "") -> None:
+    def __init__(self, key: str, problem: str, accepted: str = "", *, without_values: str = "",
+                 safe: bool = False) -> None:
         self.key = key
         self.problem = problem
         self.accepted = accepted
-        text = f"invalid config kthw:{key}: {problem}"
-        if accepted:
-            text += f"; expected {accepted}"
-        super().__init__(text)
+        self.without_values = without_values
+        """The problem in words that show no value, for config set with ``--secret``; empty: only "is refused"."""
+        self.safe = safe
+        self.hidden = _hiding_values.get()
+        """Whether the value came from secret config: then ``str`` never shows it."""
+        super().__init__(self.text(self.hidden))
+
+    def text(self, hide_values: bool) -> str:
+        """The message; with ``hide_values`` (and not ``safe``) the key and a problem without values."""
+        if hide_values and not self.safe:
+            return f"invalid config kthw:{self.key}: {self.without_values or 'is refused'} ({SECRET_VALUES})"
+        text = f"invalid config kthw:{self.key}: {self.problem}"
+        if self.accepted:
+            text += f"; expected {self.accepted}"
+        return text
 
     @property
     def errors(self) -> list[ConfigError]:
@@ -94,10 +111,9 @@ class Problems:
         raise_all(self.errors)
 
 
-def problem_lines(errors: Sequence[ConfigError], hide_values: bool, hidden: str) -> list[str]:
-    """One line per problem; with ``hide_values`` (the values come from secret config) only its key and ``hidden``,
-    what kind of problem it is."""
-    return [f"invalid config kthw:{error.key}: {hidden}" if hide_values else str(error) for error in errors]
+def problem_lines(errors: Sequence[ConfigError], hide_values: bool) -> list[str]:
+    """One line per problem; with ``hide_values`` (the values come from secret config) none shows a value."""
+    return [error.text(hide_values or error.hidden) for error in errors]
 
 
 def raise_all(errors: Sequence[ConfigError]) -> None:
@@ -165,6 +181,8 @@ def shown(value: Any) -> str:
 def key_text(name: str) -> str:
     """A key name the user wrote (an unknown one), as a message shows it: as written when it is a plain short
     name, else like a value ("'a\\nb'", "a string of 300 characters")."""
+    if _hiding_values.get():
+        return "(a key of a secret value)"
     plain = name.isascii() and name.isprintable() and " " not in name and 0 < len(name) <= SHOWN_MAX_CHARACTERS
     return name if plain and _key_material(name) is None else shown(name)
 

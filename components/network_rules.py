@@ -65,9 +65,10 @@ def validate_families(cidrs: Sequence[IPNetwork], key: str) -> list[ConfigError]
     """One CIDR, or two of different families (kube-apiserver and kube-controller-manager dual-stack rule)."""
     accepted = "one CIDR, or one IPv4 and one IPv6 CIDR separated by a comma"
     if not 1 <= len(cidrs) <= 2:
-        return [ConfigError(key, f"has {len(cidrs)} CIDRs", accepted)]
+        return [ConfigError(key, f"has {len(cidrs)} CIDRs", accepted, without_values="has too many CIDRs")]
     if len(cidrs) == 2 and cidrs[0].version == cidrs[1].version:
-        return [ConfigError(key, f"has two {family_name(cidrs[0].version)} CIDRs", accepted)]
+        return [ConfigError(key, f"has two {family_name(cidrs[0].version)} CIDRs", accepted,
+                            without_values="has two CIDRs of one family")]
     return []
 
 
@@ -82,6 +83,7 @@ def validate_same_families(spec: NetworkSpec) -> list[ConfigError]:
         f"covers {'+'.join(family_name(v) for v in service_families)} but {CLUSTER_CIDR_KEY} covers "
         f"{'+'.join(family_name(v) for v in cluster_families)}",
         "service ranges of the same IP families as the cluster ranges",
+        without_values=f"covers other IP families than {CLUSTER_CIDR_KEY}",
     )]
 
 
@@ -95,6 +97,7 @@ def validate_service_ranges(spec: NetworkSpec) -> list[ConfigError]:
                 SERVICE_CIDR_KEY,
                 f"{cidr} is too large: a service range holds at most 2^{SERVICE_RANGE_MAX_BITS} addresses",
                 f"a {family_name(cidr.version)} mask of /{smallest_mask} or longer",
+                without_values=f"is too large: a service range holds at most 2^{SERVICE_RANGE_MAX_BITS} addresses",
             ))
     if not spec.service_cidrs:
         return problems
@@ -107,6 +110,7 @@ def validate_service_ranges(spec: NetworkSpec) -> list[ConfigError]:
             SERVICE_CIDR_KEY,
             f"{first} has no room for the kubernetes service IP and the cluster DNS IP",
             "a range of at least 4 addresses",
+            without_values="has no room for the kubernetes service IP and the cluster DNS IP",
         ))
         return problems  # no index could be right: the range is the problem
     index = spec.dns_service_index
@@ -116,6 +120,7 @@ def validate_service_ranges(spec: NetworkSpec) -> list[ConfigError]:
             f"{index} is outside the usable addresses of {first} (index {KUBERNETES_SERVICE_INDEX} is the "
             "kubernetes service IP)",
             f"an index from {lowest} to {highest}",
+            without_values=f"is outside the usable addresses of the first {SERVICE_CIDR_KEY}",
         ))
     return problems
 
@@ -133,6 +138,7 @@ def validate_node_masks(spec: NetworkSpec) -> list[ConfigError]:
                 f"{mask} does not fit {CLUSTER_CIDR_KEY} {cidr}: node blocks must be no larger than the cluster "
                 f"range and at most {NODE_MASK_MAX_DIFF} bits smaller",
                 f"a mask from {lowest} to {highest}",
+                without_values=f"does not fit {CLUSTER_CIDR_KEY}",
             ))
     return problems
 
@@ -141,7 +147,8 @@ def validate_overlaps(spec: NetworkSpec) -> list[ConfigError]:
     """Service ranges and cluster ranges are disjoint."""
     return [
         ConfigError(SERVICE_CIDR_KEY, f"{service} overlaps {CLUSTER_CIDR_KEY} {cluster}",
-                    "a service range disjoint from the cluster range")
+                    "a service range disjoint from the cluster range",
+                    without_values=f"overlaps {CLUSTER_CIDR_KEY}")
         for service in spec.service_cidrs
         for cluster in spec.cluster_cidrs
         if service.overlaps(cluster)
@@ -152,7 +159,8 @@ def validate_node_identities(spec: NetworkSpec) -> list[ConfigError]:
     """Every node's name and addresses: well formed, unique, usable, outside the cluster and service ranges."""
     if not spec.nodes:
         return [ConfigError("nodes", "is empty",
-                            "a list of at least one {name, address} object, or nodesFile: a file listing them")]
+                            "a list of at least one {name, address} object, or nodesFile: a file listing them",
+                            safe=True)]
     all_ranges: list[IPNetwork] = [*spec.cluster_cidrs, *spec.service_cidrs]
     ranges_by_family: dict[int, Ranges] = {
         version: [(int(r.network_address), int(r.broadcast_address), r) for r in all_ranges if r.version == version]
@@ -170,10 +178,12 @@ def validate_node_identities(spec: NetworkSpec) -> list[ConfigError]:
 def _check_name(node: NodeSpec, seen: dict[str, NodeSpec], problems: list[ConfigError]) -> None:
     if not is_dns1123_subdomain(node.name):
         problems.append(ConfigError(node_key(node, "name"),
-                                    f"{shown(node.name)} is not a lowercase RFC 1123 subdomain", _NAME_ACCEPTED))
+                                    f"{shown(node.name)} is not a lowercase RFC 1123 subdomain", _NAME_ACCEPTED,
+                                    safe=True))
     elif node.name in seen:
         problems.append(ConfigError(node_key(node, "name"), f"{node.name!r} is already used by "
-                                    f"{node_label(seen[node.name])}", "a unique node name"))
+                                    f"{node_label(seen[node.name])}", "a unique node name",
+                                    without_values=f"is already used by {node_label(seen[node.name])}"))
     else:
         seen[node.name] = node
 
@@ -186,28 +196,31 @@ def _check_addresses(
 ) -> None:
     if len(node.addresses) > 2:
         problems.append(ConfigError(node_key(node, "address"), f"has {len(node.addresses)} addresses",
-                                    _ADDRESSES_ACCEPTED))
+                                    _ADDRESSES_ACCEPTED, without_values="has more than two addresses"))
         return  # which of them the node means is anyone's guess
     if len(node.addresses) == 2 and node.addresses[0].version == node.addresses[1].version:
         problems.append(ConfigError(node_key(node, "address"),
                                     f"has two {family_name(node.addresses[0].version)} addresses",
-                                    _ADDRESSES_ACCEPTED))
+                                    _ADDRESSES_ACCEPTED, without_values="has two addresses of one family"))
         return
     for address in node.addresses:
         version, value = address.version, address.value
         reason = unusable_reason(value, version)
         if reason is not None:
             problems.append(ConfigError(node_key(node, "address"), f"{address} is {reason}, which kubelet "
-                                        "refuses as a node IP", USABLE_ADDRESS))
+                                        "refuses as a node IP", USABLE_ADDRESS,
+                                        without_values=f"is {reason}, which kubelet refuses as a node IP"))
             continue
         for low, high, network in ranges_by_family[version]:
             if low <= value <= high:
                 problems.append(ConfigError(node_key(node, "address"), f"{address} lies inside {network}",
-                                            f"a node address outside {CLUSTER_CIDR_KEY} and {SERVICE_CIDR_KEY}"))
+                                            f"a node address outside {CLUSTER_CIDR_KEY} and {SERVICE_CIDR_KEY}",
+                                            without_values="lies inside a cluster or service range"))
         identity = (version, value)
         if identity in seen:
             problems.append(ConfigError(node_key(node, "address"), f"{address} is already used by "
-                                        f"{node_label(seen[identity])}", "a unique node address"))
+                                        f"{node_label(seen[identity])}", "a unique node address",
+                                        without_values=f"is already used by {node_label(seen[identity])}"))
         else:
             seen[identity] = node
 
@@ -225,6 +238,7 @@ def validate_node_blocks(spec: NetworkSpec) -> list[ConfigError]:
             f"{pod_nodes} nodes do not fit: {CLUSTER_CIDR_KEY} holds {capacity} node "
             f"block{'' if capacity == 1 else 's'} ({ranges})",
             f"at most {capacity} nodes, a larger {CLUSTER_CIDR_KEY} or a longer node mask",
+            without_values=f"holds more nodes than {CLUSTER_CIDR_KEY} has node blocks",
         ))
     pins: dict[tuple[int, int, int], NodeSpec] = {}
     pin_ranges = [_PinRange.of(cluster, spec.node_mask(cluster.version)) for cluster in spec.cluster_cidrs]
@@ -267,24 +281,28 @@ def _check_pins(
 ) -> None:
     if len(node.pinned) != len(ranges):
         problems.append(ConfigError(node_key(node, "podCidr"), f"has {len(node.pinned)} CIDRs for "
-                                    f"{len(ranges)} cluster ranges", _pins_accepted(spec)))
+                                    f"{len(ranges)} cluster ranges", _pins_accepted(spec),
+                                    without_values="has another number of CIDRs than there are cluster ranges"))
         return  # which pin is meant for which range is anyone's guess
     for pin, (cluster, mask, outside_bits, top) in zip(node.pinned, ranges):
         version = cluster.version
         if pin.version != version:
             problems.append(ConfigError(node_key(node, "podCidr"), f"{pin} is {family_name(pin.version)} where "
                                         f"{CLUSTER_CIDR_KEY} has {family_name(version)} {cluster}",
-                                        _pins_accepted(spec)))
+                                        _pins_accepted(spec),
+                                        without_values=f"lists its families in another order than {CLUSTER_CIDR_KEY}"))
             return  # the pins are in another order than the ranges: one message says it
         if pin.prefix < cluster.prefixlen or pin.value >> outside_bits != top:
             problems.append(ConfigError(node_key(node, "podCidr"), f"{pin} lies outside {CLUSTER_CIDR_KEY} {cluster}",
-                                        _pins_accepted(spec)))
+                                        _pins_accepted(spec), without_values=f"lies outside {CLUSTER_CIDR_KEY}"))
         elif pin.prefix != mask:
             problems.append(ConfigError(node_key(node, "podCidr"), f"{pin} is a /{pin.prefix}, not a node block of "
-                                        f"/{mask} ({node_mask_key(version)})", _pins_accepted(spec)))
+                                        f"/{mask} ({node_mask_key(version)})", _pins_accepted(spec),
+                                        without_values=f"is not a node block of {node_mask_key(version)}"))
         elif (identity := (pin.version, pin.value, pin.prefix)) in seen:
             problems.append(ConfigError(node_key(node, "podCidr"), f"{pin} is already pinned by "
-                                        f"{node_label(seen[identity])}", "a unique block per node"))
+                                        f"{node_label(seen[identity])}", "a unique block per node",
+                                        without_values=f"is already pinned by {node_label(seen[identity])}"))
         else:
             seen[identity] = node
 

@@ -22,7 +22,7 @@ _NETWORK_KEYS = ("clusterCidr", "serviceCidr", "nodeCidrMaskSize", "nodeCidrMask
 def parse_nodes(value: Any) -> tuple[NodeSpec, ...]:
     """``nodes``: every entry read, the problems of all of them raised together."""
     if value is None:
-        raise ConfigError("nodes", "is required", _NODES_ACCEPTED)
+        raise ConfigError("nodes", "is required", _NODES_ACCEPTED, safe=True)
     items = decoded(value, "nodes", list, _NODES_ACCEPTED)
     problems = Problems()
     nodes = [problems.check(partial(parse_node, item, index), None) for index, item in enumerate(items)]
@@ -42,7 +42,7 @@ def parse_node_list(nodes: Any, nodes_file: Any, project_dir: Path) -> tuple[Nod
         return parse_nodes(nodes)
     if not is_unset_list(nodes):
         raise ConfigError("nodesFile", "is set together with nodes",
-                          "one of them: `pulumi config rm nodes` to use nodesFile, or rm nodesFile")
+                          "one of them: `pulumi config rm nodes` to use nodesFile, or rm nodesFile", safe=True)
     return read_nodes_file(nodes_file, project_dir)
 
 

@@ -88,10 +88,10 @@ def parse_node(
     obj = json_object(item, key, ("name", "address", "podCidr"), ("name", "address"))
     if not isinstance(obj["name"], str):
         raise ConfigError(f"{key}.name", f"{shown(obj['name'])} is not a string",
-                          "a node name such as 'worker-0'")
+                          "a node name such as 'worker-0'", safe=True)
     address = obj["address"]
     if not isinstance(address, str):
-        raise ConfigError(f"{key}.address", f"{shown(address)} is not a string", "one IP address, or two")
+        raise ConfigError(f"{key}.address", f"{shown(address)} is not a string", "one IP address, or two", safe=True)
     pin = obj.get("podCidr")
     return NodeSpec(
         position=index,

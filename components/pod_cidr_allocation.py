@@ -200,6 +200,7 @@ def _allocate_lowest_free(spec: NetworkSpec, pools: list[BlockPool], chosen: Cho
                         f"{pool.cluster} has no node block left for node {node.name!r}: nodes of the cluster that "
                         "are not in the node list carry the rest",
                         "a larger range, or those nodes in the node list",
+                        without_values="has no node block left: nodes of the cluster outside the list carry the rest",
                     )
                 owner[index] = node.name
                 picks[position] = index

@@ -118,7 +118,8 @@ def parse_name(value: Any, key: str, longest: int) -> str:
     accepted = _NAME_ACCEPTED.format(longest)
     name = matching_string(value, key, _NAME, accepted)
     if len(name) > longest:
-        raise ConfigError(key, f"has {len(name)} characters, more than {longest}", accepted)
+        raise ConfigError(key, f"has {len(name)} characters, more than {longest}", accepted,
+                          without_values=f"is longer than {longest} characters")
     return name
 
 
@@ -146,11 +147,13 @@ def _load_balancer_address(address: Any) -> str:
     if isinstance(address, str) and (":" in address or re.fullmatch(r"[0-9.]+", address)):
         ip = parse_ip(address, key)
         if ip.is_unspecified or ip.is_multicast or str(ip) == "255.255.255.255":
-            raise ConfigError(key, f"{ip} is an unspecified, multicast or broadcast address", accepted)
+            raise ConfigError(key, f"{ip} is an unspecified, multicast or broadcast address", accepted,
+                              without_values="is an unspecified, multicast or broadcast address")
         return str(ip)
     name = matching_string(address, key, _HOSTNAME, accepted)
     if len(name.removesuffix(".")) > 253:
-        raise ConfigError(key, f"has {len(name)} characters; a DNS name has at most 253", accepted)
+        raise ConfigError(key, f"has {len(name)} characters; a DNS name has at most 253", accepted,
+                          without_values="is longer than a DNS name can be (253)")
     return name
 
 
@@ -221,7 +224,7 @@ def _early_renewal(obj: Mapping[str, Any], validity: int | None) -> int:
         raise ConfigError(
             key, f"is unset, and its default {default} is not below pki.validityHours {validity}",
             f"pki.earlyRenewalHours set below {validity}: pulumi config set --path pki.earlyRenewalHours "
-            f"{validity // 10}")
+            f"{validity // 10}", without_values="is unset, and its default is not below pki.validityHours")
     return default
 
 
@@ -240,6 +243,7 @@ def admin_lifetime_problem(pki: PkiOptions, ca_not_after: datetime.datetime, now
         f"expires at {ca_not_after.isoformat()}",
         f"at most {hours_left} hours (pulumi config set --path pki.validityHours {hours_left}), or a CA that is "
         "valid longer",
+        without_values="would make the admin certificate outlive the CA in caCertPem",
     )
 
 
@@ -249,8 +253,9 @@ def _unknown_key(name: str) -> ConfigError:
     if head != name and head in TOP_LEVEL_KEYS and shown_name == name:
         return ConfigError(
             name, f"is not a known key: it looks like a path inside kthw:{head}, set without --path",
-            f"pulumi config rm {shlex.quote(name)} && pulumi config set --path {shlex.quote(name)} VALUE")
-    return ConfigError(shown_name, unknown_key_problem(name, TOP_LEVEL_KEYS), "one of " + ", ".join(TOP_LEVEL_KEYS))
+            f"pulumi config rm {shlex.quote(name)} && pulumi config set --path {shlex.quote(name)} VALUE", safe=True)
+    return ConfigError(shown_name, unknown_key_problem(name, TOP_LEVEL_KEYS), "one of " + ", ".join(TOP_LEVEL_KEYS),
+                       safe=True)
 
 
 def parse_settings(
@@ -275,7 +280,8 @@ def parse_settings(
     tunnel = read("tunnel", lambda: parse_tunnel(raw.get("tunnel")), TunnelOptions())
     pki = read("pki", lambda: parse_pki(raw.get("pki")), None)
     no_ca: tuple[str | None, str | None, datetime.datetime | None] = (None, None, None)
-    ca_cert, ca_key, ca_not_after = read("caCertPem caKeyPem", lambda: _ca_pair(raw, secret_keys, pki, now), no_ca)
+    # caKeyPem is always secret, and no message shows anything of it: what hides values is caCertPem or pki.
+    ca_cert, ca_key, ca_not_after = read("caCertPem pki", lambda: _ca_pair(raw, secret_keys, pki, now), no_ca)
     network = read("network nodes nodesFile",
                    lambda: parse_network(raw.get("network"), raw.get("nodes"), raw.get("nodesFile")), None)
     verify = read("verify", lambda: boolean(or_default(raw, "verify", False), "verify"), False)
@@ -298,7 +304,7 @@ def parse_settings(
 
 def _required_load_balancer(value: Any) -> LoadBalancer:
     if value is None:
-        raise ConfigError("loadBalancer", "is required", "an object {address, user, sshPort?, apiPort?}")
+        raise ConfigError("loadBalancer", "is required", "an object {address, user, sshPort?, apiPort?}", safe=True)
     return parse_load_balancer(value)
 
 
@@ -313,10 +319,11 @@ def _ca_pair(
         return None, None, None
     if (ca_cert is None) != (ca_key is None):
         missing = "caKeyPem" if ca_key is None else "caCertPem"
-        raise ConfigError(missing, "is unset while its pair is set", "both caCertPem and caKeyPem, or neither")
+        raise ConfigError(missing, "is unset while its pair is set", "both caCertPem and caKeyPem, or neither",
+                          safe=True)
     if "caKeyPem" not in secret_keys:
         raise ConfigError("caKeyPem", "is stored in plain text",
-                          "a secret: pulumi config set --secret caKeyPem < ca-key.pem")
+                          "a secret: pulumi config set --secret caKeyPem < ca-key.pem", safe=True)
     # Imported here: cryptography costs a tenth of a second at every start, and only this check needs it.
     from components.ca_pem import validate_ca_pair
 

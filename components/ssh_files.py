@@ -58,30 +58,33 @@ def _not_a_regular_file(path: str) -> str | None:
 def ssh_file_path(value: object, key: str) -> str:
     """A path ssh reads as exactly the one file it names; refused with the reason ssh would read it otherwise."""
     if not isinstance(value, str):
-        raise ConfigError(key, f"is {kind_of(value)}, not a path", ACCEPTED)
+        raise ConfigError(key, f"is {kind_of(value)}, not a path", ACCEPTED, safe=True)
     if not value:
-        raise ConfigError(key, "is empty", ACCEPTED)
+        raise ConfigError(key, "is empty", ACCEPTED, safe=True)
     if len(value) > PATH_MAX:
-        raise ConfigError(key, f"is {shown(value)}, longer than a path can be ({PATH_MAX})", ACCEPTED)
+        raise ConfigError(key, f"is {shown(value)}, longer than a path can be ({PATH_MAX})", ACCEPTED, safe=True)
     if value.casefold() == "none":
-        raise ConfigError(key, "'none' makes ssh use no file at all", ACCEPTED)
+        raise ConfigError(key, "'none' makes ssh use no file at all", ACCEPTED, safe=True)
     for home in ("$HOME/", "${HOME}/"):
         if value.startswith(home):
             raise ConfigError(key, f"starts with {home}, which the tunnel's ssh does not expand as your shell "
-                                   "would; write ~/... instead", ACCEPTED)
+                                   "would; write ~/... instead", ACCEPTED, safe=True)
     syntax = _SSH_SYNTAX.search(value)
     if syntax is not None:
         raise ConfigError(
             key, f"{shown(value)} has {syntax.group()!r}, which ssh reads as syntax (a comment, a variable, a "
-                 "token, a separator or a quote)", ACCEPTED)
+                 "token, a separator or a quote)", ACCEPTED,
+            without_values="has a character ssh reads as syntax")
     if value.startswith("~") and not value.startswith("~/"):
-        raise ConfigError(key, f"{shown(value)} is not a file in your home directory: write ~/...", ACCEPTED)
+        raise ConfigError(key, f"{shown(value)} is not a file in your home directory: write ~/...", ACCEPTED,
+                          safe=True)
     if not value.startswith(("/", "~/")):
         raise ConfigError(
-            key, f"{shown(value)} is relative: ssh would read it from whatever directory it runs in", ACCEPTED)
+            key, f"{shown(value)} is relative: ssh would read it from whatever directory it runs in", ACCEPTED,
+            safe=True)
     if value.endswith("/"):
-        raise ConfigError(key, f"{shown(value)} names a directory", ACCEPTED)
+        raise ConfigError(key, f"{shown(value)} names a directory", ACCEPTED, safe=True)
     problem = _not_a_regular_file(value)
     if problem is not None:
-        raise ConfigError(key, f"{shown(value)} {problem}", ACCEPTED)
+        raise ConfigError(key, f"{shown(value)} {problem}", ACCEPTED, safe=True)
     return value

@@ -127,7 +127,7 @@ CLUSTER_REFUSAL = ("verify: the config contradicts the podCIDRs the cluster's no
 
 def _refusal(header: str, errors: Sequence[ConfigError], hide_values: bool) -> VerificationError:
     """Every refused key under ``header``, one a line (keys only when the values are secret)."""
-    lines = problem_lines(errors, hide_values, f"contradicts the cluster ({SECRET_VALUES})")
+    lines = problem_lines(errors, hide_values)
     return VerificationError(header + ":" + "".join(f"\n  {line}" for line in lines))
 
 

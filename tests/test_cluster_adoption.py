@@ -243,7 +243,8 @@ def test_secret_nodes_are_counted_not_named_in_the_warning_and_the_refusal() -> 
     other = valid_plan(spec("10.100.0.0/16", nodes=workers(2)))
     refused = verify_cluster("10.32.0.1", SWAPPED, PlannedNetwork(other), hide_values=True)
     message = str(refused.problem)
-    assert "invalid config kthw:network.clusterCidr: contradicts the cluster (the values come from secret" in message
+    assert "invalid config kthw:network.clusterCidr: contradicts the cluster" in message
+    assert "(the values come from secret config and are not shown)" in message
     assert "worker" not in message and "10.100" not in message and "10.200" not in message
 
 
