@@ -21,6 +21,7 @@ from components.cluster_network import (
     plan_from_state,
     state_refusal_warning,
 )
+from components.config_fingerprints import fingerprints
 from components.credentials import AdminCredentials
 from components.errors import AnyConfigError, problem_lines
 from components.kubeconfig import Kubeconfig
@@ -48,7 +49,7 @@ def read_settings(last: PreviousDeployment | None, recorded: Any) -> tuple[Setti
     (``last``, from its ``network`` output ``recorded``); every problem is reported together, each naming its
     config key, before any resource is registered."""
     raw = namespace_config()
-    secret = SecretConfig.of(key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}"))
+    secret = SecretConfig.of((key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")), raw)
     try:
         settings = parse_settings(raw, secret.keys)
     except AnyConfigError as error:
@@ -88,11 +89,7 @@ credentials = AdminCredentials(
     ca_cert_pem=settings.ca_cert_pem,
     ca_key_pem=settings.ca_key_pem,
     ca_cert_not_after=settings.ca_cert_not_after,
-    opts=secret.options(*CREDENTIAL_KEYS, secret_outputs={
-        # The request and the certificate carry the subject (adminUser) and the issuer (caCertPem).
-        "tls:index/certRequest:CertRequest": ["certRequestPem"],
-        "tls:index/locallySignedCert:LocallySignedCert": ["certPem"],
-    }),
+    opts=secret.options(*CREDENTIAL_KEYS),
 )
 tunnel = ApiTunnel(
     "api-tunnel", load_balancer=settings.load_balancer, tunnel=settings.tunnel, opts=secret.options(*TUNNEL_KEYS)
@@ -125,6 +122,9 @@ pulumi.export("kubeconfigSummary", secret.wrap(kubeconfig_summary(
     client_cert_pem=credentials.admin_cert_pem,
 ), "clusterName", "tunnel", *CREDENTIAL_KEYS))
 pulumi.export("adminKeyPem", credentials.admin_key_pem)  # secret
+# Plain: keyed digests that show a change of secret config without showing it.
+pulumi.export("secretConfigFingerprints", pulumi.Output.unsecret(
+    credentials.ca_key_pem.apply(lambda key: fingerprints(key, secret.values))))
 pulumi.export(
     "apiServerCertSans",
     secret.wrap(api_server_cert_sans(settings.load_balancer.address, plan.kubernetes_service_ip),

@@ -550,7 +550,7 @@ def test_a_secret_field_s_integer_arrives_as_text_and_is_read() -> None:
     assert (settings.load_balancer.ssh_port, settings.load_balancer.api_port) == (2222, 7443)
 
 
-@pytest.mark.parametrize("text", ["022", "+22", " 22", "22.0", "２２", "-1", "99999999999999999999999"])
+@pytest.mark.parametrize("text", ["022", "+22", " 22", "22.0", "\uff12\uff12", "-1", "99999999999999999999999"])
 def test_a_secret_field_s_integer_text_must_be_plain_decimal(text: str) -> None:
     raw = dev(loadBalancer={"address": "172.31.108.99", "user": "cloud_user", "sshPort": text})
     with pytest.raises(ConfigError) as caught:
