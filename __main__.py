@@ -26,6 +26,7 @@ from components.credentials import AdminCredentials
 from components.errors import AnyConfigError, problem_lines
 from components.kubeconfig import Kubeconfig
 from components.kubeconfig_summary import kubeconfig_summary
+from components.node_changes import node_changes, summary_line
 from components.previous_deployment import PreviousDeployment
 from components.previous_outputs import previous_outputs
 from components.secret_config import SecretConfig
@@ -72,6 +73,8 @@ settings, planned, secret = read_settings(last, previous.get(NETWORK_OUTPUT))
 plan = planned.plan
 if planned.state_refusals and pulumi.runtime.is_dry_run():
     pulumi.log.warn(state_refusal_warning(planned.state_refusals))
+if pulumi.runtime.is_dry_run():  # one line for the pull-request comment's summary (scripts/preview_comment.py)
+    pulumi.log.info(summary_line(node_changes(last, plan), hide_names=secret.any(*NETWORK_KEYS)))
 for warning in lifetime_warnings(
     previous,
     early_renewal_hours=settings.pki.early_renewal_hours,

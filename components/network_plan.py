@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from components.cidr import IPAddress, IPNetwork, format_ip
 from components.cycle_collection import without_cycle_collection
+from components.network_tables import NODE_HEADER, NODE_TABLE, ROUTE_HEADER, ROUTE_TABLE, node_rows, render_table
 
 CLUSTER_DOMAIN = "cluster.local"
 KUBERNETES_SERVICE_INDEX = 1
@@ -146,23 +147,20 @@ class NetworkPlan:
         return str(self.spec.service_cidrs[0].network_address + self.spec.dns_service_index)
 
     def routes(self) -> dict[str, list[dict[str, str]]]:
-        """Per node, one route per pod CIDR via the node's address of the same family (none where it has none).
-        Keyed by node, so a diff after removing a node shows that node alone, not every later route shifting."""
-        return self._nodes_and_routes()[1]
+        """Per node, one route per pod CIDR via the node's address of the same family (none where it has none)."""
+        return {name: [{"destination": destination, "via": via} for destination, via in node_routes]
+                for name, node_routes in self._routes().items()}
 
-    def _nodes_and_routes(self) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, str]]]]:
-        """The ``nodes`` and ``routes`` of the output, made in one pass (5,000 nodes make this the hot loop)."""
+    def _routes(self) -> dict[str, list[tuple[str, str]]]:
+        """Per node, (destination, via) of each of its routes, in the order of the cluster ranges (5,000 nodes make
+        this the hot loop)."""
         families = [cluster.version for cluster in self.spec.cluster_cidrs]
-        nodes: dict[str, dict[str, Any]] = {}
-        routes: dict[str, list[dict[str, str]]] = {}
+        routes: dict[str, list[tuple[str, str]]] = {}
         for node in self.spec.nodes:
             via = {address.version: address.text for address in node.addresses}
-            pod_cidrs = self.pod_cidrs[node.name]
-            nodes[node.name] = {"address": node.address_text, "podCidrs": list(pod_cidrs)}
-            routes[node.name] = [
-                {"destination": cidr, "via": via[family]} for cidr, family in zip(pod_cidrs, families) if family in via
-            ]
-        return nodes, routes
+            routes[node.name] = [(cidr, via[family]) for cidr, family in zip(self.pod_cidrs[node.name], families)
+                                 if family in via]
+        return routes
 
     def flags(self) -> dict[str, list[str]]:
         """The command-line flags each component needs so that all of them agree with this plan."""
@@ -189,8 +187,9 @@ class NetworkPlan:
 
     @without_cycle_collection
     def to_output(self) -> dict[str, Any]:
-        """The ``network`` stack output."""
-        nodes, routes = self._nodes_and_routes()
+        """The ``network`` stack output: ranges, service IPs and flags as data; the nodes and their routes as text
+        tables sorted by node name (components/network_tables.py says why, and how to read them)."""
+        routes = self._routes()
         return {
             "clusterCidrs": [str(cidr) for cidr in self.spec.cluster_cidrs],
             "serviceCidrs": [str(cidr) for cidr in self.spec.service_cidrs],
@@ -198,8 +197,11 @@ class NetworkPlan:
             "clusterDnsIp": self.cluster_dns_ip,
             "nodeCidrMaskSizes": list(self.node_masks),
             "maxNodes": self.max_nodes,
-            "nodes": nodes,
-            "routes": routes,
+            "nodeCount": len(self.spec.nodes),
+            NODE_TABLE: render_table(NODE_HEADER, node_rows(
+                (node.name, node.address_text, self.pod_cidrs[node.name]) for node in self.spec.nodes)),
+            ROUTE_TABLE: render_table(ROUTE_HEADER, (
+                (name, destination, via) for name in sorted(routes) for destination, via in routes[name])),
             "flags": self.flags(),
         }
 

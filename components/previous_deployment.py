@@ -14,6 +14,7 @@ from typing import Any
 
 from components.cidr import cidr_parts, host_bits
 from components.network_plan import PodBlock
+from components.network_tables import NODE_TABLE, TableError, read_nodes
 
 
 class PreviousOutputError(Exception):
@@ -71,6 +72,31 @@ def _list(value: object, where: str) -> list[Any]:
     return value
 
 
+def _recorded_pod_cidrs(network_output: Mapping[str, Any]) -> dict[str, tuple[PodBlock, ...]]:
+    """Each node's blocks: from the ``nodeTable`` text, or from the ``nodes`` object a deployment before the tables
+    recorded (``{NAME: {address, podCidrs}}``), so that the first update after the change keeps every block."""
+    if NODE_TABLE in network_output:
+        try:
+            table = read_nodes(network_output[NODE_TABLE])
+        except TableError as error:
+            raise PreviousOutputError(str(error)) from None
+        return {name: tuple(parse_block(text, f"{NODE_TABLE} node {_shown(name)} POD_CIDRS[{i}]")
+                            for i, text in enumerate(texts)) for name, (_, texts) in table.items()}
+    nodes = network_output.get("nodes")
+    if not isinstance(nodes, Mapping):
+        raise PreviousOutputError(f"it has neither {NODE_TABLE} nor a nodes object")
+    pod_cidrs: dict[str, tuple[PodBlock, ...]] = {}
+    for name, node in nodes.items():
+        if not isinstance(node, Mapping):
+            raise PreviousOutputError(f"nodes.{_shown(name)} is not an object")
+        texts = node.get("podCidrs")
+        if type(texts) is not list:
+            raise PreviousOutputError(f"nodes.{_shown(name)}.podCidrs is not a list")
+        pod_cidrs[str(name)] = tuple(parse_block(text, f"nodes.{_shown(name)}.podCidrs[{i}]")
+                                     for i, text in enumerate(texts))
+    return pod_cidrs
+
+
 def read_previous_deployment(network_output: object) -> PreviousDeployment | None:
     """The allocation the last deployment recorded; None before the first deployment (no output at all)."""
     if network_output is None:
@@ -85,18 +111,7 @@ def read_previous_deployment(network_output: object) -> PreviousDeployment | Non
     masks = _list(network_output.get("nodeCidrMaskSizes"), "nodeCidrMaskSizes")
     if len(masks) != len(clusters) or not all(type(mask) in (int, float) and mask == int(mask) for mask in masks):
         raise PreviousOutputError("nodeCidrMaskSizes does not hold one integer per cluster range")
-    nodes = network_output.get("nodes")
-    if not isinstance(nodes, Mapping):
-        raise PreviousOutputError("nodes is not an object")
-    pod_cidrs: dict[str, tuple[PodBlock, ...]] = {}
-    for name, node in nodes.items():
-        if not isinstance(node, Mapping):
-            raise PreviousOutputError(f"nodes.{_shown(name)} is not an object")
-        texts = node.get("podCidrs")
-        if type(texts) is not list:
-            raise PreviousOutputError(f"nodes.{_shown(name)}.podCidrs is not a list")
-        pod_cidrs[str(name)] = tuple(parse_block(text, f"nodes.{_shown(name)}.podCidrs[{i}]")
-                                     for i, text in enumerate(texts))
+    pod_cidrs = _recorded_pod_cidrs(network_output)
     return PreviousDeployment(
         cluster_cidrs=clusters, node_masks=tuple(int(mask) for mask in masks), pod_cidrs=pod_cidrs
     )

@@ -26,6 +26,7 @@ from components import live_cluster
 from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
 from components.cluster_network import PlannedNetwork
 from components.errors import SECRET_VALUES, AnyConfigError, ConfigError, problem_lines
+from components.network_tables import NODE_TABLE, read_nodes
 
 KUBE_APISERVER_DEFAULT_SERVICE_IP = "10.0.0.1"
 """What kube-apiserver gives the kubernetes Service when --service-cluster-ip-range is not set (10.0.0.0/24)."""
@@ -78,7 +79,7 @@ def verified(
     cluster_ip: str | None, live_nodes: Mapping[str, Sequence[str]], network: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The verification result, or VerificationError listing every disagreement between cluster and plan."""
-    planned = {node: entry["podCidrs"] for node, entry in network["nodes"].items()}
+    planned = {node: pod_cidrs for node, (_, pod_cidrs) in read_nodes(network[NODE_TABLE]).items()}
     problem = service_ip_problem(cluster_ip, network["kubernetesServiceIp"], network["serviceCidrs"])
     problems = ([problem] if problem else []) + node_problems(live_nodes, planned)
     if problems:

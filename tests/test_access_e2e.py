@@ -29,6 +29,7 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
+from components.network_tables import nodes_of
 from components.tunnel_record import TunnelRecord, parse_record, start_time, this_machine
 from tests.cluster import (
     CertPair,
@@ -586,7 +587,7 @@ def test_a_destroyed_state_takes_the_cluster_s_pod_cidrs_back_and_refuses_a_cont
         up = access.project.stack.up()
         assert "the plan keeps the pod CIDRs the cluster's nodes carry" in up.stdout, up.stdout
         outputs = access.project.outputs()
-        assert {name: node["podCidrs"] for name, node in outputs["network"]["nodes"].items()} == {
+        assert {name: node["podCidrs"] for name, node in nodes_of(outputs["network"]).items()} == {
             name: [cidr] for name, cidr in carried.items()}
         assert outputs["verification"]["registeredNodes"] == ["adopt-0", "adopt-1"]
         access.assert_kubectl_works()

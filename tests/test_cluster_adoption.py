@@ -11,6 +11,7 @@ import pytest
 from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
 from components.cluster_network import PlannedNetwork, plan_from_state, state_refusal_warning
 from components.errors import CollectedConfigError, ConfigError
+from components.network_tables import nodes_of, routes_of
 from components.verify import VerificationError, unread_cluster, verify_cluster
 from tests.network_specs import DUAL_CLUSTER, DUAL_SERVICE, node, recorded, spec, valid_plan, workers
 
@@ -165,7 +166,7 @@ def test_a_pod_cidr_written_as_kube_apiserver_accepts_it_is_read_as_its_block() 
     outcome = verify_cluster("10.32.0.1", {"worker-0": ["10.200.1.5/24", "fd00:10:244:1:0::/64"]},
                              PlannedNetwork(fresh))
     assert outcome.problem is None
-    assert outcome.network["nodes"]["worker-0"]["podCidrs"] == ["10.200.1.0/24", "fd00:10:244:1::/64"]
+    assert nodes_of(outcome.network)["worker-0"]["podCidrs"] == ["10.200.1.0/24", "fd00:10:244:1::/64"]
 
 
 def test_blocks_outside_every_range_of_nodes_outside_the_list_are_ignored() -> None:
@@ -193,8 +194,8 @@ def test_verify_records_the_adopted_plan_and_passes() -> None:
     fresh = valid_plan(spec(nodes=workers(2)))
     outcome = verify_cluster("10.32.0.1", SWAPPED, PlannedNetwork(fresh))
     assert outcome.problem is None
-    assert outcome.network["nodes"]["worker-0"]["podCidrs"] == ["10.200.1.0/24"]
-    assert outcome.network["routes"]["worker-0"] == [{"destination": "10.200.1.0/24", "via": "172.31.100.1"}]
+    assert nodes_of(outcome.network)["worker-0"]["podCidrs"] == ["10.200.1.0/24"]
+    assert routes_of(outcome.network)["worker-0"] == [{"destination": "10.200.1.0/24", "via": "172.31.100.1"}]
     assert outcome.result == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-0", "worker-1"]}
     assert outcome.notice is not None
 
@@ -286,7 +287,7 @@ def test_a_cluster_that_settles_the_state_s_refusal_wins() -> None:
     _, planned = _state_at("10.100.0.0/16")
     outcome = verify_cluster("10.32.0.1", SWAPPED, planned)
     assert outcome.problem is None
-    assert outcome.network["nodes"]["worker-0"]["podCidrs"] == ["10.200.1.0/24"]
+    assert nodes_of(outcome.network)["worker-0"]["podCidrs"] == ["10.200.1.0/24"]
 
 
 def test_a_state_s_refusal_the_cluster_does_not_settle_stands() -> None:

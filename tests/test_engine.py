@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
+from components.network_tables import nodes_of
 from tests.cluster import Pki
 from tests.engine import EngineProject, diff_lines, diff_sections
 
@@ -46,7 +47,7 @@ def test_up_exports_the_contract(deployed: EngineProject) -> None:
     outputs = deployed.outputs()
     assert outputs["tunnelCommand"] == "ssh -N -L 6443:localhost:6443 cloud_user@172.31.108.99"
     assert outputs["apiServerUrl"] == "https://localhost:6443"
-    assert outputs["network"]["nodes"]["worker-1"]["podCidrs"] == ["10.200.1.0/24"]
+    assert nodes_of(outputs["network"])["worker-1"]["podCidrs"] == ["10.200.1.0/24"]
     assert outputs["kubeconfig"].startswith("apiVersion: v1\n")
 
 
@@ -113,17 +114,17 @@ def test_node_changes_keep_every_other_nodes_pod_cidr(tmp_path: Path) -> None:
     assert re.search(r"Resources:\s+\d+ unchanged", preview)
 
     project.up()
-    assert project.outputs()["network"]["nodes"]["worker-2"]["podCidrs"] == ["10.200.2.0/24"]
+    assert nodes_of(project.outputs()["network"])["worker-2"]["podCidrs"] == ["10.200.2.0/24"]
 
     project.update_config(nodes=[DEV_NODES[0], third])  # remove the middle node
     project.up()
-    nodes = project.outputs()["network"]["nodes"]
+    nodes = nodes_of(project.outputs()["network"])
     assert nodes["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
     assert nodes["worker-2"]["podCidrs"] == ["10.200.2.0/24"]
 
     project.update_config(nodes=[third, DEV_NODES[0], {"name": "worker-3", "address": "172.31.104.204"}])
     project.up()
-    nodes = project.outputs()["network"]["nodes"]
+    nodes = nodes_of(project.outputs()["network"])
     assert nodes["worker-3"]["podCidrs"] == ["10.200.1.0/24"]  # the lowest free block
     assert nodes["worker-2"]["podCidrs"] == ["10.200.2.0/24"] and nodes["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
 

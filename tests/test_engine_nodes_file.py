@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from components.network_tables import nodes_of, routes_of
 from tests.engine import EngineProject, diff_lines
 
 pytestmark = pytest.mark.engine
@@ -32,9 +33,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProject
 
 def test_machines_txt_deploys_with_its_pod_subnets(deployed: EngineProject) -> None:
     network = deployed.outputs()["network"]
-    assert network["nodes"]["worker-2"] == {"address": "172.31.104.203", "podCidrs": ["10.200.2.0/24"]}
-    assert network["nodes"]["server"] == {"address": "172.31.100.10", "podCidrs": []}
-    assert network["routes"]["worker-0"] == [{"destination": "10.200.0.0/24", "via": "172.31.101.60"}]
+    assert nodes_of(network)["worker-2"] == {"address": "172.31.104.203", "podCidrs": ["10.200.2.0/24"]}
+    assert nodes_of(network)["server"] == {"address": "172.31.100.10", "podCidrs": []}
+    assert routes_of(network)["worker-0"] == [{"destination": "10.200.0.0/24", "via": "172.31.101.60"}]
 
 
 def test_a_change_to_the_file_shows_in_the_diff_keyed_by_node(deployed: EngineProject) -> None:

@@ -14,6 +14,7 @@ from components.cidr import format_ip, parse_cidr, parse_ip
 from components.errors import AnyConfigError, CollectedConfigError, ConfigError
 from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
 from components.network_rules import validate_families, validate_network
+from components.network_tables import routes_of
 from components.pod_cidr_allocation import allocate
 from tests.network_specs import (
     DUAL_CLUSTER,
@@ -464,7 +465,7 @@ def test_routes_are_keyed_by_node_so_removing_one_changes_only_its_entry() -> No
     # A preview diff keys what is keyed in reality: removing worker-0 removes its routes and touches no other.
     first = valid_plan(spec(nodes=workers(3)))
     second = replan(first, first.spec.nodes[1:])
-    before, after = first.to_output()["routes"], second.to_output()["routes"]
+    before, after = routes_of(first.to_output()), routes_of(second.to_output())
     assert set(before) - set(after) == {"worker-0"}
     assert {name: routes for name, routes in before.items() if name != "worker-0"} == after
 
@@ -480,14 +481,13 @@ def test_dev_stack_output() -> None:
         "clusterDnsIp": "10.32.0.10",
         "nodeCidrMaskSizes": [24],
         "maxNodes": 256,
-        "nodes": {
-            "worker-0": {"address": "172.31.101.60", "podCidrs": ["10.200.0.0/24"]},
-            "worker-1": {"address": "172.31.104.202", "podCidrs": ["10.200.1.0/24"]},
-        },
-        "routes": {
-            "worker-0": [{"destination": "10.200.0.0/24", "via": "172.31.101.60"}],
-            "worker-1": [{"destination": "10.200.1.0/24", "via": "172.31.104.202"}],
-        },
+        "nodeCount": 2,
+        "nodeTable": "NAME ADDRESSES POD_CIDRS\n"
+                     "worker-0 172.31.101.60 10.200.0.0/24\n"
+                     "worker-1 172.31.104.202 10.200.1.0/24\n",
+        "routeTable": "NODE DESTINATION VIA\n"
+                      "worker-0 10.200.0.0/24 172.31.101.60\n"
+                      "worker-1 10.200.1.0/24 172.31.104.202\n",
     }
 
 

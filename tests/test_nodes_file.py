@@ -9,6 +9,7 @@ import pytest
 
 from components.errors import AnyConfigError, ConfigError
 from components.network_settings import parse_network
+from components.network_tables import nodes_of, routes_of
 from components.pod_cidr_allocation import plan_network
 
 # The tutorial's machines.txt (docs/03-compute-resources.md), with addresses filled in.
@@ -41,13 +42,13 @@ def test_the_tutorials_machines_txt_plans_its_nodes(tmp_path: Path) -> None:
     # A given POD_SUBNET pins the node's block; the server line has none: it runs no pods, takes no block.
     spec = parse_network(None, None, "machines.txt", project_with(tmp_path, "machines.txt", TUTORIAL))
     output = plan_network(spec).to_output()
-    assert output["nodes"] == {
+    assert nodes_of(output) == {
         "server": {"address": "172.31.100.10", "podCidrs": []},
         "node-0": {"address": "172.31.100.20", "podCidrs": ["10.200.0.0/24"]},
         "node-1": {"address": "172.31.100.21", "podCidrs": ["10.200.1.0/24"]},
     }
-    assert output["routes"]["server"] == []
-    assert output["routes"]["node-1"] == [{"destination": "10.200.1.0/24", "via": "172.31.100.21"}]
+    assert routes_of(output)["server"] == []
+    assert routes_of(output)["node-1"] == [{"destination": "10.200.1.0/24", "via": "172.31.100.21"}]
 
 
 def test_comments_blank_lines_and_any_blanks_between_fields(tmp_path: Path) -> None:

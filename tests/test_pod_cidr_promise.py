@@ -120,7 +120,7 @@ def _with(**changes: Any) -> dict[str, Any]:
     (_with(clusterCidrs=["10.200.0.1/16"]), "clusterCidrs[0] has host bits set"),
     (_with(nodeCidrMaskSizes=[24, 64]), "nodeCidrMaskSizes does not hold one integer per cluster range"),
     (_with(nodeCidrMaskSizes=[24.5]), "nodeCidrMaskSizes does not hold one integer per cluster range"),
-    (_with(nodes=None), "nodes is not an object"),
+    (_with(nodes=None), "it has neither nodeTable nor a nodes object"),
     (_with(nodes={"worker-0": "10.200.0.0/24"}), "nodes.worker-0 is not an object"),
     (_with(nodes={"worker-0": {"podCidrs": "10.200.0.0/24"}}), "nodes.worker-0.podCidrs is not a list"),
     (_with(nodes={"worker-0": {"podCidrs": ["nonsense"]}}), "nodes.worker-0.podCidrs[0] is not a CIDR"),

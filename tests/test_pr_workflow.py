@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components.network_tables import nodes_of
 from tests.backends import MinioServer, minio_server
 from tests.engine import PASSPHRASE, ROOT, EngineProject, diff_lines, diff_sections
 from tests.workflow_runner import JobRun, load_workflow, run_job, shell_steps
@@ -124,5 +125,5 @@ def test_the_preview_leaves_the_shared_state_as_it_was(preview_run: JobRun, main
                                                          minio: MinioServer) -> None:
     assert preview_run.succeeded
     assert minio.lock_keys() == []
-    assert "worker-2" not in main_deployed.outputs()["network"]["nodes"]
+    assert "worker-2" not in nodes_of(main_deployed.outputs()["network"])
     main_deployed.stack.preview(expect_no_changes=True)

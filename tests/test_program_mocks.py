@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.network_tables import nodes_of, routes_of
 from tests.mock_program import DEV_CONFIG, run_program
 from tests.pki import make_ca
 
@@ -45,9 +46,9 @@ def test_dev_stack_exports_every_output_of_the_contract() -> None:
     network = run.outputs["network"]
     assert network["kubernetesServiceIp"] == "10.32.0.1"
     assert network["clusterDnsIp"] == "10.32.0.10"
-    assert network["nodes"]["worker-0"] == {"address": "172.31.101.60", "podCidrs": ["10.200.0.0/24"]}
-    assert network["nodes"]["worker-1"] == {"address": "172.31.104.202", "podCidrs": ["10.200.1.0/24"]}
-    assert network["routes"]["worker-1"] == [{"destination": "10.200.1.0/24", "via": "172.31.104.202"}]
+    assert nodes_of(network)["worker-0"] == {"address": "172.31.101.60", "podCidrs": ["10.200.0.0/24"]}
+    assert nodes_of(network)["worker-1"] == {"address": "172.31.104.202", "podCidrs": ["10.200.1.0/24"]}
+    assert routes_of(network)["worker-1"] == [{"destination": "10.200.1.0/24", "via": "172.31.104.202"}]
 
 
 def test_kubeconfig_and_private_key_are_secret_and_nothing_else_is() -> None:
@@ -175,8 +176,8 @@ def test_verify_names_the_missing_service_cluster_ip_range_flag() -> None:
 def test_verify_keeps_the_pod_cidr_a_registered_node_carries() -> None:
     # The cluster, not the state, is the truth: the network output records what the node carries.
     run = run_program(config_with(verify=True), list_nodes=lambda kubeconfig: {"worker-1": ["10.200.7.0/24"]})
-    assert run.outputs["network"]["nodes"]["worker-1"]["podCidrs"] == ["10.200.7.0/24"]
-    assert run.outputs["network"]["nodes"]["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
+    assert nodes_of(run.outputs["network"])["worker-1"]["podCidrs"] == ["10.200.7.0/24"]
+    assert nodes_of(run.outputs["network"])["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
     assert run.outputs["verification"] == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-1"]}
 
 
@@ -187,7 +188,7 @@ def test_verify_refuses_a_config_the_cluster_contradicts() -> None:
     expected = re.escape("invalid config kthw:network.nodeCidrMaskSize: 25 is not the size of the podCIDRs")
     with pytest.raises(pulumi.RunError, match=expected):
         run_program(moved, previous_outputs={}, list_nodes=lambda kubeconfig: {
-            name: entry["podCidrs"] for name, entry in first.outputs["network"]["nodes"].items()})
+            name: entry["podCidrs"] for name, entry in nodes_of(first.outputs["network"]).items()})
 
 
 def test_verify_lets_the_cluster_settle_a_state_that_disagrees_with_the_config(
@@ -201,7 +202,7 @@ def test_verify_lets_the_cluster_settle_a_state_that_disagrees_with_the_config(
     assert any(record.getMessage().startswith("the config contradicts the pod CIDRs the stack's state records "
                                               "(network.clusterCidr); with verify") for record in caplog.records)
     run = run_program(fixed, previous_outputs=wrong.outputs, list_nodes=lambda kubeconfig: carried)
-    assert {name: node["podCidrs"] for name, node in run.outputs["network"]["nodes"].items()} == carried
+    assert {name: node["podCidrs"] for name, node in nodes_of(run.outputs["network"]).items()} == carried
 
 
 def test_a_secret_node_list_s_state_refusal_names_keys_only() -> None:
@@ -238,7 +239,7 @@ def test_previous_deployment_keeps_each_nodes_block() -> None:
     )
     (read,) = second.mocks.calls
     assert (read.token, read.args) == ("pulumi:pulumi:readStackOutputs", {"name": "organization/kthw/dev"})
-    nodes = second.outputs["network"]["nodes"]
+    nodes = nodes_of(second.outputs["network"])
     assert nodes["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
     assert nodes["worker-2"]["podCidrs"] == ["10.200.2.0/24"]
     assert nodes["worker-3"]["podCidrs"] == ["10.200.1.0/24"]

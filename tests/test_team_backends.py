@@ -16,6 +16,7 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
+from components.network_tables import nodes_of
 from tests.backends import BACKEND_KINDS, StateBackend, state_backend
 from tests.cluster import wait_until
 from tests.engine import EngineProject, toolchain
@@ -32,7 +33,7 @@ def node(index: int) -> dict[str, str]:
 
 def pod_cidrs(project: EngineProject) -> dict[str, str]:
     """node name -> its first pod CIDR, from the stack's network output."""
-    return {name: entry["podCidrs"][0] for name, entry in project.outputs()["network"]["nodes"].items()}
+    return {name: entry["podCidrs"][0] for name, entry in nodes_of(project.outputs()["network"]).items()}
 
 
 def config_nodes(project: EngineProject) -> list[dict[str, str]]:
@@ -135,9 +136,10 @@ def test_two_clones_updating_at_once_one_wins_and_the_state_stays_whole(
     winner = 30 if results[0].returncode == 0 else 31
     loser = 61 - winner
     after = main_clone.outputs()
-    assert f"worker-{winner}" in after["network"]["nodes"]
-    assert f"worker-{loser}" not in after["network"]["nodes"]
-    assert {name: after["network"]["nodes"][name] for name in before["network"]["nodes"]} == before["network"]["nodes"]
+    assert f"worker-{winner}" in nodes_of(after["network"])
+    assert f"worker-{loser}" not in nodes_of(after["network"])
+    nodes_before, nodes_after = nodes_of(before["network"]), nodes_of(after["network"])
+    assert {name: nodes_after[name] for name in nodes_before} == nodes_before
     assert {key: value for key, value in after.items() if key != "network"} == {
         key: value for key, value in before.items() if key != "network"}
     state = main_clone.deployment()
@@ -190,7 +192,13 @@ def consumer_program() -> None:
     network = kthw.get_output("network")
     pulumi.export("kubeconfig", kthw.require_output("kubeconfig"))
     pulumi.export("network", network)
-    pulumi.export("worker0PodCidr", network.apply(lambda plan: plan["nodes"]["worker-0"]["podCidrs"][0]))
+
+    def pod_cidrs(plan: dict[str, str], node: str) -> list[str]:
+        """A node's pod CIDRs, read from the nodeTable text as README's "Using the outputs" shows."""
+        rows = (line.split(" ") for line in plan["nodeTable"].splitlines()[1:])
+        return next(cidrs.split(",") for name, _, cidrs in rows if name == node)
+
+    pulumi.export("worker0PodCidr", network.apply(lambda plan: pod_cidrs(plan, "worker-0")[0]))
 
 
 def test_a_consumer_stack_in_another_project_reads_kubeconfig_and_network(

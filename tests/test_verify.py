@@ -8,6 +8,7 @@ import pulumi
 import pytest
 
 from components.cluster_network import PlannedNetwork
+from components.network_tables import nodes_of
 from components.verify import (
     ClusterReader,
     ClusterVerification,
@@ -21,7 +22,7 @@ from tests.network_specs import spec, valid_plan, workers
 NETWORK = {
     "kubernetesServiceIp": "10.32.0.1",
     "serviceCidrs": ["10.32.0.0/24"],
-    "nodes": {"worker-0": {"podCidrs": ["10.200.0.0/24"]}, "worker-1": {"podCidrs": ["10.200.1.0/24"]}},
+    "nodeTable": "NAME ADDRESSES POD_CIDRS\nworker-0 172.31.100.1 10.200.0.0/24\nworker-1 172.31.100.2 10.200.1.0/24\n",
 }
 
 
@@ -108,7 +109,7 @@ def test_an_update_records_the_cluster_s_pod_cidrs_and_warns(caplog: pytest.LogC
     live = {"worker-0": ["10.200.1.0/24"], "worker-1": ["10.200.0.0/24"]}
     network, result, error = run_verification(lambda kubeconfig: ("10.32.0.1", live))
     assert error is None and result == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-0", "worker-1"]}
-    assert {name: entry["podCidrs"] for name, entry in network["nodes"].items()} == live
+    assert {name: entry["podCidrs"] for name, entry in nodes_of(network).items()} == live
     (warning,) = [record for record in caplog.records if record.levelname == "WARNING"]
     assert warning.getMessage().startswith("the plan keeps the pod CIDRs the cluster's nodes carry")
 
