@@ -74,7 +74,8 @@ plan = planned.plan
 if planned.state_refusals and pulumi.runtime.is_dry_run():
     pulumi.log.warn(state_refusal_warning(planned.state_refusals))
 if pulumi.runtime.is_dry_run():  # one line for the pull-request comment's summary (scripts/preview_comment.py)
-    pulumi.log.info(summary_line(node_changes(last, plan), hide_names=secret.any(*NETWORK_KEYS)))
+    pulumi.log.info(summary_line(node_changes(planned.last, planned.recorded, plan),
+                                 hide_names=secret.any(*NETWORK_KEYS)))
 for warning in lifetime_warnings(
     previous,
     early_renewal_hours=settings.pki.early_renewal_hours,

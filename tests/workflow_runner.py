@@ -3,9 +3,10 @@ them: ``bash --noprofile --norc -eo pipefail``, the workflow's, job's and step's
 ``vars.*`` filled in, and the files a step writes to (GITHUB_PATH, GITHUB_ENV, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY).
 
 Steps that ``uses:`` an action are the harness's business (the checkout is the directory given; Python, Go and the
-toolchain cache are this machine's). Only the expressions a workflow needs in ``env`` are understood:
-``secrets.NAME``, ``vars.NAME``, quoted strings and ``||``; anything else is an error, so a workflow cannot grow an
-expression this harness would silently misread.
+toolchain cache are this machine's), except that what an ``actions/upload-artifact`` step would upload is read from
+its ``path`` and kept under its ``name``. Only the expressions a workflow needs in ``env`` are understood:
+``secrets.NAME``, ``vars.NAME``, quoted strings and ``||``; and in a step's ``if``, only ``!cancelled()``; anything
+else is an error, so a workflow cannot grow an expression this harness would silently misread.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ def load_workflow() -> dict[Any, Any]:
 EXPRESSION = re.compile(r"^\$\{\{\s*(.*?)\s*\}\}$")
 OPERAND = re.compile(r"^(secrets|vars)\.([A-Za-z_][A-Za-z0-9_]*)$|^'([^']*)'$")
 HEREDOC_START = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)<<(.+)$")
+AFTER_FAILURE = "${{ !cancelled() }}"
+"""The one step condition understood: run the step after an earlier one failed too (not on cancellation)."""
+UPLOAD_ARTIFACT = "actions/upload-artifact@"
+RUNNER_DEFAULTS = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "example/kthw",
+                   "GITHUB_RUN_ID": "1"}
+"""Default variables of every GitHub Actions step that the workflow reads (a made-up repository and run)."""
 
 
 class WorkflowError(RuntimeError):
@@ -92,6 +99,8 @@ class JobRun:
     steps: list[StepResult] = field(default_factory=list)
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
     summary: str = ""
+    artifacts: dict[str, str | None] = field(default_factory=dict)
+    """Artifact name -> the text of the file its upload step names; None when there was no such file."""
 
     @property
     def succeeded(self) -> bool:
@@ -118,9 +127,9 @@ def run_job(
     provided: tuple[str, ...] = (),
     timeout: float = 900,
 ) -> JobRun:
-    """Run the ``run:`` steps of ``job`` in ``checkout``, in order, stopping at the first that fails. Steps named
-    in ``provided`` are not run: the caller has already done what they do on this machine. ``machine_env`` is the
-    runner's own environment (PATH, HOME...)."""
+    """Run the ``run:`` steps of ``job`` in ``checkout``, in order; after one fails, only the steps marked
+    ``if: ${{ !cancelled() }}``. Steps named in ``provided`` are not run: the caller has already done what they do
+    on this machine. ``machine_env`` is the runner's own environment (PATH, HOME...)."""
     definition = workflow["jobs"][job]
     runner_temp.mkdir(parents=True, exist_ok=True)
     files = {name: runner_temp / name.lower() for name in
@@ -131,12 +140,23 @@ def run_job(
     if shell != "bash":
         raise WorkflowError(f"job {job!r} must run its steps with `shell: bash` (got {shell!r})")
     run = JobRun()
-    for index, step in enumerate(shell_steps(workflow, job)):
+    failed = False
+    for index, step in enumerate(definition["steps"]):
         name = step.get("name", f"step {index}")
-        if name in provided:
+        condition = step.get("if")
+        if condition not in (None, AFTER_FAILURE):
+            raise WorkflowError(f"step {name!r}: only `if: {AFTER_FAILURE}` is supported, got {condition!r}")
+        if failed and condition is None:
+            continue
+        if str(step.get("uses", "")).startswith(UPLOAD_ARTIFACT):
+            path = checkout / step["with"]["path"]
+            run.artifacts[step["with"]["name"]] = path.read_text() if path.is_file() else None
+            continue
+        if "run" not in step or name in provided:
             continue
         env = {**machine_env, "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(checkout),
-               "RUNNER_TEMP": str(runner_temp), **{key: str(path) for key, path in files.items()}}
+               **RUNNER_DEFAULTS, "RUNNER_TEMP": str(runner_temp),
+               **{key: str(path) for key, path in files.items()}}
         for scope in (workflow.get("env", {}), definition.get("env", {}), step.get("env", {})):
             env.update({key: evaluate(value, secrets, variables) for key, value in scope.items()})
         env.update(parse_output_file(files["GITHUB_ENV"].read_text()))
@@ -150,7 +170,6 @@ def run_job(
         run.steps.append(StepResult(name, result.returncode, result.stdout + result.stderr))
         if "id" in step:
             run.outputs[step["id"]] = parse_output_file(files["GITHUB_OUTPUT"].read_text()[len(before):])
-        if result.returncode != 0:
-            break
+        failed = failed or result.returncode != 0
     run.summary = files["GITHUB_STEP_SUMMARY"].read_text()
     return run
