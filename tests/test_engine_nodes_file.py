@@ -39,12 +39,13 @@ def test_machines_txt_deploys_with_its_pod_subnets(deployed: EngineProject) -> N
 
 
 def test_a_change_to_the_file_shows_in_the_diff_keyed_by_node(deployed: EngineProject) -> None:
-    # Remove the first worker: the changed lines name worker-0 (its node and its routes) and no other node; with
-    # routes as a list, every later route would show as changed (`~ node: "worker-0" => "worker-1"`).
+    # Remove the first worker: the changed lines are worker-0's line of nodeTable and of routeTable, and name no
+    # other node; with routes as a list, every later route would show as changed.
     (deployed.dir / "machines.txt").write_text("\n".join(m for m in MACHINES if " worker-0 " not in m) + "\n")
     try:
         changed = diff_lines(deployed.cli("preview", "--diff").stdout)
-        assert [line.strip() for line in changed if "worker" in line] == ["- worker-0: {", "- worker-0: ["]
+        assert [line.strip() for line in changed if "worker" in line] == [
+            "- worker-0 172.31.101.60 10.200.0.0/24", "- worker-0 10.200.0.0/24 172.31.101.60"]
         assert not any("worker-1" in line or "worker-2" in line or "172.31.104" in line for line in changed)
     finally:
         (deployed.dir / "machines.txt").write_text("\n".join(MACHINES) + "\n")
