@@ -7,12 +7,18 @@ them) and a dual-stack YAML list of the largest count (blocks allocated): the fi
 `pulumi up`, `pulumi stack output network --json`, the size of the state file and of the network output, then the
 best of --rounds no-change `pulumi preview` and `pulumi up` (each round runs every stack back to back); each with its
 ratio to the dev stack. Goal: a no-change preview of 5,000 nodes within 2x the dev stack's.
+
+Then what the CLI prints, in bytes, as a person or the pull-request workflow runs it (`--color never
+--suppress-progress`): a no-change `pulumi up --yes` (the preview it runs first included, as `make up` runs it), and,
+with the middle node removed from the list, `pulumi preview --diff`, the byte at which its first line marking that
+node starts, and `pulumi up --yes`. Goals: `pulumi up` under 50 KB at 5,000 nodes, and the removal near the top.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -39,6 +45,7 @@ class Case:
     name: str
     times: dict[str, float] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
+    printed: dict[str, int] = field(default_factory=dict)
 
 
 def timed(project: EngineProject, *args: str) -> float:
@@ -79,6 +86,47 @@ def measure_no_change(stacks: list[tuple[Case, EngineProject]], rounds: int) -> 
                 case.times[verb] = min(case.times.get(verb, elapsed), elapsed)
 
 
+def printed(project: EngineProject, *args: str) -> str:
+    """What one pulumi command prints (stdout and stderr, as the workflow captures it), uncoloured."""
+    result = subprocess.run(["pulumi", *args, "--stack", project.stack_name, "--non-interactive", "--color", "never",
+                             "--suppress-progress"], cwd=project.dir, env={**os.environ, **project.env},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=3600)
+    if result.returncode != 0:
+        raise SystemExit(f"pulumi {' '.join(args)} failed:\n{result.stdout[-3000:]}")
+    return result.stdout
+
+
+def remove_middle_node(project: EngineProject) -> str:
+    """Remove the middle node of the stack's node list (machines.txt, nodes.yaml or the nodes key); its name."""
+    machines, listed = project.dir / "machines.txt", project.dir / "nodes.yaml"
+    if machines.exists():
+        lines = machines.read_text().splitlines(keepends=True)
+        removed = lines.pop(len(lines) // 2)
+        machines.write_text("".join(lines))
+        return removed.split()[2]
+    if listed.exists():
+        nodes = yaml.safe_load(listed.read_text())
+        name: str = nodes.pop(len(nodes) // 2)["name"]
+        listed.write_text(yaml.safe_dump(nodes))
+        return name
+    nodes = yaml.safe_load(project.stack_file.read_text())["config"]["kthw:nodes"]
+    name = nodes.pop(len(nodes) // 2)["name"]
+    project.update_config(nodes=nodes)
+    return name
+
+
+def measure_printed(case: Case, project: EngineProject) -> None:
+    """Bytes a no-change up prints, then with the middle node removed: what preview --diff prints, where the
+    removal first shows in it, and what up prints."""
+    case.printed["up, no change"] = len(printed(project, "up", "--yes").encode())
+    name = remove_middle_node(project)
+    diff = printed(project, "preview", "--diff").encode()
+    case.printed["preview --diff, -1 node"] = len(diff)
+    found = re.search(rb"^[ \t]*- " + re.escape(name.encode()) + rb"\b", diff, re.MULTILINE)
+    case.printed["  removal shows at byte"] = found.start() if found else -1
+    case.printed["up, -1 node"] = len(printed(project, "up", "--yes").encode())
+
+
 def report(cases: list[Case], stacks: list[tuple[Case, EngineProject]]) -> None:
     dev = cases[0]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
@@ -94,6 +142,9 @@ def report(cases: list[Case], stacks: list[tuple[Case, EngineProject]]) -> None:
     for metric in dev.sizes:
         print(f"{metric:22}" + "".join(
             f"  {case.name}: {case.sizes[metric] / 1024:9.1f} KiB" for case in cases))
+    print("bytes printed (--color never --suppress-progress):")
+    for metric in dev.printed:
+        print(f"{metric:26}" + "".join(f"  {case.name}: {case.printed[metric]:>9,}" for case in cases))
 
 
 def main() -> None:
@@ -117,6 +168,8 @@ def main() -> None:
             measure_first(case, project)
             print(f"deployed {case.name}", file=sys.stderr)
         measure_no_change(stacks, args.rounds)
+        for case, project in stacks:
+            measure_printed(case, project)
         cases = [case for case, _ in stacks]
         report(cases, stacks)
 
