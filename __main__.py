@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 
 from components.api_server_sans import api_server_cert_sans
-from components.certificate_lifetimes import lifetime_warnings
+from components.certificate_lifetimes import expired_ca_problem, generated_ca_not_after, lifetime_warnings
 from components.cluster_network import (
     NETWORK_OUTPUT,
     ClusterNetwork,
@@ -72,12 +72,17 @@ settings, planned, secret = read_settings(last, previous.get(NETWORK_OUTPUT))
 plan = planned.plan
 if planned.state_refusals and pulumi.runtime.is_dry_run():
     pulumi.log.warn(state_refusal_warning(planned.state_refusals))
+now = datetime.now(UTC)
+generated_ca_end = generated_ca_not_after(previous, settings.ca_cert_not_after)
+if generated_ca_end is not None and (expired := expired_ca_problem(generated_ca_end, now)):
+    raise pulumi.RunError(expired)  # before the engine meets the protected CA the provider would replace
 for warning in lifetime_warnings(
     previous,
     early_renewal_hours=settings.pki.early_renewal_hours,
     ca_warning_days=settings.pki.ca_expiry_warning_days,
     existing_ca_not_after=settings.ca_cert_not_after,
-    now=datetime.now(UTC),
+    now=now,
+    validity_hours=settings.pki.validity_hours,
     dry_run=pulumi.runtime.is_dry_run(),
 ):
     pulumi.log.warn(warning)
