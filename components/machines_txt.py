@@ -25,6 +25,13 @@ _FQDN = re.compile(r"(?=.{1,253}\.?$)[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?
                    r"[A-Za-z0-9])?)*\.?")
 
 
+def text_lines(text: str) -> tuple[list[str], str]:
+    """The lines of ``text`` as ``read`` ends them, at ``\\n`` only, and what follows the last newline ("" when the
+    text ends with one)."""
+    *lines, rest = text.split("\n")
+    return lines, rest
+
+
 def line_fields(line: str) -> list[str]:
     """The fields of one line as ``read`` splits it: on runs of spaces and tabs, never on other blanks (form feed,
     vertical tab, no-break space...), which belong to a field."""
@@ -41,8 +48,7 @@ def parse_machines_txt(text: str, source: NodesFile) -> tuple[NodeSpec, ...]:
             "`while read` takes as part of the first IPV4_ADDRESS",
             "UTF-8 without a byte order mark (remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)", safe=True))
         text = text[1:]
-    lines = text.split("\n")
-    last = lines.pop()  # "" when the file ends with a newline
+    lines, last = text_lines(text)
     if "\r" in text:
         errors.append(_carriage_returns(lines, source.path))
     nodes: list[NodeSpec] = []

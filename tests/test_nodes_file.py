@@ -6,16 +6,16 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from components.errors import AnyConfigError, ConfigError, hiding_values, problem_lines
-from components.machines_txt import line_fields
+from components.machines_txt import line_fields, text_lines
 from components.network_settings import parse_network
 from components.nodes_file_problems import MAX_PROBLEMS
 from components.pod_cidr_allocation import plan_network
+from components.settings import parse_settings
 
 # The tutorial's machines.txt (docs/03-compute-resources.md), with addresses filled in.
 TUTORIAL = """\
@@ -30,10 +30,7 @@ SECRET = "s3cr3t7f4a9c2e"
 def project_with(tmp_path: Path, name: str, text: str | bytes) -> Path:
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_bytes(text.encode())  # as written: no newline translation
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())  # as written: no newline translation
     return tmp_path
 
 
@@ -46,13 +43,13 @@ def refusal(project: Path, name: object, hide: bool = False) -> list[ConfigError
 
 
 @pytest.fixture
-def outside(tmp_path: Path) -> Iterator[Path]:
+def outside(tmp_path: Path) -> Path:
     """A directory beside the project holding a passwd-like file whose lines would read as machines."""
     directory = tmp_path / "outside"
     directory.mkdir()
     (directory / "passwd").write_text(f"root:x:0:0:{SECRET}:/root:/bin/bash\n10.0.0.9 {SECRET}.local {SECRET}\n")
     (directory / "machines.txt").write_text(f"10.0.0.9 a.local {SECRET}\n")
-    yield directory
+    return directory
 
 
 def refused_keys(tmp_path: Path, name: str, text: str, nodes: object = None) -> list[tuple[str, str]]:
@@ -251,7 +248,7 @@ def bash_read(path: Path) -> list[list[str]]:
 
 def kthw_read(text: str) -> list[list[str]]:
     """The fields kthw reads of each line, padded as ``read`` pads its variables."""
-    return [(line_fields(line) + [""] * 4)[:4] for line in text.split("\n")[:-1]]
+    return [(line_fields(line) + [""] * 4)[:4] for line in text_lines(text)[0]]
 
 
 @pytest.mark.parametrize("text", [
@@ -493,3 +490,19 @@ def test_a_path_unfit_for_a_key_is_left_out_of_it(tmp_path: Path, name: str) -> 
     # A long path is described by shown(); an unusual one would make the key hard to read.
     [error] = refusal(project_with(tmp_path, name, "a b\n"), name)
     assert error.key == "nodesFile (line 1)"
+
+
+@pytest.mark.parametrize("secret", ["nodesFile", "network", "nodes"])
+def test_any_secret_key_of_the_node_list_hides_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    # The three keys are read together: a --secret on any of them hides the path, as parse_settings reads them.
+    text = "172.31.100.20 a.local node-0\n172.31.100.21 b.local node-0\n"
+    monkeypatch.chdir(project_with(tmp_path, "machines.txt", text))
+    raw = {"loadBalancer": {"address": "172.31.0.5", "user": "admin"}, "nodesFile": "machines.txt",
+           "network": {}, "nodes": "[]"}
+    with pytest.raises(AnyConfigError) as caught:
+        parse_settings(raw, secret_keys={secret})
+    assert [str(error) for error in caught.value.errors] == [
+        "invalid config kthw:nodesFile (line 2, HOSTNAME): is already used by line 1 (the values come from secret "
+        "config and are not shown)"]
