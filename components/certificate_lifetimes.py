@@ -107,10 +107,26 @@ def certificate_sha256(cert_pem: str) -> str:
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
+def recorded_ca_not_after(previous: Mapping[str, Any]) -> datetime | None:
+    """When the last deployment's CA expires: its ``caCertNotAfter``, or, for a stack deployed before that output
+    existed, the expiry its ``caCertPem`` carries; None before the first deployment."""
+    recorded = parse_rfc3339(previous.get("caCertNotAfter"))
+    cert_pem = previous.get("caCertPem")
+    if recorded is not None or not isinstance(cert_pem, str):
+        return recorded
+    # Imported here: cryptography costs a tenth of a second at every start, and only such a stack needs it.
+    from cryptography import x509
+
+    try:
+        return x509.load_pem_x509_certificate(cert_pem.encode()).not_valid_after_utc
+    except ValueError:
+        return None
+
+
 def generated_ca_not_after(previous: Mapping[str, Any], existing_ca_not_after: datetime | None) -> datetime | None:
     """When the CA this stack generated expires, as the last deployment recorded it; None with a configured CA or
     before the first deployment."""
-    return None if existing_ca_not_after is not None else parse_rfc3339(previous.get("caCertNotAfter"))
+    return None if existing_ca_not_after is not None else recorded_ca_not_after(previous)
 
 
 def lifetime_warnings(previous: Mapping[str, Any], *, early_renewal_hours: int, ca_warning_days: int,
@@ -124,7 +140,7 @@ def lifetime_warnings(previous: Mapping[str, Any], *, early_renewal_hours: int, 
         warning = admin_renewal_warning(CertificateExpiry("the admin certificate", admin_end), early_renewal_hours,
                                         now, dry_run=dry_run)
         warnings += [warning] if warning else []
-    ca_end = existing_ca_not_after or parse_rfc3339(previous.get("caCertNotAfter"))
+    ca_end = existing_ca_not_after or recorded_ca_not_after(previous)
     if ca_end is not None:
         warning = ca_expiry_warning(CertificateExpiry("the CA", ca_end), ca_warning_days, now,
                                     generated=existing_ca_not_after is None)
