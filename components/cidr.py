@@ -86,15 +86,38 @@ def parse_cidr(value: object, key: str) -> IPNetwork:
         raise ConfigError(key, f"{shown(value)} uses netmask notation{hint}", accepted,
                           without_values="uses netmask notation")
     if not _PREFIX_LENGTH.fullmatch(prefix_text) or int(prefix_text) > bits:
-        raise ConfigError(
-            key, f"{shown(value)} has an invalid prefix length (0 to {bits} for {family_name(address.version)})",
-            accepted, safe=True,
-        )
+        raise _prefix_length_error(value, prefix_text, address.version, key, accepted)
     network = ipaddress.ip_network(f"{address}/{prefix_text}", strict=False)
     if network.network_address != address:
         raise ConfigError(key, f"{shown(value)} has host bits set; did you mean {network}?", accepted,
                           without_values="has host bits set")
     return network
+
+
+def _prefix_length_error(value: str, prefix_text: str, version: int, key: str, accepted: str) -> ConfigError:
+    """What is wrong with the prefix length of ``value`` (``prefix_text``, after its '/'): Go's parsers, and so the
+    Kubernetes API, read only 0 to 32 (IPv4) or 128 (IPv6) in ASCII digits without a leading zero."""
+    bits = 32 if version == 4 else 128
+    if prefix_text == "":
+        return ConfigError(key, f"{shown(value)} has no prefix length after its '/'", accepted, safe=True)
+    if any(character in "\n\r\v\f\x85\u2028\u2029" for character in prefix_text):
+        return ConfigError(key, f"{shown(value)} has a line break in its prefix length", accepted, safe=True)
+    if any(character.isspace() for character in prefix_text):
+        return ConfigError(key, f"{shown(value)} has a blank in its prefix length", accepted, safe=True)
+    if not prefix_text.isascii():
+        if prefix_text.isdecimal():
+            return ConfigError(key, f"{shown(value)} writes its prefix length in non-ASCII digits; write "
+                               f"/{int(prefix_text)} in ASCII digits", accepted,
+                               without_values="writes its prefix length in non-ASCII digits")
+        return ConfigError(key, f"{shown(value)} has characters other than ASCII digits in its prefix length",
+                           accepted, safe=True)
+    if prefix_text.isdigit() and int(prefix_text) <= bits:
+        return ConfigError(key, f"{shown(value)} has a leading zero in its prefix length; write /{int(prefix_text)}",
+                           accepted, without_values="has a leading zero in its prefix length")
+    return ConfigError(
+        key, f"{shown(value)} has an invalid prefix length (0 to {bits} for {family_name(version)})", accepted,
+        safe=True,
+    )
 
 
 def cidr_parts(text: str) -> tuple[int, int, int]:
@@ -109,7 +132,7 @@ def cidr_parts(text: str) -> tuple[int, int, int]:
         value = int.from_bytes(socket.inet_pton(family, address), "big")
     except OSError:
         raise ValueError("is not a CIDR") from None
-    if not prefix_text.isdecimal() or int(prefix_text) > bits:
+    if not (prefix_text.isascii() and prefix_text.isdigit()) or int(prefix_text) > bits:
         raise ValueError("has an invalid prefix length")
     return version, value, int(prefix_text)
 

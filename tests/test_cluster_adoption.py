@@ -220,12 +220,16 @@ def test_a_machine_listed_without_pods_that_carries_a_pod_cidr_passes_verify() -
     assert outcome.problem is None
 
 
-def test_a_single_stack_node_under_a_dual_stack_plan_is_reported() -> None:
-    # The node keeps its IPv4 block, but Kubernetes cannot add the IPv6 one the plan gives it.
-    fresh = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(1, "46")))
+def test_a_single_stack_node_under_a_dual_stack_plan_keeps_exactly_its_one_block() -> None:
+    # range_allocator.go AllocateOrOccupyCIDR: a node with podCIDRs is only occupied, never given more; and
+    # ValidateNodeUpdate forbids changing their number. A new node still gets one block of each range.
+    fresh = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(2, "46")))
     outcome = verify_cluster("10.32.0.1", {"worker-0": ["10.200.3.0/24"]}, PlannedNetwork(fresh))
-    assert ("node worker-0 has podCIDRs 10.200.3.0/24, the plan gives 10.200.3.0/24,fd00:10:244::/64: Kubernetes "
-            "cannot add a podCIDR to a registered node") in str(outcome.problem)
+    assert outcome.problem is None
+    assert outcome.network["nodes"]["worker-0"]["podCidrs"] == ["10.200.3.0/24"]
+    assert outcome.network["routes"]["worker-0"] == [{"destination": "10.200.3.0/24", "via": "172.31.100.1"}]
+    assert outcome.network["nodes"]["worker-1"]["podCidrs"] == ["10.200.0.0/24", "fd00:10:244::/64"]
+    assert outcome.notice is not None and "worker-0 10.200.3.0/24 (planned from the state: " in outcome.notice
 
 
 def test_widening_the_range_around_the_cluster_s_blocks_is_fine() -> None:
