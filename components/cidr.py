@@ -137,6 +137,31 @@ def cidr_parts(text: str) -> tuple[int, int, int]:
     return version, value, int(prefix_text)
 
 
+_INET_ATON_PART = re.compile(r"0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*")
+_INET_ATON_LAST_PART_MAX = (0xFFFFFFFF, 0xFFFFFF, 0xFFFF, 0xFF)
+"""glibc's inet_aton: the largest last part after 0 to 3 one-byte parts (a, a.b, a.b.c, a.b.c.d)."""
+
+
+def getaddrinfo_ipv4(text: str) -> int | None:
+    """The IPv4 address glibc's getaddrinfo (and so ssh) reads the host name ``text`` as, or None when it looks the
+    name up instead. getaddrinfo takes what inet_aton takes, exactly (resolv/inet_addr.c, __inet_aton_exact): one to
+    four parts separated by dots, each decimal, octal (a leading 0) or hexadecimal (0x), at most 0xffffffff; every
+    part but the last is one byte, the last fills the remaining bytes (``127.1`` is 127.0.0.1, ``2130706433`` and
+    ``0x7f000001`` are too)."""
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 4 or not all(_INET_ATON_PART.fullmatch(part) for part in parts):
+        return None
+    values = [int(part[2:], 16) if part[1:2] in ("x", "X") else int(part, 8 if part[0] == "0" else 10)
+              for part in parts]
+    *head, last = values
+    if any(value > 0xFF for value in head) or last > _INET_ATON_LAST_PART_MAX[len(head)]:
+        return None
+    address = 0
+    for index, value in enumerate(head):
+        address |= value << (24 - 8 * index)
+    return address | last
+
+
 def host_bits(version: int, prefix: int) -> int:
     """The mask of the host bits of a ``prefix``-bit network of IP ``version``."""
     return (1 << ((32 if version == 4 else 128) - prefix)) - 1
