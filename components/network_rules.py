@@ -186,14 +186,17 @@ def validate_node_identities(spec: NetworkSpec) -> list[ConfigError]:
         version: [(int(r.network_address), int(r.broadcast_address), r) for r in all_ranges if r.version == version]
         for version in (4, 6)
     }
-    cluster_versions = {cidr.version for cidr in spec.cluster_cidrs}
+    # Every address is of one of two families: only a single-stack cluster can leave a node without its family.
+    versions = {cidr.version for cidr in spec.cluster_cidrs}
+    single = versions.pop() if len(versions) == 1 else None
     problems: list[ConfigError] = []
     names: dict[str, NodeSpec] = {}
     addresses: dict[tuple[int, int], NodeSpec] = {}
     for node in spec.nodes:
         _check_name(node, names, problems)
         _check_addresses(node, ranges_by_family, addresses, problems)
-        if node.runs_pods and cluster_versions and all(a.version not in cluster_versions for a in node.addresses):
+        if single is not None and node.runs_pods and node.addresses and node.addresses[0].version != single and all(
+                address.version != single for address in node.addresses):
             problems.append(_no_cluster_family(spec, node))
     return problems
 

@@ -178,11 +178,19 @@ def _family_order_problems(
     order = tuple(cluster_range.version for cluster_range in spec.cluster_cidrs)
     misordered = [
         node.name for node in spec.nodes
-        if node.runs_pods and node.name not in covered and (blocks := assigned.blocks.get(node.name))
-        and (versions := tuple(block.version for block in blocks)) != order[:len(versions)]
-        and all(version in order for version in versions)
+        if node.runs_pods and (blocks := assigned.blocks.get(node.name)) and _misordered(blocks, order)
+        and node.name not in covered
     ]
     return [assigned.out_of_order(misordered, spec)] if misordered else []
+
+
+def _misordered(blocks: tuple[PodBlock, ...], order: tuple[int, ...]) -> bool:
+    """Whether ``blocks`` come in another family order than the ranges (``order``: their IP versions), all of their
+    families being the ranges'."""
+    for position, block in enumerate(blocks):
+        if position >= len(order) or block.version != order[position]:
+            return all(other.version in order for other in blocks)
+    return False
 
 
 def _held(spec: NetworkSpec, previous: PreviousDeployment | None, cluster: ClusterNodes | None) -> set[str]:
@@ -283,8 +291,10 @@ def allocate(
     raise_all(problems)
     _allocate_lowest_free(spec, pools, chosen, held)
     columns = [pool.texts(picks) for pool, picks in zip(pools, chosen)]
+    # A node that holds fewer blocks than the ranges has None for the ranges added after its deployment.
     return {
-        node.name: tuple(text for text in texts if text is not None) if node.runs_pods else ()
+        node.name: (texts if None not in texts else tuple(text for text in texts if text is not None))
+        if node.runs_pods else ()
         for node, texts in zip(spec.nodes, zip(*columns))
     }
 

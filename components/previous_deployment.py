@@ -69,15 +69,21 @@ class PreviousDeployment:
 
 
 def parse_block(text: object, where: str) -> PodBlock:
-    """A CIDR as the plan writes it (``10.200.0.0/24``, ``fd00:10:244::/64``), without host bits."""
-    if not isinstance(text, str):
-        raise PreviousOutputError(f"{where} is not a CIDR")
+    """A CIDR as the plan writes it (``10.200.0.0/24``, ``fd00:10:244::/64``), without host bits; ``where`` names
+    it in a refusal."""
     try:
-        version, value, prefix = cidr_parts(text)
+        return _block(text)
     except ValueError as error:
         raise PreviousOutputError(f"{where} {error}") from None
+
+
+def _block(text: object) -> PodBlock:
+    """``parse_block`` without a place: ValueError says what is wrong."""
+    if not isinstance(text, str):
+        raise ValueError("is not a CIDR")
+    version, value, prefix = cidr_parts(text)
     if value & host_bits(version, prefix):
-        raise PreviousOutputError(f"{where} has host bits set")
+        raise ValueError("has host bits set")
     return PodBlock(version, value, prefix, text)
 
 
@@ -88,6 +94,24 @@ def _shown(name: object, position: int, hide_names: bool) -> str:
         return f"<node {position + 1}>"
     text = str(name)
     return text if len(text) <= 64 and text.isprintable() else f"<a {len(text)}-character name>"
+
+
+def _block_where(name: object, position: int, index: int, hide_names: bool) -> str:
+    """``nodes.worker-0.podCidrs[1]``: where a node's block is in the output."""
+    return f"nodes.{_shown(name, position, hide_names)}.podCidrs[{index}]"
+
+
+def _raise_shared(pod_cidrs: Mapping[str, tuple[PodBlock, ...]], hide_names: bool) -> None:
+    """Raise the SharedBlockError naming the first block given to two nodes (a node listing one block twice is not
+    two nodes)."""
+    holders: dict[tuple[int, int, int], tuple[int, str, int]] = {}  # block -> (node position, name, index)
+    for position, (name, blocks) in enumerate(pod_cidrs.items()):
+        for i, block in enumerate(blocks):
+            first = holders.setdefault(block[:3], (position, name, i))
+            if first[0] != position:
+                both = "" if hide_names else f" are both {block.text}"
+                raise SharedBlockError(f"{_block_where(first[1], first[0], first[2], hide_names)} and "
+                                       f"{_block_where(name, position, i, hide_names)}{both}")
 
 
 def _list(value: object, where: str) -> list[Any]:
@@ -115,21 +139,20 @@ def read_previous_deployment(network_output: object, hide_names: bool = False) -
     if not isinstance(nodes, Mapping):
         raise PreviousOutputError("nodes is not an object")
     pod_cidrs: dict[str, tuple[PodBlock, ...]] = {}
-    holders: dict[tuple[int, int, int], str] = {}  # every block read so far -> where
     for position, (name, node) in enumerate(nodes.items()):
-        shown = _shown(name, position, hide_names)
         if not isinstance(node, Mapping):
-            raise PreviousOutputError(f"nodes.{shown} is not an object")
+            raise PreviousOutputError(f"nodes.{_shown(name, position, hide_names)} is not an object")
         texts = node.get("podCidrs")
         if type(texts) is not list:
-            raise PreviousOutputError(f"nodes.{shown}.podCidrs is not a list")
-        blocks = tuple(parse_block(text, f"nodes.{shown}.podCidrs[{i}]") for i, text in enumerate(texts))
-        for i, block in enumerate(blocks):
-            where = f"nodes.{shown}.podCidrs[{i}]"
-            first = holders.setdefault((block.version, block.value, block.prefix), where)
-            if first != where:
-                raise SharedBlockError(f"{first} and {where}" + ("" if hide_names else f" are both {block.text}"))
-        pod_cidrs[str(name)] = blocks
+            raise PreviousOutputError(f"nodes.{_shown(name, position, hide_names)}.podCidrs is not a list")
+        try:
+            pod_cidrs[str(name)] = tuple(map(_block, texts))
+        except ValueError:  # say which one: read them again, naming each (5,000 nodes' names cost when eager)
+            for i, text in enumerate(texts):
+                parse_block(text, _block_where(name, position, i, hide_names))
+            raise
+    if len({block[:3] for blocks in pod_cidrs.values() for block in blocks}) < sum(map(len, pod_cidrs.values())):
+        _raise_shared(pod_cidrs, hide_names)
     return PreviousDeployment(
         cluster_cidrs=clusters, node_masks=tuple(int(mask) for mask in masks), pod_cidrs=pod_cidrs
     )
