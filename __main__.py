@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 
 from components.api_server_sans import api_server_cert_sans
-from components.certificate_lifetimes import lifetime_warnings
+from components.certificate_lifetimes import expired_ca_problem, generated_ca_not_after, lifetime_warnings
 from components.cluster_network import (
     NETWORK_OUTPUT,
     ClusterNetwork,
@@ -21,6 +21,7 @@ from components.cluster_network import (
     plan_from_state,
     state_refusal_warning,
 )
+from components.config_fingerprints import fingerprints
 from components.credentials import AdminCredentials
 from components.errors import AnyConfigError, problem_lines
 from components.kubeconfig import Kubeconfig
@@ -67,7 +68,7 @@ TUNNEL_KEYS = ("loadBalancer", "tunnel")
 CREDENTIAL_KEYS = ("adminUser", "pki", "caCertPem")
 
 raw = namespace_config()
-secret = SecretConfig.of(key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}"))
+secret = SecretConfig.of((key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")), raw)
 previous = previous_outputs()
 last = last_deployment(previous, hide_names=secret.any(*NETWORK_KEYS))
 settings, planned = read_settings(raw, secret, last, previous.get(NETWORK_OUTPUT))
@@ -76,12 +77,17 @@ if planned.state_refusals and pulumi.runtime.is_dry_run():
     pulumi.log.warn(state_refusal_warning(planned.state_refusals))
 for warning in planned.warnings:
     pulumi.log.warn(warning)
+now = datetime.now(UTC)
+generated_ca_end = generated_ca_not_after(previous, settings.ca_cert_not_after)
+if generated_ca_end is not None and (expired := expired_ca_problem(generated_ca_end, now)):
+    raise pulumi.RunError(expired)  # before the engine meets the protected CA the provider would replace
 for warning in lifetime_warnings(
     previous,
     early_renewal_hours=settings.pki.early_renewal_hours,
     ca_warning_days=settings.pki.ca_expiry_warning_days,
     existing_ca_not_after=settings.ca_cert_not_after,
-    now=datetime.now(UTC),
+    now=now,
+    validity_hours=settings.pki.validity_hours,
     dry_run=pulumi.runtime.is_dry_run(),
 ):
     pulumi.log.warn(warning)
@@ -93,11 +99,7 @@ credentials = AdminCredentials(
     ca_cert_pem=settings.ca_cert_pem,
     ca_key_pem=settings.ca_key_pem,
     ca_cert_not_after=settings.ca_cert_not_after,
-    opts=secret.options(*CREDENTIAL_KEYS, secret_outputs={
-        # The request and the certificate carry the subject (adminUser) and the issuer (caCertPem).
-        "tls:index/certRequest:CertRequest": ["certRequestPem"],
-        "tls:index/locallySignedCert:LocallySignedCert": ["certPem"],
-    }),
+    opts=secret.options(*CREDENTIAL_KEYS),
 )
 tunnel = ApiTunnel(
     "api-tunnel", load_balancer=settings.load_balancer, tunnel=settings.tunnel, opts=secret.options(*TUNNEL_KEYS)
@@ -130,6 +132,9 @@ pulumi.export("kubeconfigSummary", secret.wrap(kubeconfig_summary(
     client_cert_pem=credentials.admin_cert_pem,
 ), "clusterName", "tunnel", *CREDENTIAL_KEYS))
 pulumi.export("adminKeyPem", credentials.admin_key_pem)  # secret
+# Plain: keyed digests that show a change of secret config without showing it.
+pulumi.export("secretConfigFingerprints", pulumi.Output.unsecret(
+    credentials.ca_key_pem.apply(lambda key: fingerprints(key, secret.values))))
 pulumi.export(
     "apiServerCertSans",
     secret.wrap(api_server_cert_sans(settings.load_balancer.address, plan.kubernetes_service_ip),

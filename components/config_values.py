@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from components.cidr import IPNetwork, parse_cidr
-from components.errors import ConfigError, Problems, key_text, kind_of, shown
+from components.errors import ConfigError, Problems, key_text, kind_of, shown, values_hidden
 
 
 def or_default(obj: Mapping[str, Any], key: str, default: Any) -> Any:
@@ -88,8 +88,17 @@ def one_of(value: Any, key: str, choices: Collection[Any]) -> Any:
     return value
 
 
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,18}")
+"""An integer as text: what a field set with ``pulumi config set --secret --path`` holds (Pulumi stores a secret leaf
+as an encrypted string, so ``loadBalancer.sshPort`` set that way arrives as "2222", not 2222)."""
+
+
 def integer_in(value: Any, key: str, low: int, high: int) -> int:
+    """An integer from ``low`` to ``high``; in a key set with ``--secret``, also its decimal text (how a secret field
+    arrives), while plain config keeps YAML's types."""
     accepted = f"an integer from {low} to {high}"
+    if isinstance(value, str) and values_hidden() and value.isascii() and _DECIMAL.fullmatch(value):
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(key, f"{shown(value)} is not an integer", accepted, safe=True)
     if not low <= value <= high:

@@ -40,9 +40,12 @@ def admin_subject(admin_user: str) -> dict[str, Any]:
 
 
 GENERATED_CA_KEY_INPUTS = ["algorithm", "rsaBits", "ecdsaCurve"]
-GENERATED_CA_CERT_INPUTS = ["validityPeriodHours", "earlyRenewalHours", "subject", "allowedUses"]
+GENERATED_CA_CERT_INPUTS = ["validityPeriodHours", "subject", "allowedUses"]
 """Inputs of the generated CA that later config changes must not reach: each would replace the CA. (Its key still
-reaches the certificate: the key changes only in a deliberate rotation, and the certificate must follow it.)"""
+reaches the certificate: the key changes only in a deliberate rotation, and the certificate must follow it.) Its
+earlyRenewalHours is not among them: the program always sets 0, and a CA recorded with another value (earlier
+versions gave it pki.earlyRenewalHours) takes 0 as an update in place, where the recorded value would have the
+provider replace the protected CA inside that window."""
 
 
 class AdminCredentials(pulumi.ComponentResource):
@@ -58,6 +61,8 @@ class AdminCredentials(pulumi.ComponentResource):
     """When the admin certificate expires (RFC 3339); it renews inside ``pki.earlyRenewalHours`` before that."""
     admin_key_pem: pulumi.Output[str]
     """The admin private key (PEM), secret."""
+    ca_key_pem: pulumi.Output[str]
+    """The CA private key (PEM), secret: the configured one, or the one the stack generated."""
 
     def __init__(
         self,
@@ -78,6 +83,7 @@ class AdminCredentials(pulumi.ComponentResource):
             ca_key = pulumi.Output.secret(ca_key_pem)
         else:
             ca_key = self._generate_ca(name, pki)
+        self.ca_key_pem = ca_key
         admin_key = tls.PrivateKey(f"{name}-admin-key", opts=child, **private_key_args(pki))
         request = tls.CertRequest(
             f"{name}-admin-csr",
@@ -98,13 +104,7 @@ class AdminCredentials(pulumi.ComponentResource):
         self.admin_cert_pem = admin_cert.cert_pem
         self.admin_cert_not_after = admin_cert.validity_end_time
         self.admin_key_pem = pulumi.Output.secret(admin_key.private_key_pem)
-        self.register_outputs({
-            "caCertPem": self.ca_cert_pem,
-            "caCertNotAfter": self.ca_cert_not_after,
-            "adminCertPem": self.admin_cert_pem,
-            "adminCertNotAfter": self.admin_cert_not_after,
-            "adminKeyPem": self.admin_key_pem,
-        })
+        self.register_outputs({})  # none of its own: the stack's outputs are the record (see secret_config)
 
     def _generate_ca(self, name: str, pki: PkiOptions) -> pulumi.Output[str]:
         """Create the protected CA key and self-signed certificate; set the CA outputs and return the CA key."""

@@ -187,6 +187,11 @@ def key_text(name: str) -> str:
     return name if plain and _key_material(name) is None else shown(name)
 
 
+def values_hidden() -> bool:
+    """Whether the value being read comes from config set with ``--secret`` (inside ``hiding_values``)."""
+    return _hiding_values.get()
+
+
 @contextlib.contextmanager
 def hiding_values() -> Iterator[None]:
     """Within this block ``shown`` gives only the kind of a value: for keys set with ``--secret``."""

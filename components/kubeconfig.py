@@ -94,4 +94,4 @@ class Kubeconfig(pulumi.ComponentResource):
             )
         )
         self.kubeconfig = pulumi.Output.secret(rendered)
-        self.register_outputs({"kubeconfig": self.kubeconfig})
+        self.register_outputs({})  # none of its own: the stack's outputs are the record (see secret_config)

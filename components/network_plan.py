@@ -47,7 +47,8 @@ class NodesFile:
     """The file a node list was read from (``nodesFile``), so that messages can name the file and line."""
 
     path: str
-    """The path as the config gives it, relative to the project."""
+    """The file as messages name it: the path as the config gives it, or "" where messages do not show it (set
+    with --secret, long or unusual)."""
     machines_txt: bool
     """True for Kubernetes the Hard Way's machines.txt format (columns), False for a YAML list like ``nodes``."""
 

@@ -2,42 +2,55 @@
 
 The program reads config as plain values, so Pulumi cannot see that a cluster name, an address or a CA certificate
 it derives from a secret is secret too. ``SecretConfig`` says so: an output is wrapped in ``Output.secret``, and a
-component built from a secret value gets a transformation that makes every input of its resources secret (and the
-outputs named, for providers that copy an input into another output, such as a certificate carrying its subject).
+component built from a secret value gets a transformation that makes every input and every output of its resources
+secret (a provider may copy an input into any output: a certificate carries its subject, a command's stderr the
+address it could not reach). Components register as their own outputs only values derived from their resources,
+never plain values made from config: the stack's outputs are where secrecy is decided.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
 
-def _all_inputs_secret(secret_outputs: Mapping[str, Sequence[str]]) -> pulumi.ResourceTransformation:
-    def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
-        if isinstance(args.resource, pulumi.ComponentResource):
-            return None
-        props = {name: value if value is None else pulumi.Output.secret(value) for name, value in args.props.items()}
-        opts = args.opts
-        if args.type_ in secret_outputs:
-            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-                additional_secret_outputs=list(secret_outputs[args.type_])))
-        return pulumi.ResourceTransformationResult(props, opts)
+def output_names(resource_class: type) -> list[str]:
+    """Every output property a resource class of a provider SDK declares (its ``@pulumi.getter(name=...)``
+    properties): Pulumi has no "all outputs" option, so a resource built from a secret lists them by name."""
+    names: dict[str, None] = {}
+    for klass in resource_class.__mro__:
+        for member in vars(klass).values():
+            name = getattr(getattr(member, "fget", None), "_pulumi_name", None)
+            if isinstance(member, property) and isinstance(name, str):
+                names[name] = None
+    return list(names)
 
-    return transform
+
+def _everything_secret(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+    """Every input and every output of a resource (not of a component) secret: what a provider writes back, an
+    error message among it (a Command's stderr), may repeat its inputs."""
+    if isinstance(args.resource, pulumi.ComponentResource):
+        return None
+    props = {name: value if value is None else pulumi.Output.secret(value) for name, value in args.props.items()}
+    outputs = pulumi.ResourceOptions(additional_secret_outputs=output_names(type(args.resource)))
+    return pulumi.ResourceTransformationResult(props, pulumi.ResourceOptions.merge(args.opts, outputs))
 
 
 @dataclass(frozen=True)
 class SecretConfig:
-    """The top-level config keys (without namespace) stored as secrets."""
+    """The top-level config keys (without namespace) stored as secrets, and their values as the engine passed them."""
 
     keys: frozenset[str]
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Key -> value of every secret key that is set (in memory only: for their fingerprints)."""
 
     @classmethod
-    def of(cls, keys: Iterable[str]) -> SecretConfig:
-        return cls(frozenset(keys))
+    def of(cls, keys: Iterable[str], raw: Mapping[str, Any] | None = None) -> SecretConfig:
+        secret = frozenset(keys)
+        return cls(secret, {key: value for key, value in (raw or {}).items() if key in secret})
 
     def any(self, *keys: str) -> bool:
         """Whether any of ``keys`` is secret."""
@@ -47,11 +60,9 @@ class SecretConfig:
         """``value`` as a secret Output when it comes from a secret key, else unchanged."""
         return pulumi.Output.secret(value) if self.any(*keys) else value
 
-    def options(
-        self, *keys: str, secret_outputs: Mapping[str, Sequence[str]] | None = None
-    ) -> pulumi.ResourceOptions | None:
-        """Options for a component built from ``keys``: every input of its resources (and ``secret_outputs``, by
-        resource type, in the providers' camelCase) secret when any of them is secret."""
+    def options(self, *keys: str) -> pulumi.ResourceOptions | None:
+        """Options for a component built from ``keys``: every input and output of its resources secret when any of
+        them is secret."""
         if not self.any(*keys):
             return None
-        return pulumi.ResourceOptions(transformations=[_all_inputs_secret(secret_outputs or {})])
+        return pulumi.ResourceOptions(transformations=[_everything_secret])

@@ -121,4 +121,4 @@ class ApiTunnel(pulumi.ComponentResource):
             self.check = pulumi.Output.all(self.command.stdout, self.command.stderr).apply(
                 lambda values: fail_unless_opened(values[0], values[1])
             )
-        self.register_outputs({"tunnelCommand": self.tunnel_command})
+        self.register_outputs({})  # none of its own: the stack's outputs are the record (see secret_config)

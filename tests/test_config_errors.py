@@ -547,6 +547,21 @@ def test_a_secret_value_is_never_shown() -> None:
     assert "kthw:clusterName: a secret value is not accepted" in str(caught.value)
 
 
+def test_a_secret_field_s_integer_arrives_as_text_and_is_read() -> None:
+    """`pulumi config set --secret --path loadBalancer.sshPort 2222` stores the field as an encrypted string."""
+    raw = dev(loadBalancer={"address": "172.31.108.99", "user": "cloud_user", "sshPort": "2222", "apiPort": "7443"})
+    settings = parse_settings(raw, ("loadBalancer",))
+    assert (settings.load_balancer.ssh_port, settings.load_balancer.api_port) == (2222, 7443)
+
+
+@pytest.mark.parametrize("text", ["022", "+22", " 22", "22.0", "\uff12\uff12", "-1", "99999999999999999999999"])
+def test_a_secret_field_s_integer_text_must_be_plain_decimal(text: str) -> None:
+    raw = dev(loadBalancer={"address": "172.31.108.99", "user": "cloud_user", "sshPort": text})
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(raw, ("loadBalancer",))
+    assert caught.value.key == "loadBalancer.sshPort" and text.strip() not in str(caught.value)
+
+
 def test_a_secret_node_list_hides_its_addresses() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_settings(node(1, address="10.1.2.300"), ("nodes",))
