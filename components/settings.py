@@ -149,13 +149,15 @@ def _load_balancer_address(address: Any) -> str:
     key, accepted = "loadBalancer.address", "an IP address or a DNS name"
     numeric = getaddrinfo_ipv4(address) if isinstance(address, str) else None
     if numeric is not None and address != (canonical := format_ip(numeric, 4)):
-        raise ConfigError(key, f"{shown(address)} is read by ssh (getaddrinfo) as the IPv4 address {canonical}",
-                          f"the address as a dotted quad of decimal numbers: {canonical}",
+        unreachable = _unreachable(ipaddress.IPv4Address(numeric))
+        raise ConfigError(key, f"{shown(address)} is read by ssh (getaddrinfo) as the IPv4 address {canonical}"
+                          + (", an unspecified, multicast or broadcast address" if unreachable else ""),
+                          accepted if unreachable else f"the address as a dotted quad of decimal numbers: {canonical}",
                           without_values="is a spelling ssh (getaddrinfo) reads as an IPv4 address that is not its "
                           "dotted quad")
     if isinstance(address, str) and (":" in address or re.fullmatch(r"[0-9.]+", address)):
         ip = parse_ip(address, key)
-        if ip.is_unspecified or ip.is_multicast or str(ip) == "255.255.255.255":
+        if _unreachable(ip):
             raise ConfigError(key, f"{ip} is an unspecified, multicast or broadcast address", accepted,
                               without_values="is an unspecified, multicast or broadcast address")
         return str(ip)
@@ -164,6 +166,11 @@ def _load_balancer_address(address: Any) -> str:
         raise ConfigError(key, f"has {len(name)} characters; a DNS name has at most 253", accepted,
                           without_values="is longer than a DNS name can be (253)")
     return name
+
+
+def _unreachable(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """An address no ssh connection can reach a load balancer at: unspecified, multicast or the IPv4 broadcast."""
+    return ip.is_unspecified or ip.is_multicast or str(ip) == "255.255.255.255"
 
 
 def _load_balancer_outside_ranges(address: str, network: NetworkSpec) -> None:

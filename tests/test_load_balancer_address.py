@@ -108,6 +108,15 @@ def test_a_numeric_spelling_other_than_the_dotted_quad_is_refused_saying_the_add
     assert address not in str(hidden) and spelling not in str(hidden)
 
 
+@pytest.mark.parametrize(("spelling", "address"), [("0", "0.0.0.0"), ("0xe0000001", "224.0.0.1"),
+                                                   ("4294967295", "255.255.255.255")])
+def test_a_numeric_spelling_of_an_unreachable_address_says_so(spelling: str, address: str) -> None:
+    error = refusal(config(spelling))
+    assert error.problem == (f"{spelling!r} is read by ssh (getaddrinfo) as the IPv4 address {address}, an "
+                             "unspecified, multicast or broadcast address")
+    assert error.accepted == "an IP address or a DNS name"
+
+
 @pytest.mark.parametrize("name", ["0x7f00000g", "lb-0x7f000001", "0x7f000001.example", "127.1.example"])
 def test_names_that_only_look_numeric_are_dns_names(name: str) -> None:
     assert getaddrinfo_ipv4(name) is None
