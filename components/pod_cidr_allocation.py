@@ -5,11 +5,11 @@ cidrset (pkg/controller/nodeipam/ipam/cidrset/cidr_set.go): blocks already assig
 podCIDRs never change once set, nor does their number (pkg/apis/core/validation ValidateNodeUpdate), so a node that
 holds blocks keeps exactly those (fewer than the ranges when it was deployed before a range was added:
 range_allocator.go allocates only for a node without podCIDRs), and every other node gets the lowest free block of
-each cluster range. The passes: pins; with verify, the podCIDRs the cluster's nodes
-carry (listed nodes keep theirs, the others' blocks are taken); the last deployment's blocks; the lowest free.
-So a change of the cluster ranges or node masks that would move a deployed node's block is refused
-(kube-controller-manager would run into overlapping allocations, kubernetes/kubernetes#70957). Huge IPv6 ranges
-are handled by arithmetic on block indexes, never by listing subnets.
+each cluster range. The passes: pins; with verify, the podCIDRs the cluster's nodes carry (listed nodes keep theirs,
+the others' blocks are taken); the last deployment's blocks; the lowest free. So a change of the cluster ranges or
+node masks that would move a deployed node's block is refused (kube-controller-manager would run into overlapping
+allocations, kubernetes/kubernetes#70957). Huge IPv6 ranges are handled by arithmetic on block indexes, never by
+listing subnets.
 """
 
 from __future__ import annotations
