@@ -44,21 +44,22 @@ def namespace_config() -> dict[str, Any]:
     return {key.removeprefix(prefix): value for key, value in passed.items() if key.startswith(prefix)}
 
 
-def read_settings(last: PreviousDeployment | None, recorded: Any) -> tuple[Settings, PlannedNetwork, SecretConfig]:
-    """Every ``kthw:`` config value, validated, and the network plan that keeps the blocks of the last deployment
-    (``last``, from its ``network`` output ``recorded``); every problem is reported together, each naming its
-    config key, before any resource is registered."""
-    raw = namespace_config()
-    secret = SecretConfig.of((key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")), raw)
+def read_settings(
+    raw: dict[str, Any], secret: SecretConfig, last: PreviousDeployment | None, recorded: Any
+) -> tuple[Settings, PlannedNetwork]:
+    """Every ``kthw:`` config value (``raw``), validated, and the network plan that keeps the blocks of the last
+    deployment (``last``, from its ``network`` output ``recorded``); every problem is reported together, each naming
+    its config key, before any resource is registered."""
     try:
         settings = parse_settings(raw, secret.keys)
     except AnyConfigError as error:
         raise pulumi.RunError(str(error)) from None
+    hide_values = secret.any(*NETWORK_KEYS)
     try:
-        return settings, plan_from_state(settings.network, last, recorded, verify=settings.verify), secret
+        return settings, plan_from_state(settings.network, last, recorded, verify=settings.verify,
+                                         hide_values=hide_values)
     except AnyConfigError as error:
-        lines = problem_lines(error.errors, secret.any(*NETWORK_KEYS))
-        raise pulumi.RunError("\n".join(lines)) from None
+        raise pulumi.RunError("\n".join(problem_lines(error.errors, hide_values))) from None
 
 
 # The keys each value comes from: whatever comes from a key set with --secret stays secret.
@@ -66,12 +67,16 @@ NETWORK_KEYS = ("network", "nodes")
 TUNNEL_KEYS = ("loadBalancer", "tunnel")
 CREDENTIAL_KEYS = ("adminUser", "pki", "caCertPem")
 
+raw = namespace_config()
+secret = SecretConfig.of((key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")), raw)
 previous = previous_outputs()
-last = last_deployment(previous)
-settings, planned, secret = read_settings(last, previous.get(NETWORK_OUTPUT))
+last = last_deployment(previous, hide_names=secret.any(*NETWORK_KEYS))
+settings, planned = read_settings(raw, secret, last, previous.get(NETWORK_OUTPUT))
 plan = planned.plan
 if planned.state_refusals and pulumi.runtime.is_dry_run():
     pulumi.log.warn(state_refusal_warning(planned.state_refusals))
+for warning in planned.warnings:
+    pulumi.log.warn(warning)
 now = datetime.now(UTC)
 generated_ca_end = generated_ca_not_after(previous, settings.ca_cert_not_after)
 if generated_ca_end is not None and (expired := expired_ca_problem(generated_ca_end, now)):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import ipaddress
 import json
 import re
 import shlex
@@ -15,7 +16,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from components.cidr import parse_ip
+from components.cidr import format_ip, getaddrinfo_ipv4, parse_ip
 from components.config_values import (
     boolean,
     integer_in,
@@ -25,7 +26,7 @@ from components.config_values import (
     or_default,
     unknown_key_problem,
 )
-from components.errors import ConfigError, Problems, hiding_values, key_text
+from components.errors import ConfigError, Problems, hiding_values, key_text, shown
 from components.network_plan import NetworkSpec
 from components.network_settings import parse_network
 from components.ssh_files import ssh_file_path
@@ -142,11 +143,21 @@ def parse_load_balancer(value: Any) -> LoadBalancer:
 def _load_balancer_address(address: Any) -> str:
     """An address ssh can connect to: an IP other than unspecified or multicast (loopback is fine: a load balancer
     can be reached through a local forward), or a DNS name of at most 253 characters, absolute (trailing dot) or
-    not."""
+    not. A name ssh reads as an IPv4 address (getaddrinfo takes inet_aton's forms: ``0x7f000001``, ``2130706433``,
+    ``127.1``, ``0177.0.0.1``) must be the address's dotted quad: the certificate SANs, routes and every other
+    reader take the rest as a DNS name."""
     key, accepted = "loadBalancer.address", "an IP address or a DNS name"
+    numeric = getaddrinfo_ipv4(address) if isinstance(address, str) else None
+    if numeric is not None and address != (canonical := format_ip(numeric, 4)):
+        unreachable = _unreachable(ipaddress.IPv4Address(numeric))
+        raise ConfigError(key, f"{shown(address)} is read by ssh (getaddrinfo) as the IPv4 address {canonical}"
+                          + (", an unspecified, multicast or broadcast address" if unreachable else ""),
+                          accepted if unreachable else f"the address as a dotted quad of decimal numbers: {canonical}",
+                          without_values="is a spelling ssh (getaddrinfo) reads as an IPv4 address that is not its "
+                          "dotted quad")
     if isinstance(address, str) and (":" in address or re.fullmatch(r"[0-9.]+", address)):
         ip = parse_ip(address, key)
-        if ip.is_unspecified or ip.is_multicast or str(ip) == "255.255.255.255":
+        if _unreachable(ip):
             raise ConfigError(key, f"{ip} is an unspecified, multicast or broadcast address", accepted,
                               without_values="is an unspecified, multicast or broadcast address")
         return str(ip)
@@ -155,6 +166,26 @@ def _load_balancer_address(address: Any) -> str:
         raise ConfigError(key, f"has {len(name)} characters; a DNS name has at most 253", accepted,
                           without_values="is longer than a DNS name can be (253)")
     return name
+
+
+def _unreachable(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """An address no ssh connection can reach a load balancer at: unspecified, multicast or the IPv4 broadcast."""
+    return ip.is_unspecified or ip.is_multicast or str(ip) == "255.255.255.255"
+
+
+def _load_balancer_outside_ranges(address: str, network: NetworkSpec) -> None:
+    """The load balancer's address, when it is an IP, lies outside the cluster and service ranges, as every node
+    address must (network_rules.validate_node_identities): inside them, kube-proxy and the pod routes take its
+    packets for a Service or a pod."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return  # a DNS name: what it resolves to is the resolver's
+    for cidr in (*network.cluster_cidrs, *network.service_cidrs):
+        if ip in cidr:
+            raise ConfigError("loadBalancer.address", f"{ip} lies inside {cidr}",
+                              "an address outside network.clusterCidr and network.serviceCidr",
+                              without_values="lies inside a cluster or service range")
 
 
 def parse_tunnel(value: Any) -> TunnelOptions:
@@ -285,6 +316,8 @@ def parse_settings(
     network = read("network nodes nodesFile",
                    lambda: parse_network(raw.get("network"), raw.get("nodes"), raw.get("nodesFile")), None)
     verify = read("verify", lambda: boolean(or_default(raw, "verify", False), "verify"), False)
+    if load_balancer is not None and network is not None:
+        read("loadBalancer network", lambda: _load_balancer_outside_ranges(load_balancer.address, network), None)
     problems.raise_any()
     if load_balancer is None or pki is None or network is None:
         raise AssertionError("a reader failed without reporting a problem")

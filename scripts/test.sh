@@ -11,4 +11,5 @@ cd "$(dirname "$0")/.."
 toolchain/kube.sh >/dev/null
 toolchain/postgres.sh >/dev/null
 toolchain/minio.sh >/dev/null
+toolchain/cni.sh >/dev/null
 .venv/bin/python -m pytest "$@"

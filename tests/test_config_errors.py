@@ -78,8 +78,11 @@ def node(index: int, base: Raw | None = None, **fields: Any) -> Raw:
 
 
 def ipv6(**fields: Any) -> Raw:
-    """An IPv6 single-stack config with network fields changed."""
-    return net(**{**IPV6_ONLY, **fields})
+    """An IPv6 single-stack config, its nodes at IPv6 addresses, with network fields changed."""
+    raw = net(**{**IPV6_ONLY, **fields})
+    for index, entry in enumerate(raw["nodes"]):
+        entry["address"] = f"2001:db8::{index + 60}"
+    return raw
 
 
 def dual_net(**fields: Any) -> Raw:
@@ -122,7 +125,7 @@ CASES = [
     Case("leading-blank", net(serviceCidr=" 10.32.0.0/24"), "network.serviceCidr", "surrounding blanks"),
     Case("blank-after-comma", net(clusterCidr="10.200.0.0/16, fd00:10:244::/56"), "network.clusterCidr",
          "surrounding blanks"),
-    Case("trailing-blank", net(serviceCidr="10.32.0.0/24 "), "network.serviceCidr", "invalid prefix length"),
+    Case("trailing-blank", net(serviceCidr="10.32.0.0/24 "), "network.serviceCidr", "has a blank in its prefix length"),
     Case("empty-cidr", net(serviceCidr=""), "network.serviceCidr", "'' is not a CIDR"),
     Case("prefix-33", net(serviceCidr="10.32.0.0/33"), "network.serviceCidr", "0 to 32 for IPv4"),
     Case("prefix-129", ipv6(clusterCidr="fd00:10:244::/129"), "network.clusterCidr",
@@ -152,7 +155,7 @@ CASES = [
     Case("service-slash-31", net(serviceCidr="10.32.0.0/31"), "network.serviceCidr",
          "no room for the kubernetes service IP"),
     # node masks
-    Case("node-mask-shorter", net(nodeCidrMaskSize=15), "network.nodeCidrMaskSize", "a mask from 16 to 32"),
+    Case("node-mask-shorter", net(nodeCidrMaskSize=15), "network.nodeCidrMaskSize", "a mask from 16 to 30"),
     Case("node-mask-17-longer", net(clusterCidr="10.200.0.0/14", nodeCidrMaskSize=31), "network.nodeCidrMaskSize",
          "a mask from 14 to 30"),
     Case("node-mask-ipv6", dual_net(nodeCidrMaskSizeIpv6=80), "network.nodeCidrMaskSizeIpv6",
@@ -189,7 +192,8 @@ CASES = [
          "already pinned by nodes[0]"),
     Case("pin-family-order", dual(podCidr="fd00:10:244::/64,10.200.0.0/24"), "nodes[0].podCidr",
          "is IPv6 where network.clusterCidr has IPv4"),
-    Case("pin-count-dual", dual(1, podCidr="10.200.0.0/24"), "nodes[1].podCidr", "has 1 CIDRs for 2 cluster ranges"),
+    Case("pin-count-dual", dual(1, podCidr="10.200.0.0/24,fd00:10:244::/64,10.200.1.0/24"), "nodes[1].podCidr",
+         "has 3 CIDRs for 2 cluster ranges"),
     # missing keys
     Case("missing-load-balancer", dev(loadBalancer=DROP), "loadBalancer", "is required"),
     Case("missing-user", lb(user=DROP), "loadBalancer.user", "is required"),
