@@ -53,13 +53,14 @@ OTHER_KEYS = {
 KEYS_ACCEPTED = ("a CA key the tls provider signs with: RSA (rsaEncryption) of 2048 bits or more, ECDSA on P-224, "
                  "P-256, P-384 or P-521, or Ed25519")
 
-_STRING_TYPES = {0x14: "T61String", 0x13: "PrintableString", 0x0C: "UTF8String", 0x1E: "BMPString",
-                 0x16: "IA5String", 0x12: "NumericString"}
+_STRING_TYPES = {der.T61_STRING: "T61String", der.PRINTABLE_STRING: "PrintableString", der.UTF8_STRING: "UTF8String",
+                 der.BMP_STRING: "BMPString", der.IA5_STRING: "IA5String", der.NUMERIC_STRING: "NumericString"}
 """The string types Go reads in a name (parser.go, parseASN1String), by tag."""
 _OTHER_STRING_TYPES = {0x1C: "UniversalString", 0x1A: "VisibleString", 0x1B: "GeneralString",
                        0x15: "VideotexString", 0x19: "GraphicString", 0x03: "BIT STRING", 0x04: "OCTET STRING"}
 _PRINTABLE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'()+,-./ :=?*&")
-"""PrintableString as Go reads it: the ASN.1 set, with '*' and '&', which real certificates carry."""
+"""PrintableString as Go reads it (parser.go, isPrintable): the ASN.1 set, and '*' and '&', which real
+certificates carry."""
 NAMES_ACCEPTED = ("names in the string types Go reads (UTF8String, PrintableString, IA5String, BMPString, "
                   "NumericString, T61String), as openssl, cfssl and kubeadm write them")
 
@@ -119,7 +120,7 @@ def _string_refusal(tag: int, content: bytes) -> Refusal | None:
     if tag not in _STRING_TYPES:
         kind = _OTHER_STRING_TYPES.get(tag, f"value of ASN.1 tag {tag}")
         return Refusal(f"has a name in a {kind}, which Go cannot read", NAMES_ACCEPTED)
-    if tag == 0x13 and not set(content) <= _PRINTABLE:
+    if tag == der.PRINTABLE_STRING and not set(content) <= _PRINTABLE:
         odd = "".join(sorted({chr(byte) for byte in content if byte not in _PRINTABLE}))
         return Refusal(f"has a PrintableString name with characters PrintableString does not allow "
                        f"({shown(odd)}), which Go refuses", f"{NAMES_ACCEPTED}; a UTF8String for such characters")
@@ -130,21 +131,22 @@ def _string_refusal(tag: int, content: bytes) -> Refusal | None:
 
 def _decodes(tag: int, content: bytes) -> bool:
     """Whether a value of one of Go's string types holds what its type allows."""
-    if tag == 0x0C:
+    if tag == der.UTF8_STRING:
         try:
             content.decode("utf-8")
         except UnicodeDecodeError:
             return False
-    if tag == 0x16:
+    if tag == der.IA5_STRING:
         return content.isascii()
-    if tag == 0x12:
+    if tag == der.NUMERIC_STRING:
         return all(chr(byte) in "0123456789 " for byte in content)
-    if tag == 0x1E:
+    if tag == der.BMP_STRING:
         return _valid_bmp(content)
-    return True
+    return True  # T61String: Go reads each byte as Latin-1
 
 
 def _valid_bmp(content: bytes) -> bool:
+    """UCS-2 without surrogates or noncharacters, after an optional terminator (parser.go, parseASN1String)."""
     if len(content) % 2:
         return False
     if content.endswith(b"\x00\x00"):
@@ -171,9 +173,11 @@ def _extensions(field: Element) -> list[Extension]:
     (sequence,) = field.children()
     found = []
     for encoded in sequence.children():
-        oid, *middle, value = encoded.children()
-        critical = bool(middle) and middle[0].content == b"\xff"
-        found.append(Extension(der.oid_text(oid.content), critical, value.content))
+        oid, *flag, value = encoded.children()
+        flags = [(part.tag, part.content) for part in flag]
+        if flags not in ([], [(der.BOOLEAN, b"\x00")], [(der.BOOLEAN, b"\xff")]):
+            raise ValueError("malformed critical flag")  # Go: "x509: malformed extension critical field"
+        found.append(Extension(der.oid_text(oid.content), flags == [(der.BOOLEAN, b"\xff")], value.content))
     return found
 
 

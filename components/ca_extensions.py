@@ -35,10 +35,11 @@ CLIENT_AUTH, ANY_USAGE = "1.3.6.1.5.5.7.3.2", "2.5.29.37.0"
 USAGE_NAMES = {"1.3.6.1.5.5.7.3.1": "serverAuth", CLIENT_AUTH: "clientAuth", "1.3.6.1.5.5.7.3.3": "codeSigning",
                "1.3.6.1.5.5.7.3.4": "emailProtection", "1.3.6.1.5.5.7.3.8": "timeStamping",
                "1.3.6.1.5.5.7.3.9": "OCSPSigning", ANY_USAGE: "anyExtendedKeyUsage"}
-GENERAL_NAMES = {0x81: "rfc822Name", 0x82: "dNSName", 0x86: "uniformResourceIdentifier", 0x87: "iPAddress"}
-"""The GeneralName kinds Go reads in subjectAltName and nameConstraints (context tags 1, 2, 6, 7)."""
-OTHER_GENERAL_NAMES = {0xA0: "otherName", 0xA3: "x400Address", 0xA4: "directoryName", 0xA5: "ediPartyName",
-                       0x88: "registeredID"}
+EMAIL, DNS, URI, IP = (der.context(number, constructed=False) for number in (1, 2, 6, 7))
+GENERAL_NAMES = {EMAIL: "rfc822Name", DNS: "dNSName", URI: "uniformResourceIdentifier", IP: "iPAddress"}
+"""The GeneralName kinds Go reads in subjectAltName and nameConstraints, by tag."""
+OTHER_GENERAL_NAMES = {der.context(0): "otherName", der.context(3): "x400Address", der.context(4): "directoryName",
+                       der.context(5): "ediPartyName", der.context(8, constructed=False): "registeredID"}
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(//(?P<authority>[^/?#]*))?[!-~]*")
 _HOST = re.compile(r"[A-Za-z0-9_~-]+(\.[A-Za-z0-9_~-]+)*")
 """Host names url.Parse takes as they are (letters, digits, '-', '_', '~' and dots)."""
@@ -103,13 +104,13 @@ def _alt_name_refusal(name: Element) -> Refusal | None:
     if name.tag not in GENERAL_NAMES:
         return None
     kind, value = GENERAL_NAMES[name.tag], name.content
-    if name.tag == 0x87:
+    if name.tag == IP:
         good = len(value) in (4, 16)
     else:
-        good = value.isascii() and (name.tag != 0x86 or uri_readable(value.decode("ascii")))
+        good = value.isascii() and (name.tag != URI or uri_readable(value.decode("ascii")))
     if good:
         return None
-    what = f"{len(value)} bytes" if name.tag == 0x87 else shown(value.decode("latin-1"))
+    what = f"{len(value)} bytes" if name.tag == IP else shown(value.decode("latin-1"))
     return Refusal(f"has a subjectAltName {kind} Go cannot read: {what}",
                    "subject alternative names in ASCII; URIs of the form scheme:rest, with a host Go reads as a DNS "
                    "name or an IP address")
@@ -178,16 +179,16 @@ def _name_constraint_refusals(constraints: Element, critical: bool) -> list[Refu
 def _constraint_refusal(base: Element) -> Refusal | None:
     """Why Go's parser refuses one DNS, email, URI or IP constraint (parser.go, parseNameConstraintsExtension)."""
     kind, value = GENERAL_NAMES[base.tag], base.content
-    if base.tag == 0x87:
+    if base.tag == IP:
         good = len(value) in (8, 32) and _mask_valid(value[len(value) // 2:])
     else:
         text = value.decode("latin-1")
         good = value.isascii() and (
-            _mailbox_valid(text) if base.tag == 0x81 and "@" in text
-            else not (base.tag == 0x86 and _is_ip(text)) and domain_name_valid(text, constraint=True))
+            _mailbox_valid(text) if base.tag == EMAIL and "@" in text
+            else not (base.tag == URI and _is_ip(text)) and domain_name_valid(text, constraint=True))
     if good:
         return None
-    what = f"{len(value)} bytes" if base.tag == 0x87 else shown(value.decode("latin-1"))
+    what = f"{len(value)} bytes" if base.tag == IP else shown(value.decode("latin-1"))
     return Refusal(f"has a nameConstraints {kind} Go cannot read: {what}",
                    "name constraints Go reads: DNS names and domains without a trailing dot or empty labels "
                    "('.example.com' for subdomains), an address with a contiguous mask")

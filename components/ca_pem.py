@@ -16,6 +16,7 @@ import binascii
 import datetime
 import re
 import warnings
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -25,6 +26,8 @@ from cryptography.utils import CryptographyDeprecationWarning
 from components.ca_encoding import KEYS_ACCEPTED, Refusal, certificate_refusals, private_key_refusal
 from components.ca_extensions import extension_refusals
 from components.errors import ConfigError, Problems, kind_of
+
+T = TypeVar("T", bound=x509.ExtensionType)
 
 RSA_MIN_BITS = 2048
 """kthw's floor for RSA keys, with NIST SP 800-131A and kubeadm (Go itself takes 1024 bits and up)."""
@@ -101,6 +104,19 @@ def _key_problem(key: object) -> Refusal | None:
     return Refusal("a kind of key the tls provider cannot sign with", KEYS_ACCEPTED)
 
 
+def _go_refusals(cert_pem: str) -> list[Refusal] | None:
+    """What Go's parser and verifier refuse in the certificate's DER (its encoding, then its extensions); None when
+    the PEM block holds no DER at all."""
+    der_bytes = _pem_der(cert_pem)
+    if der_bytes is None:
+        return None
+    try:
+        refusals, extensions = certificate_refusals(der_bytes)
+    except ValueError:
+        return None
+    return refusals + extension_refusals(extensions)
+
+
 def _parse_certificate(cert_pem: str) -> tuple[x509.Certificate, x509.Extensions, datetime.datetime,
                                                 datetime.datetime]:
     """The certificate as cryptography reads it, with the fields read below (parsed lazily, so read here)."""
@@ -110,6 +126,36 @@ def _parse_certificate(cert_pem: str) -> tuple[x509.Certificate, x509.Extensions
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
         cert = x509.load_pem_x509_certificate(cert_pem.encode())
         return cert, cert.extensions, cert.not_valid_before_utc, cert.not_valid_after_utc
+
+
+def _extension(extensions: x509.Extensions, kind: type[T]) -> T | None:
+    """The value of the extension of this kind, or None when the certificate has none."""
+    try:
+        return extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _ca_refusals(cert: x509.Certificate, extensions: x509.Extensions, not_before: datetime.datetime,
+                 not_after: datetime.datetime, now: datetime.datetime) -> list[Refusal]:
+    """A CA certificate, valid now, with a key kthw takes (the key's kind and curve: certificate_refusals)."""
+    refusals = []
+    constraints = _extension(extensions, x509.BasicConstraints)
+    if constraints is None or not constraints.ca:
+        refusals.append(Refusal("is not a CA certificate (basicConstraints CA:TRUE is missing)",
+                                "a CA certificate: basicConstraints CA:TRUE, as the cluster's ca.pem has"))
+    usage = _extension(extensions, x509.KeyUsage)
+    if usage is not None and not usage.key_cert_sign:
+        refusals.append(Refusal("has a keyUsage without keyCertSign: it may not sign certificates",
+                                "a CA certificate whose keyUsage includes keyCertSign, or that has no keyUsage"))
+    if not_after <= now:
+        refusals.append(Refusal(f"expired at {not_after.isoformat()}", VALID_NOW))
+    if not_before > now:
+        refusals.append(Refusal(f"is not valid before {not_before.isoformat()}", VALID_NOW))
+    rsa_refusal = _rsa_problem(_public_key(cert))
+    if rsa_refusal is not None:
+        refusals.append(Refusal(f"has {rsa_refusal.problem}", rsa_refusal.accepted))
+    return refusals
 
 
 def check_ca_certificate(cert_pem: object, now: datetime.datetime) -> tuple[x509.Certificate | None, list[ConfigError]]:
@@ -124,41 +170,15 @@ def check_ca_certificate(cert_pem: object, now: datetime.datetime) -> tuple[x509
     if blocks is not None:
         return None, [problem(blocks)]
     unreadable = problem("cannot be parsed as an X.509 certificate")
-    der_bytes = _pem_der(cert_pem)
-    try:
-        if der_bytes is None:
-            return None, [unreadable]
-        refusals, extensions = certificate_refusals(der_bytes)
-    except ValueError:
+    refusals = _go_refusals(cert_pem)
+    if refusals is None:
         return None, [unreadable]
-    errors = [problem(*refusal) for refusal in refusals + extension_refusals(extensions)]
     try:
-        cert, parsed_extensions, not_before, not_after = _parse_certificate(cert_pem)
+        cert, extensions, not_before, not_after = _parse_certificate(cert_pem)
     except Exception:  # cryptography raises ValueError, or other errors for what it does not support
-        return None, errors or [unreadable]
-    try:
-        constraints: x509.BasicConstraints | None = parsed_extensions.get_extension_for_class(
-            x509.BasicConstraints).value
-    except x509.ExtensionNotFound:
-        constraints = None
-    if constraints is None or not constraints.ca:
-        errors.append(problem("is not a CA certificate (basicConstraints CA:TRUE is missing)",
-                              "a CA certificate: basicConstraints CA:TRUE, as the cluster's ca.pem has"))
-    try:
-        usage: x509.KeyUsage | None = parsed_extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        usage = None
-    if usage is not None and not usage.key_cert_sign:
-        errors.append(problem("has a keyUsage without keyCertSign: it may not sign certificates",
-                              "a CA certificate whose keyUsage includes keyCertSign, or that has no keyUsage"))
-    if not_after <= now:
-        errors.append(problem(f"expired at {not_after.isoformat()}", VALID_NOW))
-    if not_before > now:
-        errors.append(problem(f"is not valid before {not_before.isoformat()}", VALID_NOW))
-    rsa_refusal = _rsa_problem(_public_key(cert))  # the key's kind and curve: certificate_refusals
-    if rsa_refusal is not None:
-        errors.append(problem(f"has {rsa_refusal.problem}", rsa_refusal.accepted))
-    return cert, errors
+        return None, [problem(*refusal) for refusal in refusals] or [unreadable]
+    refusals += _ca_refusals(cert, extensions, not_before, not_after, now)
+    return cert, [problem(*refusal) for refusal in refusals]
 
 
 def _public_key(cert: x509.Certificate) -> object | None:

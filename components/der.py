@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 BOOLEAN, INTEGER, BIT_STRING, OCTET_STRING, NULL, OID = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06
 SEQUENCE, SET = 0x30, 0x31
+UTF8_STRING, NUMERIC_STRING, PRINTABLE_STRING, T61_STRING, IA5_STRING, BMP_STRING = 0x0C, 0x12, 0x13, 0x14, 0x16, 0x1E
 
 
 def context(number: int, constructed: bool = True) -> int:
