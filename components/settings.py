@@ -278,6 +278,26 @@ def admin_lifetime_problem(pki: PkiOptions, ca_not_after: datetime.datetime, now
     )
 
 
+def generated_ca_lifetime_problem(pki: PkiOptions, validity_is_default: bool,
+                                  ca_validity_is_default: bool) -> ConfigError | None:
+    """A CA the stack generates is created in the same `up` as the first admin certificate and lasts
+    ``pki.caValidityHours``: an admin certificate valid longer would outlive it (the same rule as
+    admin_lifetime_problem for a configured CA; equal validities end together, give or take the seconds between
+    the two creations)."""
+    if pki.validity_hours <= pki.ca_validity_hours:
+        return None
+    validity = f"{pki.validity_hours}{' (the default)' if validity_is_default else ''}"
+    ca_validity = f"{pki.ca_validity_hours}{' (the default)' if ca_validity_is_default else ''}"
+    return ConfigError(
+        "pki.validityHours",
+        f"{validity} hours would make the admin certificate outlive the CA the stack generates, which lasts "
+        f"pki.caValidityHours {ca_validity} hours",
+        f"at most {pki.ca_validity_hours} hours (pulumi config set --path pki.validityHours {pki.ca_validity_hours}),"
+        f" or pki.caValidityHours of at least {pki.validity_hours}",
+        without_values="would make the admin certificate outlive the CA the stack generates (pki.caValidityHours)",
+    )
+
+
 def _unknown_key(name: str) -> ConfigError:
     """An unknown top-level key, with the closest known one, or the --path command for ``tunnel.localPort``."""
     head, shown_name = re.split(r"[.\[]", name, maxsplit=1)[0], key_text(name)
@@ -344,11 +364,15 @@ def _required_load_balancer(value: Any) -> LoadBalancer:
 def _ca_pair(
     raw: Mapping[str, Any], secret_keys: Collection[str], pki: PkiOptions | None, now: datetime.datetime | None
 ) -> tuple[str | None, str | None, datetime.datetime | None]:
-    """caCertPem and caKeyPem: both or neither, the key a secret, the pair one Go accepts, and a CA that outlives
-    the admin certificate; with the CA's expiry."""
+    """caCertPem and caKeyPem: both or neither, the key a secret, the pair one Go accepts, and a CA (configured or
+    generated) that outlives the admin certificate; with the configured CA's expiry."""
     # Pulumi.yaml declares both with an empty default: empty means unset.
     ca_cert, ca_key = raw.get("caCertPem") or None, raw.get("caKeyPem") or None
     if ca_cert is None and ca_key is None:
+        problem = None if pki is None else generated_ca_lifetime_problem(
+            pki, _unset(raw.get("pki"), "validityHours"), _unset(raw.get("pki"), "caValidityHours"))
+        if problem is not None:
+            raise problem
         return None, None, None
     if (ca_cert is None) != (ca_key is None):
         missing = "caKeyPem" if ca_key is None else "caCertPem"
