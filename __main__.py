@@ -6,6 +6,7 @@ components and export the outputs of the contract.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from components.credentials import AdminCredentials
 from components.errors import AnyConfigError, problem_lines
 from components.kubeconfig import Kubeconfig
 from components.kubeconfig_summary import kubeconfig_summary
+from components.last_ca import CA_SOURCE_OUTPUT, ca_source, last_ca
 from components.previous_deployment import PreviousDeployment
 from components.previous_outputs import previous_outputs
 from components.secret_config import SecretConfig
@@ -45,18 +47,18 @@ def namespace_config() -> dict[str, Any]:
 
 
 def read_settings(
-    raw: dict[str, Any], secret: SecretConfig, last: PreviousDeployment | None, recorded: Any
+    raw: dict[str, Any], secret: SecretConfig, previous: Mapping[str, Any], last: PreviousDeployment | None
 ) -> tuple[Settings, PlannedNetwork]:
-    """Every ``kthw:`` config value (``raw``), validated, and the network plan that keeps the blocks of the last
-    deployment (``last``, from its ``network`` output ``recorded``); every problem is reported together, each naming
-    its config key, before any resource is registered."""
+    """Every ``kthw:`` config value (``raw``), validated against the last deployment's outputs (``previous``), and
+    the network plan that keeps the blocks it gave (``last``); every problem is reported together, each naming its
+    config key, before any resource is registered."""
     try:
-        settings = parse_settings(raw, secret.keys)
+        settings = parse_settings(raw, secret.keys, last=last_ca(previous))
     except AnyConfigError as error:
         raise pulumi.RunError(str(error)) from None
     hide_values = secret.any(*NETWORK_KEYS)
     try:
-        return settings, plan_from_state(settings.network, last, recorded, verify=settings.verify,
+        return settings, plan_from_state(settings.network, last, previous.get(NETWORK_OUTPUT), verify=settings.verify,
                                          hide_values=hide_values)
     except AnyConfigError as error:
         raise pulumi.RunError("\n".join(problem_lines(error.errors, hide_values))) from None
@@ -71,7 +73,7 @@ raw = namespace_config()
 secret = SecretConfig.of((key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")), raw)
 previous = previous_outputs()
 last = last_deployment(previous, hide_names=secret.any(*NETWORK_KEYS))
-settings, planned = read_settings(raw, secret, last, previous.get(NETWORK_OUTPUT))
+settings, planned = read_settings(raw, secret, previous, last)
 plan = planned.plan
 if planned.state_refusals and pulumi.runtime.is_dry_run():
     pulumi.log.warn(state_refusal_warning(planned.state_refusals))
@@ -132,6 +134,7 @@ pulumi.export("kubeconfigSummary", secret.wrap(kubeconfig_summary(
     client_cert_pem=credentials.admin_cert_pem,
 ), "clusterName", "tunnel", *CREDENTIAL_KEYS))
 pulumi.export("adminKeyPem", credentials.admin_key_pem)  # secret
+pulumi.export(CA_SOURCE_OUTPUT, ca_source(settings.ca_cert_pem is not None))
 # Plain: keyed digests that show a change of secret config without showing it.
 pulumi.export("secretConfigFingerprints", pulumi.Output.unsecret(
     credentials.ca_key_pem.apply(lambda key: fingerprints(key, secret.values))))

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from components.last_ca import last_ca
+
 HOURS_PER_DAY = 24
 
 
@@ -124,9 +126,12 @@ def recorded_ca_not_after(previous: Mapping[str, Any]) -> datetime | None:
 
 
 def generated_ca_not_after(previous: Mapping[str, Any], existing_ca_not_after: datetime | None) -> datetime | None:
-    """When the CA this stack generated expires, as the last deployment recorded it; None with a configured CA or
-    before the first deployment."""
-    return None if existing_ca_not_after is not None else recorded_ca_not_after(previous)
+    """When the CA this stack generated expires, as the last deployment recorded it; None with a configured CA, after
+    one, or before the first deployment."""
+    last = last_ca(previous)
+    if existing_ca_not_after is not None or last is None or last.source != "generated":
+        return None
+    return recorded_ca_not_after(previous)
 
 
 def lifetime_warnings(previous: Mapping[str, Any], *, early_renewal_hours: int, ca_warning_days: int,

@@ -19,12 +19,13 @@ import pulumi
 import pulumi_tls as tls
 
 from components.certificate_lifetimes import rfc3339
+from components.last_ca import GENERATED_CA_SUBJECT
 from components.settings import PkiOptions
 
 ADMIN_ORGANIZATION = "system:masters"
 ADMIN_ALLOWED_USES = ("client_auth", "digital_signature", "key_encipherment")
 CA_ALLOWED_USES = ("cert_signing", "crl_signing", "digital_signature", "key_encipherment")
-CA_SUBJECT = {"common_name": "Kubernetes", "organization": "Kubernetes", "organizational_unit": "CA"}
+CA_SUBJECT = GENERATED_CA_SUBJECT
 
 
 def private_key_args(pki: PkiOptions) -> dict[str, Any]:

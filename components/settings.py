@@ -27,6 +27,7 @@ from components.config_values import (
     unknown_key_problem,
 )
 from components.errors import ConfigError, Problems, hiding_values, key_text, shown
+from components.last_ca import LastCa
 from components.network_plan import NetworkSpec
 from components.network_settings import parse_network
 from components.ssh_files import ssh_file_path
@@ -90,6 +91,8 @@ class PkiOptions:
     validity_hours: int = 8760
     early_renewal_hours: int = 720
     ca_validity_hours: int = 87600
+    allow_new_ca: bool = False
+    """pki.allowNewCa: let this update generate a CA where the last deployment signed with the cluster's own."""
     ca_expiry_warning_days: int = 90
 
 
@@ -216,7 +219,7 @@ def parse_pki(value: Any) -> PkiOptions:
     """``pki``: key algorithm and size, certificate validity and early renewal (below the validity, which the
     message says when the renewal is the default the user never set)."""
     keys = ("algorithm", "rsaBits", "ecdsaCurve", "validityHours", "earlyRenewalHours", "caValidityHours",
-            "caExpiryWarningDays")
+            "caExpiryWarningDays", "allowNewCa")
     problems = Problems()
     obj = json_object({} if value is None else value, "pki", keys, problems=problems)
     defaults = PkiOptions()
@@ -240,6 +243,9 @@ def parse_pki(value: Any) -> PkiOptions:
         ca_expiry_warning_days=problems.check(lambda: integer_in(
             or_default(obj, "caExpiryWarningDays", defaults.ca_expiry_warning_days), "pki.caExpiryWarningDays", 0,
             3660), defaults.ca_expiry_warning_days),
+        allow_new_ca=problems.check(
+            lambda: boolean(or_default(obj, "allowNewCa", defaults.allow_new_ca), "pki.allowNewCa"),
+            defaults.allow_new_ca),
     )
     problems.raise_any()
     return options
@@ -310,11 +316,13 @@ def _unknown_key(name: str) -> ConfigError:
 
 
 def parse_settings(
-    raw: Mapping[str, Any], secret_keys: Collection[str] = (), now: datetime.datetime | None = None
+    raw: Mapping[str, Any], secret_keys: Collection[str] = (), now: datetime.datetime | None = None,
+    last: LastCa | None = None,
 ) -> Settings:
     """Parse and validate the whole ``kthw`` config, reporting every independent problem together (a
     CollectedConfigError when there are several). ``raw`` maps keys without namespace to values; ``secret_keys``
-    names the keys stored as secrets: messages about them never show their values."""
+    names the keys stored as secrets: messages about them never show their values; ``last`` is the CA the last
+    deployment signed with (None before the first)."""
     problems = Problems()
     problems.errors += [_unknown_key(name) for name in raw if name not in TOP_LEVEL_KEYS]
 
@@ -332,7 +340,7 @@ def parse_settings(
     pki = read("pki", lambda: parse_pki(raw.get("pki")), None)
     no_ca: tuple[str | None, str | None, datetime.datetime | None] = (None, None, None)
     # caKeyPem is always secret, and no message shows anything of it: what hides values is caCertPem or pki.
-    ca_cert, ca_key, ca_not_after = read("caCertPem pki", lambda: _ca_pair(raw, secret_keys, pki, now), no_ca)
+    ca_cert, ca_key, ca_not_after = read("caCertPem pki", lambda: _ca_pair(raw, secret_keys, pki, now, last), no_ca)
     network = read("network nodes nodesFile",
                    lambda: parse_network(raw.get("network"), raw.get("nodes"), raw.get("nodesFile")), None)
     verify = read("verify", lambda: boolean(or_default(raw, "verify", False), "verify"), False)
@@ -362,14 +370,24 @@ def _required_load_balancer(value: Any) -> LoadBalancer:
 
 
 def _ca_pair(
-    raw: Mapping[str, Any], secret_keys: Collection[str], pki: PkiOptions | None, now: datetime.datetime | None
+    raw: Mapping[str, Any], secret_keys: Collection[str], pki: PkiOptions | None, now: datetime.datetime | None,
+    last: LastCa | None,
 ) -> tuple[str | None, str | None, datetime.datetime | None]:
     """caCertPem and caKeyPem: both or neither, the key a secret, the pair one Go accepts, and a CA (configured or
     generated) that outlives the admin certificate; with the configured CA's expiry."""
     # Pulumi.yaml declares both with an empty default: empty means unset.
     ca_cert, ca_key = raw.get("caCertPem") or None, raw.get("caKeyPem") or None
     if ca_cert is None and ca_key is None:
-        problem = None if pki is None else generated_ca_lifetime_problem(
+        if last is not None and last.source == "caCertPem" and not (pki is not None and pki.allow_new_ca):
+            raise ConfigError(
+                "caCertPem", "is unset, but the last deployment signed with the cluster's own CA (caCertPem): without "
+                "it this update would generate a new CA, which kube-apiserver and every kubelet do not trust, and "
+                "reissue the admin certificate and kubeconfig with it", "caCertPem and caKeyPem set again to the "
+                "cluster's ca.pem and ca-key.pem; or, to move the cluster to a CA the stack generates, `pulumi config "
+                "set --path pki.allowNewCa true` for that update", safe=True)
+        # The CA lifetime rule of a CA about to be generated; one generated before keeps its own lifetime, which
+        # the expiry warnings watch (certificate_lifetimes).
+        problem = None if pki is None or last is not None else generated_ca_lifetime_problem(
             pki, _unset(raw.get("pki"), "validityHours"), _unset(raw.get("pki"), "caValidityHours"))
         if problem is not None:
             raise problem

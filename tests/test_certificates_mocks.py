@@ -65,7 +65,8 @@ def test_an_expired_generated_ca_stops_the_program_with_the_rotation_steps() -> 
     """The provider would replace it and the engine stop at its protection: kthw says why and what to do first."""
     ended = datetime.now(UTC) - timedelta(days=2)
     with pytest.raises(pulumi.RunError) as caught:
-        run_program(DEV_CONFIG, previous_outputs={"caCertNotAfter": rfc3339(ended)}, preview=True)
+        run_program(DEV_CONFIG, previous_outputs={"caSource": "generated", "caCertNotAfter": rfc3339(ended)},
+                    preview=True)
     assert str(caught.value).startswith(f"kthw: the CA this stack generated expired {rfc3339(ended)} (2 days ago)")
     assert "pulumi state unprotect --all" in str(caught.value)
 

@@ -23,7 +23,7 @@ COMPONENT_TYPES = {
 CONTRACT_OUTPUTS = {
     "kubeconfig", "tunnelCommand", "apiServerUrl", "clusterName", "contextName", "adminUser", "caCertPem",
     "adminCertPem", "adminKeyPem", "apiServerCertSans", "network", "caCertNotAfter", "adminCertNotAfter",
-    "kubeconfigSummary", "secretConfigFingerprints",
+    "kubeconfigSummary", "secretConfigFingerprints", "caSource",
 }
 
 
