@@ -6,13 +6,14 @@ components and export the outputs of the contract.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
 
 from components.api_server_sans import api_server_cert_sans
-from components.certificate_lifetimes import lifetime_warnings
+from components.certificate_lifetimes import expired_ca_problem, generated_ca_not_after, lifetime_warnings
 from components.cluster_network import (
     NETWORK_OUTPUT,
     ClusterNetwork,
@@ -26,6 +27,7 @@ from components.credentials import AdminCredentials
 from components.errors import AnyConfigError, problem_lines
 from components.kubeconfig import Kubeconfig
 from components.kubeconfig_summary import kubeconfig_summary
+from components.last_ca import CA_SOURCE_OUTPUT, ca_source, last_ca
 from components.node_changes import node_changes, summary_line
 from components.previous_deployment import PreviousDeployment
 from components.previous_outputs import previous_outputs
@@ -45,21 +47,22 @@ def namespace_config() -> dict[str, Any]:
     return {key.removeprefix(prefix): value for key, value in passed.items() if key.startswith(prefix)}
 
 
-def read_settings(last: PreviousDeployment | None, recorded: Any) -> tuple[Settings, PlannedNetwork, SecretConfig]:
-    """Every ``kthw:`` config value, validated, and the network plan that keeps the blocks of the last deployment
-    (``last``, from its ``network`` output ``recorded``); every problem is reported together, each naming its
+def read_settings(
+    raw: dict[str, Any], secret: SecretConfig, previous: Mapping[str, Any], last: PreviousDeployment | None
+) -> tuple[Settings, PlannedNetwork]:
+    """Every ``kthw:`` config value (``raw``), validated against the last deployment's outputs (``previous``), and
+    the network plan that keeps the blocks it gave (``last``); every problem is reported together, each naming its
     config key, before any resource is registered."""
-    raw = namespace_config()
-    secret = SecretConfig.of((key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")), raw)
     try:
-        settings = parse_settings(raw, secret.keys)
+        settings = parse_settings(raw, secret.keys, last=last_ca(previous))
     except AnyConfigError as error:
         raise pulumi.RunError(str(error)) from None
+    hide_values = secret.any(*NETWORK_KEYS)
     try:
-        return settings, plan_from_state(settings.network, last, recorded, verify=settings.verify), secret
+        return settings, plan_from_state(settings.network, last, previous.get(NETWORK_OUTPUT), verify=settings.verify,
+                                         hide_values=hide_values)
     except AnyConfigError as error:
-        lines = problem_lines(error.errors, secret.any(*NETWORK_KEYS))
-        raise pulumi.RunError("\n".join(lines)) from None
+        raise pulumi.RunError("\n".join(problem_lines(error.errors, hide_values))) from None
 
 
 # The keys each value comes from: whatever comes from a key set with --secret stays secret.
@@ -67,21 +70,30 @@ NETWORK_KEYS = ("network", "nodes")
 TUNNEL_KEYS = ("loadBalancer", "tunnel")
 CREDENTIAL_KEYS = ("adminUser", "pki", "caCertPem")
 
+raw = namespace_config()
+secret = SecretConfig.of((key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")), raw)
 previous = previous_outputs()
-last = last_deployment(previous)
-settings, planned, secret = read_settings(last, previous.get(NETWORK_OUTPUT))
+last = last_deployment(previous, hide_names=secret.any(*NETWORK_KEYS))
+settings, planned = read_settings(raw, secret, previous, last)
 plan = planned.plan
 if planned.state_refusals and pulumi.runtime.is_dry_run():
     pulumi.log.warn(state_refusal_warning(planned.state_refusals))
 if pulumi.runtime.is_dry_run():  # one line for the pull-request comment's summary (scripts/preview_comment.py)
     pulumi.log.info(summary_line(node_changes(planned.last, planned.recorded, plan),
                                  hide_names=secret.any(*NETWORK_KEYS)))
+for warning in planned.warnings:
+    pulumi.log.warn(warning)
+now = datetime.now(UTC)
+generated_ca_end = generated_ca_not_after(previous, settings.ca_cert_not_after)
+if generated_ca_end is not None and (expired := expired_ca_problem(generated_ca_end, now)):
+    raise pulumi.RunError(expired)  # before the engine meets the protected CA the provider would replace
 for warning in lifetime_warnings(
     previous,
     early_renewal_hours=settings.pki.early_renewal_hours,
     ca_warning_days=settings.pki.ca_expiry_warning_days,
     existing_ca_not_after=settings.ca_cert_not_after,
-    now=datetime.now(UTC),
+    now=now,
+    validity_hours=settings.pki.validity_hours,
     dry_run=pulumi.runtime.is_dry_run(),
 ):
     pulumi.log.warn(warning)
@@ -126,6 +138,7 @@ pulumi.export("kubeconfigSummary", secret.wrap(kubeconfig_summary(
     client_cert_pem=credentials.admin_cert_pem,
 ), "clusterName", "tunnel", *CREDENTIAL_KEYS))
 pulumi.export("adminKeyPem", credentials.admin_key_pem)  # secret
+pulumi.export(CA_SOURCE_OUTPUT, ca_source(settings.ca_cert_pem is not None))
 # Plain: keyed digests that show a change of secret config without showing it.
 pulumi.export("secretConfigFingerprints", pulumi.Output.unsecret(
     credentials.ca_key_pem.apply(lambda key: fingerprints(key, secret.values))))

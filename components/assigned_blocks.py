@@ -4,7 +4,7 @@ Two records say which block a node holds: this stack's last deployment (its own 
 cluster itself (the podCIDRs its Node objects carry, read by verify during ``pulumi up``). Kubernetes never changes
 a node's podCIDR once set (pkg/apis/core/validation ValidateNodeUpdate), so the allocation keeps both, the
 cluster's first (components/pod_cidr_allocation.py). Here is what each says when a config contradicts it, and
-how to get out of it.
+how to get out of it, and the warning when the plan hands a block the last deployment gave one node to another.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from components.cidr import family_name
 from components.errors import ConfigError
 from components.network_config_keys import CLUSTER_CIDR_KEY, node_key, node_mask_key
-from components.network_plan import NetworkSpec, NodeSpec, PodBlock
+from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec, PodBlock
 from components.previous_deployment import PreviousDeployment
 
 NAMES_SHOWN = 5
@@ -31,6 +31,11 @@ def some_names(names: Sequence[str]) -> str:
 def _nodes(count: int, kind: str = "") -> str:
     """``1 node``, ``2 deployed nodes``."""
     return f"{count} {kind + ' ' if kind else ''}node{'' if count == 1 else 's'}"
+
+
+def _count(count: int, noun: str) -> str:
+    """``1 CIDR``, ``2 blocks``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 class AssignedBlocks(ABC):
@@ -49,6 +54,29 @@ class AssignedBlocks(ABC):
     @abstractmethod
     def pin_takes(self, holder: NodeSpec, block: str, owner: str) -> ConfigError:
         """``holder`` pins ``block``, which node ``owner`` holds."""
+
+    @abstractmethod
+    def pin_count(self, node: NodeSpec, held: tuple[PodBlock, ...]) -> ConfigError:
+        """``node`` pins another number of blocks than the ``held`` ones it holds."""
+
+    @abstractmethod
+    def out_of_order(self, names: list[str], spec: NetworkSpec) -> ConfigError:
+        """The blocks of the nodes ``names`` come in another family order than the cluster ranges (range_allocator.go
+        matches them by position)."""
+
+    @abstractmethod
+    def stops_pods(self, node: NodeSpec, held: tuple[PodBlock, ...]) -> ConfigError | None:
+        """``node`` holds ``held`` but is listed as a machine that runs no pods; None when that is fine."""
+
+
+def _texts(blocks: Sequence[PodBlock]) -> str:
+    """``10.200.0.0/24,fd00:10:244::/64``."""
+    return ",".join(block.text for block in blocks)
+
+
+_ADD_A_FAMILY = ("to give it a block of every range, remove it from the node list and deploy, delete it from the "
+                 "cluster (kubectl delete node), then add it back and deploy: it registers again")
+"""How a node deployed before a range was added gets a block of that range (its podCIDRs never change)."""
 
 
 class LastDeployment(AssignedBlocks):
@@ -95,6 +123,39 @@ class LastDeployment(AssignedBlocks):
             without_values="pins a block the last deployment gave another node",
         )
 
+    def pin_count(self, node: NodeSpec, held: tuple[PodBlock, ...]) -> ConfigError:
+        return ConfigError(
+            node_key(node, "podCidr"),
+            f"has {_count(len(node.pinned), 'CIDR')}, but the last deployment gave node {node.name!r} "
+            f"{_count(len(held), 'block')} ({_texts(held)}), and Kubernetes never adds a podCIDR to a node nor takes "
+            "one away",
+            f"{_texts(held)}, what the node holds; {_ADD_A_FAMILY}",
+            without_values="pins another number of CIDRs than the last deployment gave the node",
+        )
+
+    def out_of_order(self, names: list[str], spec: NetworkSpec) -> ConfigError:
+        families = ",".join(family_name(cluster.version) for cluster in spec.cluster_cidrs)
+        before = ",".join(family_name(cluster.version) for cluster in self.previous.cluster_cidrs)
+        return ConfigError(
+            CLUSTER_CIDR_KEY,
+            f"lists its ranges as {families}, but the last deployment gave {_nodes(len(names), 'deployed')} "
+            f"({some_names(names)}) their pod CIDRs in the order {before}, and kube-controller-manager matches a "
+            "node's podCIDRs to --cluster-cidr by position",
+            f"the ranges in the order {before}, a range of a new family after them",
+            without_values="lists its IP families in another order than the pod CIDRs of deployed nodes",
+        )
+
+    def stops_pods(self, node: NodeSpec, held: tuple[PodBlock, ...]) -> ConfigError | None:
+        return ConfigError(
+            node_key(node, "podCidr"),
+            f"is missing, which makes {node.name!r} a machine that runs no pods, but the last deployment gave it "
+            f"{_texts(held)}, which it keeps in the cluster (a node's podCIDRs never change); the plan would drop "
+            "its routes and hand the block to another node",
+            f"POD_SUBNET {_texts(held)} on that line; to take the node out of the plan, remove the line, deploy, "
+            "and delete the node from the cluster (kubectl delete node)",
+            without_values="is missing, which drops the pod CIDR the last deployment gave the node",
+        )
+
 
 class ClusterNodes(AssignedBlocks):
     """The podCIDRs the cluster's Node objects carry (kube-controller-manager gave them; nothing changes them)."""
@@ -125,8 +186,6 @@ class ClusterNodes(AssignedBlocks):
         )
 
     def out_of_order(self, names: list[str], spec: NetworkSpec) -> ConfigError:
-        """Nodes whose podCIDRs come in another family order than the cluster ranges (range_allocator.go matches
-        them by position)."""
         families = ",".join(family_name(cluster.version) for cluster in spec.cluster_cidrs)
         return ConfigError(
             CLUSTER_CIDR_KEY,
@@ -153,3 +212,57 @@ class ClusterNodes(AssignedBlocks):
             "a block no node of the cluster carries",
             without_values="contradicts the cluster: another node carries the block",
         )
+
+    def pin_count(self, node: NodeSpec, held: tuple[PodBlock, ...]) -> ConfigError:
+        return ConfigError(
+            node_key(node, "podCidr"),
+            f"has {_count(len(node.pinned), 'CIDR')}, but node {node.name!r} carries "
+            f"{_count(len(held), 'podCIDR')} in the cluster ({_texts(held)}), and Kubernetes never adds a podCIDR "
+            "to a node nor takes one away",
+            f"{_texts(held)}, or no pin (the plan keeps the cluster's); {_ADD_A_FAMILY}",
+            without_values="contradicts the cluster: the node carries another number of podCIDRs",
+        )
+
+    def stops_pods(self, node: NodeSpec, held: tuple[PodBlock, ...]) -> ConfigError | None:
+        """Fine: the block stays the node's (the allocation reserves it), and the cluster says it is."""
+        return None
+
+
+HANDOVER_ADVICE = (
+    "kube-controller-manager gives no node a block another node carries, and hands out the block after the last one "
+    "it gave rather than the lowest free one (cidr_set.go AllocateNext), so the new holder's podCIDR may well be "
+    "another. If the old holders left the node list by mistake (a clone without the latest node list?), add them "
+    "back; if they are gone, delete them from the cluster (kubectl delete node) before the new ones register, and "
+    "compare the new ones' podCIDRs with the plan (verify: true keeps what the cluster gives)"
+)
+
+
+def handed_on(plan: NetworkPlan, previous: PreviousDeployment | None) -> list[tuple[str, str, str]]:
+    """(block, the node the last deployment gave it, the node the plan gives it) for every block the plan hands
+    from one node to another in the same update, in node-list order."""
+    if previous is None:
+        return []
+    holder = {block.text: name for name, blocks in previous.pod_cidrs.items() for block in blocks}
+    return [
+        (text, holder[text], node.name)
+        for node in plan.spec.nodes
+        for text in plan.pod_cidrs[node.name]
+        if holder.get(text, node.name) != node.name
+    ]
+
+
+def handover_warnings(
+    plan: NetworkPlan, previous: PreviousDeployment | None, hide_values: bool = False
+) -> tuple[str, ...]:
+    """The warning, if any, that the plan hands blocks the last deployment gave nodes to other nodes; with
+    ``hide_values`` (the node list or network is secret config) it counts them and names none."""
+    moves = handed_on(plan, previous)
+    if not moves:
+        return ()
+    count = _count(len(moves), "pod CIDR")
+    if hide_values:
+        return (f"the plan hands {count} the last deployment gave other nodes to new holders (not named: nodes or "
+                f"network is secret config). {HANDOVER_ADVICE}",)
+    listed = some_names([f"{block} from {old} to {new}" for block, old, new in moves])
+    return (f"the plan hands {count} the last deployment gave other nodes to new holders: {listed}. "
+            f"{HANDOVER_ADVICE}",)

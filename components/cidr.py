@@ -86,15 +86,38 @@ def parse_cidr(value: object, key: str) -> IPNetwork:
         raise ConfigError(key, f"{shown(value)} uses netmask notation{hint}", accepted,
                           without_values="uses netmask notation")
     if not _PREFIX_LENGTH.fullmatch(prefix_text) or int(prefix_text) > bits:
-        raise ConfigError(
-            key, f"{shown(value)} has an invalid prefix length (0 to {bits} for {family_name(address.version)})",
-            accepted, safe=True,
-        )
+        raise _prefix_length_error(value, prefix_text, address.version, key, accepted)
     network = ipaddress.ip_network(f"{address}/{prefix_text}", strict=False)
     if network.network_address != address:
         raise ConfigError(key, f"{shown(value)} has host bits set; did you mean {network}?", accepted,
                           without_values="has host bits set")
     return network
+
+
+def _prefix_length_error(value: str, prefix_text: str, version: int, key: str, accepted: str) -> ConfigError:
+    """What is wrong with the prefix length of ``value`` (``prefix_text``, after its '/'): Go's parsers, and so the
+    Kubernetes API, read only 0 to 32 (IPv4) or 128 (IPv6) in ASCII digits without a leading zero."""
+    bits = 32 if version == 4 else 128
+    if prefix_text == "":
+        return ConfigError(key, f"{shown(value)} has no prefix length after its '/'", accepted, safe=True)
+    if any(character in "\n\r\v\f\x85\u2028\u2029" for character in prefix_text):
+        return ConfigError(key, f"{shown(value)} has a line break in its prefix length", accepted, safe=True)
+    if any(character.isspace() for character in prefix_text):
+        return ConfigError(key, f"{shown(value)} has a blank in its prefix length", accepted, safe=True)
+    if not prefix_text.isascii():
+        if prefix_text.isdecimal():
+            return ConfigError(key, f"{shown(value)} writes its prefix length in non-ASCII digits; write "
+                               f"/{int(prefix_text)} in ASCII digits", accepted,
+                               without_values="writes its prefix length in non-ASCII digits")
+        return ConfigError(key, f"{shown(value)} has characters other than ASCII digits in its prefix length",
+                           accepted, safe=True)
+    if prefix_text.isdigit() and int(prefix_text) <= bits:
+        return ConfigError(key, f"{shown(value)} has a leading zero in its prefix length; write /{int(prefix_text)}",
+                           accepted, without_values="has a leading zero in its prefix length")
+    return ConfigError(
+        key, f"{shown(value)} has an invalid prefix length (0 to {bits} for {family_name(version)})", accepted,
+        safe=True,
+    )
 
 
 def cidr_parts(text: str) -> tuple[int, int, int]:
@@ -109,9 +132,34 @@ def cidr_parts(text: str) -> tuple[int, int, int]:
         value = int.from_bytes(socket.inet_pton(family, address), "big")
     except OSError:
         raise ValueError("is not a CIDR") from None
-    if not prefix_text.isdecimal() or int(prefix_text) > bits:
+    if not (prefix_text.isascii() and prefix_text.isdigit()) or int(prefix_text) > bits:
         raise ValueError("has an invalid prefix length")
     return version, value, int(prefix_text)
+
+
+_INET_ATON_PART = re.compile(r"0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*")
+_INET_ATON_LAST_PART_MAX = (0xFFFFFFFF, 0xFFFFFF, 0xFFFF, 0xFF)
+"""glibc's inet_aton: the largest last part after 0 to 3 one-byte parts (a, a.b, a.b.c, a.b.c.d)."""
+
+
+def getaddrinfo_ipv4(text: str) -> int | None:
+    """The IPv4 address glibc's getaddrinfo (and so ssh) reads the host name ``text`` as, or None when it looks the
+    name up instead. getaddrinfo takes what inet_aton takes, exactly (resolv/inet_addr.c, __inet_aton_exact): one to
+    four parts separated by dots, each decimal, octal (a leading 0) or hexadecimal (0x), at most 0xffffffff; every
+    part but the last is one byte, the last fills the remaining bytes (``127.1`` is 127.0.0.1, ``2130706433`` and
+    ``0x7f000001`` are too)."""
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 4 or not all(_INET_ATON_PART.fullmatch(part) for part in parts):
+        return None
+    values = [int(part[2:], 16) if part[1:2] in ("x", "X") else int(part, 8 if part[0] == "0" else 10)
+              for part in parts]
+    *head, last = values
+    if any(value > 0xFF for value in head) or last > _INET_ATON_LAST_PART_MAX[len(head)]:
+        return None
+    address = 0
+    for index, value in enumerate(head):
+        address |= value << (24 - 8 * index)
+    return address | last
 
 
 def host_bits(version: int, prefix: int) -> int:

@@ -2,7 +2,8 @@
 
 A stack's state can be lost, destroyed or made anew while the cluster lives on, and a fresh plan would hand out
 blocks in node-list order, whatever kube-controller-manager gave the nodes. When verify reads the cluster (during
-``pulumi up``), every registered node keeps the podCIDRs it carries, a block the cluster gives a node outside the
+``pulumi up``), every registered node keeps exactly the podCIDRs it carries (no more: a node registered before a
+cluster range was added has none of it), a block the cluster gives a node outside the
 plan stays that node's, and only then do the last deployment's blocks and the lowest free ones follow
 (components/pod_cidr_allocation.py). A config that contradicts the cluster is refused naming the key; a plan that
 differs from the one the preview showed is said in a warning.
@@ -21,7 +22,8 @@ from components.previous_deployment import PreviousDeployment
 
 
 class UnreadableNodeError(ValueError):
-    """A Node object's podCIDRs hold text that is not a CIDR."""
+    """A Node object's podCIDRs hold text that is not a CIDR, or two Node objects carry one podCIDR (what
+    kube-controller-manager never gives: someone wrote it by hand, and which node's pods it holds is unclear)."""
 
 
 def canonical_block(text: str) -> PodBlock | None:
@@ -40,10 +42,16 @@ def registered_blocks(live: Mapping[str, Sequence[str]]) -> ClusterNodes:
     """The podCIDRs of registered nodes (node name -> CIDR texts, as the API gives them), parsed; nodes without a
     podCIDR yet are left out."""
     blocks: dict[str, tuple[PodBlock, ...]] = {}
+    carriers: dict[str, str] = {}  # every block read so far -> the node carrying it
     for name, texts in live.items():
         parsed = tuple(canonical_block(text) for text in texts)
         if None in parsed:
             raise UnreadableNodeError(f"node {name} has a podCIDR that is not a CIDR")
+        for block in parsed:
+            assert block is not None
+            if carriers.setdefault(block.text, name) != name:
+                raise UnreadableNodeError(f"nodes {carriers[block.text]} and {name} both carry the podCIDR "
+                                          f"{block.text}, which kube-controller-manager never gives two nodes")
         if parsed:
             blocks[name] = tuple(block for block in parsed if block is not None)
     return ClusterNodes(blocks)

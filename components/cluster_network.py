@@ -25,6 +25,7 @@ from typing import Any
 
 import pulumi
 
+from components.assigned_blocks import handover_warnings
 from components.errors import AnyConfigError, ConfigError
 from components.network_plan import NetworkPlan, NetworkSpec
 from components.pod_cidr_allocation import plan_network
@@ -33,11 +34,12 @@ from components.previous_deployment import PreviousDeployment, PreviousOutputErr
 NETWORK_OUTPUT = "network"
 
 
-def last_deployment(previous: Mapping[str, Any]) -> PreviousDeployment | None:
+def last_deployment(previous: Mapping[str, Any], hide_names: bool = False) -> PreviousDeployment | None:
     """The allocation the last deployment recorded (``previous``: its outputs), None before the first. Raises
-    RunError when its network output exists but cannot be read."""
+    RunError when its network output exists but cannot be read or gives a block to two nodes (naming nodes by
+    position only with ``hide_names``: the node list or network is secret config)."""
     try:
-        return read_previous_deployment(previous.get(NETWORK_OUTPUT))
+        return read_previous_deployment(previous.get(NETWORK_OUTPUT), hide_names)
     except PreviousOutputError as error:
         raise pulumi.RunError(f"kthw: {error}") from None
 
@@ -55,6 +57,9 @@ class PlannedNetwork:
     state_refusals: tuple[ConfigError, ...] = ()
     """With verify: what the last deployment's allocation refuses of the config. The plan is then made without
     it, and the update lets the cluster's nodes decide (components/cluster_adoption.py)."""
+    warnings: tuple[str, ...] = ()
+    """What the plan does that the cluster may not follow: blocks handed from a node of the last deployment to
+    another (components/assigned_blocks.py handover_warnings)."""
 
     @cached_property
     def output(self) -> dict[str, Any]:
@@ -63,17 +68,19 @@ class PlannedNetwork:
 
 
 def plan_from_state(
-    spec: NetworkSpec, last: PreviousDeployment | None, recorded: Any, *, verify: bool
+    spec: NetworkSpec, last: PreviousDeployment | None, recorded: Any, *, verify: bool, hide_values: bool = False
 ) -> PlannedNetwork:
-    """The plan that keeps the last deployment's blocks. Raises the ConfigErrors of a config that would move them;
-    with verify, the state is only a record that the cluster may contradict, so the refusals are kept for the update
-    to decide and the plan is made without the state."""
+    """The plan that keeps the last deployment's blocks, with its warnings (naming no node or block with
+    ``hide_values``: the node list or network is secret config). Raises the ConfigErrors of a config that would
+    move them; with verify, the state is only a record that the cluster may contradict, so the refusals are kept for
+    the update to decide and the plan is made without the state (and without judging pins by what nodes hold)."""
     try:
-        return PlannedNetwork(plan_network(spec, last), last, recorded)
+        plan = plan_network(spec, last)
     except AnyConfigError as refusal:
         if not verify:
             raise
-        return PlannedNetwork(plan_network(spec, None), last, recorded, tuple(refusal.errors))
+        return PlannedNetwork(plan_network(spec, None, judge_short_pins=False), last, recorded, tuple(refusal.errors))
+    return PlannedNetwork(plan, last, recorded, warnings=handover_warnings(plan, last, hide_values))
 
 
 def state_refusal_warning(refusals: Sequence[ConfigError]) -> str:

@@ -19,12 +19,13 @@ import pulumi
 import pulumi_tls as tls
 
 from components.certificate_lifetimes import rfc3339
+from components.last_ca import GENERATED_CA_SUBJECT
 from components.settings import PkiOptions
 
 ADMIN_ORGANIZATION = "system:masters"
 ADMIN_ALLOWED_USES = ("client_auth", "digital_signature", "key_encipherment")
 CA_ALLOWED_USES = ("cert_signing", "crl_signing", "digital_signature", "key_encipherment")
-CA_SUBJECT = {"common_name": "Kubernetes", "organization": "Kubernetes", "organizational_unit": "CA"}
+CA_SUBJECT = GENERATED_CA_SUBJECT
 
 
 def private_key_args(pki: PkiOptions) -> dict[str, Any]:
@@ -40,9 +41,12 @@ def admin_subject(admin_user: str) -> dict[str, Any]:
 
 
 GENERATED_CA_KEY_INPUTS = ["algorithm", "rsaBits", "ecdsaCurve"]
-GENERATED_CA_CERT_INPUTS = ["validityPeriodHours", "earlyRenewalHours", "subject", "allowedUses"]
+GENERATED_CA_CERT_INPUTS = ["validityPeriodHours", "subject", "allowedUses"]
 """Inputs of the generated CA that later config changes must not reach: each would replace the CA. (Its key still
-reaches the certificate: the key changes only in a deliberate rotation, and the certificate must follow it.)"""
+reaches the certificate: the key changes only in a deliberate rotation, and the certificate must follow it.) Its
+earlyRenewalHours is not among them: the program always sets 0, and a CA recorded with another value (earlier
+versions gave it pki.earlyRenewalHours) takes 0 as an update in place, where the recorded value would have the
+provider replace the protected CA inside that window."""
 
 
 class AdminCredentials(pulumi.ComponentResource):

@@ -34,10 +34,17 @@ def node_key(node: NodeSpec, field: str) -> str:
 
 def nodes_file_key(path: str, line: int, column: str | None = None) -> str:
     """The key of a line of ``nodesFile`` (``nodesFile (nodes.yaml:7)``), or of a machines.txt column of it
-    (``nodesFile (machines.txt:3, IPV4_ADDRESS)``)."""
-    return f"nodesFile ({path}:{line}{'' if column is None else ', ' + column})"
+    (``nodesFile (machines.txt:3, IPV4_ADDRESS)``); ``path`` is the file as messages name it, "" where they do not
+    show it (``nodesFile (line 3, IPV4_ADDRESS)``)."""
+    return f"nodesFile ({nodes_file_place(path, line)}{'' if column is None else ', ' + column})"
+
+
+def nodes_file_place(path: str, line: int) -> str:
+    """A line of ``nodesFile``: ``machines.txt:3``, or ``line 3`` where messages do not show the path."""
+    return f"{path}:{line}" if path else f"line {line}"
 
 
 def node_label(node: NodeSpec) -> str:
-    """How a message refers to a node: ``nodes[2]``, or ``machines.txt:3``."""
-    return f"nodes[{node.position}]" if node.source is None else f"{node.source.path}:{node.line}"
+    """How a message refers to a node: ``nodes[2]``, ``machines.txt:3``, or ``line 3`` of a file whose path is not
+    shown."""
+    return f"nodes[{node.position}]" if node.source is None else nodes_file_place(node.source.path, node.line)

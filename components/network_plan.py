@@ -4,7 +4,8 @@
 Validation lives in ``network_rules``, pod CIDR allocation in ``pod_cidr_allocation``. What the rendering follows:
 
 * kube-controller-manager (cmd/kube-controller-manager/app/core.go): --node-cidr-mask-size for one family,
-  -ipv4/-ipv6 for two; a node's podCIDRs come one per cluster range, in the order of --cluster-cidr.
+  -ipv4/-ipv6 for two; a node's podCIDRs come one per cluster range, in the order of --cluster-cidr (fewer for a
+  node that had its podCIDRs before a range was added: pkg/controller/nodeipam/ipam/range_allocator.go).
 * kubeadm (cmd/kubeadm/app/constants): the kubernetes Service takes the first address of the first service range,
   the DNS service the dnsServiceIndex-th (10 by default).
 * the route controller (pkg/controller/route): one route per podCIDR, towards the node's address of that family.
@@ -48,7 +49,8 @@ class NodesFile:
     """The file a node list was read from (``nodesFile``), so that messages can name the file and line."""
 
     path: str
-    """The path as the config gives it, relative to the project."""
+    """The file as messages name it: the path as the config gives it, or "" where messages do not show it (set
+    with --secret, long or unusual)."""
     machines_txt: bool
     """True for Kubernetes the Hard Way's machines.txt format (columns), False for a YAML list like ``nodes``."""
 
@@ -128,7 +130,8 @@ class NetworkPlan:
     spec: NetworkSpec
     """The network the plan is for."""
     pod_cidrs: dict[str, tuple[str, ...]]
-    """Node name -> its pod CIDRs, one per cluster range in their order; none for a machine that runs no pods."""
+    """Node name -> its pod CIDRs, one per cluster range in their order (fewer, the first ranges', for a node
+    deployed before a range was added: it keeps exactly what it holds); none for a machine that runs no pods."""
 
     @property
     def node_masks(self) -> tuple[int, ...]:

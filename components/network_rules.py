@@ -12,6 +12,8 @@ The rules and their sources:
   family's cluster range, and belongs to one node.
 * the service IP allocator (pkg/registry/core/service/ipallocator): never the network address, nor the IPv4
   broadcast address.
+* CNI host-local (plugins/ipam/host-local/backend/allocator/range.go Canonicalize): a node block keeps at least 2
+  host bits, or no pod gets an address from it.
 * kubelet (pkg/kubelet/kubelet_node_status.go validateNodeIP): no loopback, multicast, link-local or unspecified
   node IP (see ``usable_address``).
 * node names are DNS-1123 subdomains (apimachinery validation.IsDNS1123Subdomain).
@@ -38,6 +40,10 @@ from components.usable_address import USABLE_ADDRESS, unusable_reason
 
 NODE_MASK_MAX_DIFF = 16
 """kubeadm's PodSubnetNodeMaskMaxDiff: node blocks at most 16 bits longer than the cluster range."""
+
+NODE_BLOCK_MIN_HOST_BITS = 2
+"""CNI host-local (plugins/ipam/host-local/backend/allocator/range.go Canonicalize) refuses a subnet with fewer host
+bits as "too small to allocate from": a /31 or /32 (IPv4), a /127 or /128 (IPv6) leaves no address for a pod."""
 
 SERVICE_RANGE_MAX_BITS = 20
 """kubeadm's MaximumBitsForServiceSubnet: a service range holds at most 2^20 addresses."""
@@ -126,18 +132,32 @@ def validate_service_ranges(spec: NetworkSpec) -> list[ConfigError]:
 
 
 def validate_node_masks(spec: NetworkSpec) -> list[ConfigError]:
-    """The node mask of each family fits its cluster range (kubeadm, cidrset)."""
+    """The node mask of each family fits its cluster range (kubeadm, cidrset) and leaves addresses for pods (CNI
+    host-local)."""
     problems = []
     for cidr in spec.cluster_cidrs:
         mask = spec.node_mask(cidr.version)
+        longest = cidr.max_prefixlen - NODE_BLOCK_MIN_HOST_BITS
         lowest = cidr.prefixlen
-        highest = min(cidr.prefixlen + NODE_MASK_MAX_DIFF, cidr.max_prefixlen)
-        if not lowest <= mask <= highest:
+        highest = min(cidr.prefixlen + NODE_MASK_MAX_DIFF, longest)
+        if lowest <= mask <= highest:
+            continue
+        accepted = (f"a mask from {lowest} to {highest}" if lowest <= highest else
+                    f"a {CLUSTER_CIDR_KEY} range of /{longest} or shorter, and a mask of at most {longest}")
+        if mask > longest:
+            problems.append(ConfigError(
+                node_mask_key(cidr.version),
+                f"{mask} leaves no address for pods: CNI's host-local refuses a /{mask} node block as too small to "
+                "allocate from",
+                accepted,
+                without_values="leaves no address for pods: CNI's host-local refuses node blocks that small",
+            ))
+        else:
             problems.append(ConfigError(
                 node_mask_key(cidr.version),
                 f"{mask} does not fit {CLUSTER_CIDR_KEY} {cidr}: node blocks must be no larger than the cluster "
                 f"range and at most {NODE_MASK_MAX_DIFF} bits smaller",
-                f"a mask from {lowest} to {highest}",
+                accepted,
                 without_values=f"does not fit {CLUSTER_CIDR_KEY}",
             ))
     return problems
@@ -166,13 +186,34 @@ def validate_node_identities(spec: NetworkSpec) -> list[ConfigError]:
         version: [(int(r.network_address), int(r.broadcast_address), r) for r in all_ranges if r.version == version]
         for version in (4, 6)
     }
+    # Every address is of one of two families: only a single-stack cluster can leave a node without its family.
+    versions = {cidr.version for cidr in spec.cluster_cidrs}
+    single = versions.pop() if len(versions) == 1 else None
     problems: list[ConfigError] = []
     names: dict[str, NodeSpec] = {}
     addresses: dict[tuple[int, int], NodeSpec] = {}
     for node in spec.nodes:
         _check_name(node, names, problems)
         _check_addresses(node, ranges_by_family, addresses, problems)
+        if single is not None and node.runs_pods and node.addresses and node.addresses[0].version != single and all(
+                address.version != single for address in node.addresses):
+            problems.append(_no_cluster_family(spec, node))
     return problems
+
+
+def _no_cluster_family(spec: NetworkSpec, node: NodeSpec) -> ConfigError:
+    """A node that runs pods has no address of the cluster's family (a single-stack cluster: every address is of
+    one of two families): its pods get addresses of that family only (one podCIDR per cluster range), and no route
+    reaches them through the node."""
+    family = family_name(spec.cluster_cidrs[0].version)
+    return ConfigError(
+        node_key(node, "address"),
+        f"{node.address_text} has no {family} address, and {CLUSTER_CIDR_KEY} is {family} only: the node's pods "
+        "would get addresses no route through the node reaches",
+        f"an {family} address for the node (or an IPv4,IPv6 pair), or a {CLUSTER_CIDR_KEY} with a range of the "
+        "node's family",
+        without_values=f"has no address of the family of {CLUSTER_CIDR_KEY}: no route would reach its pods",
+    )
 
 
 def _check_name(node: NodeSpec, seen: dict[str, NodeSpec], problems: list[ConfigError]) -> None:
@@ -279,11 +320,14 @@ def _check_pins(
     seen: dict[tuple[int, int, int], NodeSpec],
     problems: list[ConfigError],
 ) -> None:
-    if len(node.pinned) != len(ranges):
+    if len(node.pinned) > len(ranges):
         problems.append(ConfigError(node_key(node, "podCidr"), f"has {len(node.pinned)} CIDRs for "
-                                    f"{len(ranges)} cluster ranges", _pins_accepted(spec),
-                                    without_values="has another number of CIDRs than there are cluster ranges"))
+                                    f"{len(ranges)} cluster range{'' if len(ranges) == 1 else 's'}",
+                                    _pins_accepted(spec),
+                                    without_values="has more CIDRs than there are cluster ranges"))
         return  # which pin is meant for which range is anyone's guess
+    # Fewer pins than ranges are the first ranges' (range_allocator.go matches podCIDRs to ranges by position):
+    # only a node that holds fewer blocks may pin fewer, which the allocation checks against what it holds.
     for pin, (cluster, mask, outside_bits, top) in zip(node.pinned, ranges):
         version = cluster.version
         if pin.version != version:

@@ -1,13 +1,15 @@
 """Pod CIDR allocation: which node block of each cluster range every node gets, keeping the blocks nodes hold.
 
 Mirrors kube-controller-manager's range allocator (pkg/controller/nodeipam/ipam/range_allocator.go) and its
-cidrset (pkg/controller/nodeipam/ipam/cidrset/cidr_set.go): blocks already assigned are occupied first, every other
-node gets the lowest free block, one per cluster range, and a node's podCIDRs never change once set
-(pkg/apis/core/validation ValidateNodeUpdate). The passes: pins; with verify, the podCIDRs the cluster's nodes
-carry (listed nodes keep theirs, the others' blocks are taken); the last deployment's blocks; the lowest free.
-So a change of the cluster ranges or node masks that would move a deployed node's block is refused
-(kube-controller-manager would run into overlapping allocations, kubernetes/kubernetes#70957). Huge IPv6 ranges
-are handled by arithmetic on block indexes, never by listing subnets.
+cidrset (pkg/controller/nodeipam/ipam/cidrset/cidr_set.go): blocks already assigned are occupied first, a node's
+podCIDRs never change once set, nor does their number (pkg/apis/core/validation ValidateNodeUpdate), so a node that
+holds blocks keeps exactly those (fewer than the ranges when it was deployed before a range was added:
+range_allocator.go allocates only for a node without podCIDRs), and every other node gets the lowest free block of
+each cluster range. The passes: pins; with verify, the podCIDRs the cluster's nodes carry (listed nodes keep theirs,
+the others' blocks are taken); the last deployment's blocks; the lowest free. So a change of the cluster ranges or
+node masks that would move a deployed node's block is refused (kube-controller-manager would run into overlapping
+allocations, kubernetes/kubernetes#70957). Huge IPv6 ranges are handled by arithmetic on block indexes, never by
+listing subnets.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from components.assigned_blocks import AssignedBlocks, ClusterNodes, LastDeploym
 from components.cidr import IPNetwork, format_ip
 from components.cycle_collection import without_cycle_collection
 from components.errors import ConfigError, raise_all
-from components.network_config_keys import CLUSTER_CIDR_KEY, node_mask_key
+from components.network_config_keys import CLUSTER_CIDR_KEY, node_key, node_mask_key
 from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec, PodBlock
 from components.previous_deployment import PreviousDeployment
 
@@ -111,27 +113,33 @@ def _keep_assigned_blocks(
     pinned_by: Mapping[tuple[int, int], NodeSpec],
     covered: Collection[str] = (),
 ) -> list[ConfigError]:
-    """Every node keeps the blocks a record says it holds (range_allocator.go occupies the podCIDRs nodes already
-    carry), except the nodes ``covered`` by an earlier record, in the families it gave them. Returns the problems:
-    a block the current ranges or masks no longer hold (the node would move), a pin that would move its node, a pin
-    on a block another node holds."""
+    """Every node keeps exactly the blocks a record says it holds (range_allocator.go occupies the podCIDRs nodes
+    already carry), except the nodes ``covered`` by an earlier record. Returns the problems: a block the current
+    ranges or masks no longer hold (the node would move), a pin that differs from what the node holds, a pin on a
+    block another node holds, a deployed node listed as running no pods."""
     problems: list[ConfigError] = []
     moved: dict[str, dict[str, None]] = {}  # config key -> the nodes its change would move, in list order
     pool_of_family = _pools_by_version(pools)
     for position, node in enumerate(spec.nodes):
         blocks = assigned.blocks.get(node.name)
-        if not blocks or not node.runs_pods:
+        if not blocks or node.name in covered:
+            continue
+        if not node.runs_pods:
+            refusal = assigned.stops_pods(node, blocks)
+            problems += [] if refusal is None else [refusal]
+            continue
+        if node.pinned and len(node.pinned) != len(blocks):
+            problems.append(assigned.pin_count(node, blocks))
             continue
         for block in blocks:
             family, pool = pool_of_family.get(block.version, (-1, None))
-            if node.name in covered and pool is not None and chosen[family][position] is not None:
-                continue
             index = None if pool is None else pool.index_of(block)
             if pool is None or index is None:
                 moved.setdefault(_key_that_moves(block, pool), {})[node.name] = None
             elif node.pinned:
-                if index != pool.index_of(node.pinned[family]):
-                    problems.append(assigned.pin_moves(node, node.pinned[family], pool.text(index)))
+                pin = node.pinned[family] if family < len(node.pinned) else None
+                if pin is not None and index != pool.index_of(pin):
+                    problems.append(assigned.pin_moves(node, pin, pool.text(index)))
             elif (family, index) in pinned_by:
                 problems.append(assigned.pin_takes(pinned_by[(family, index)], pool.text(index), node.name))
             elif index not in pool.owner:
@@ -161,16 +169,59 @@ def _reserve_other_nodes(
     return problems
 
 
-def _family_order_problems(spec: NetworkSpec, cluster: ClusterNodes) -> list[ConfigError]:
-    """range_allocator.go matches a node's podCIDRs to the cluster ranges by position: a listed node whose
-    podCIDRs come in another family order than network.clusterCidr lists its ranges contradicts it."""
+def _family_order_problems(
+    spec: NetworkSpec, assigned: AssignedBlocks, covered: Collection[str] = ()
+) -> list[ConfigError]:
+    """range_allocator.go matches a node's podCIDRs to the cluster ranges by position: a listed node whose blocks
+    come in another family order than network.clusterCidr lists its ranges contradicts it (a node whose blocks
+    include a family the ranges lack is left to the refusal that its block would move)."""
     order = tuple(cluster_range.version for cluster_range in spec.cluster_cidrs)
     misordered = [
         node.name for node in spec.nodes
-        if node.runs_pods and (blocks := cluster.blocks.get(node.name))
-        and tuple(block.version for block in blocks) != order[:len(blocks)]
+        if node.runs_pods and (blocks := assigned.blocks.get(node.name)) and _misordered(blocks, order)
+        and node.name not in covered
     ]
-    return [cluster.out_of_order(misordered, spec)] if misordered else []
+    return [assigned.out_of_order(misordered, spec)] if misordered else []
+
+
+def _misordered(blocks: tuple[PodBlock, ...], order: tuple[int, ...]) -> bool:
+    """Whether ``blocks`` come in another family order than the ranges (``order``: their IP versions), all of their
+    families being the ranges'."""
+    for position, block in enumerate(blocks):
+        if position >= len(order) or block.version != order[position]:
+            return all(other.version in order for other in blocks)
+    return False
+
+
+def _held(spec: NetworkSpec, previous: PreviousDeployment | None, cluster: ClusterNodes | None) -> set[str]:
+    """The listed nodes that hold blocks, and so keep exactly those and get no more (a node's podCIDRs are set once,
+    and their number never changes: pkg/apis/core/validation ValidateNodeUpdate; range_allocator.go allocates only
+    for a node without podCIDRs): with the cluster read, the nodes that carry podCIDRs; else the nodes the last
+    deployment gave blocks."""
+    if cluster is not None:
+        return {node.name for node in spec.nodes if node.runs_pods and node.name in cluster.blocks}
+    if previous is None:
+        return set()
+    return {node.name for node in spec.nodes if node.runs_pods and previous.pod_cidrs.get(node.name)}
+
+
+def _short_pin_problems(spec: NetworkSpec, held: Collection[str]) -> list[ConfigError]:
+    """A node that holds no blocks gets one per cluster range when it registers: a pin of fewer is refused (a node
+    that holds fewer, deployed before a range was added, is checked against what it holds)."""
+    ranges = len(spec.cluster_cidrs)
+    return [
+        ConfigError(
+            node_key(node, "podCidr"),
+            f"has {len(node.pinned)} CIDR{'' if len(node.pinned) == 1 else 's'} for {ranges} cluster ranges, and a "
+            "node that holds no pod CIDR yet gets one of every range (kube-controller-manager allocates them all "
+            "at once)",
+            f"one CIDR per range of {CLUSTER_CIDR_KEY}, comma-separated in its order; fewer only for a node deployed "
+            "before a range was added, which keeps exactly the blocks it holds",
+            without_values="has fewer CIDRs than there are cluster ranges, and a new node gets one of every range",
+        )
+        for node in spec.nodes
+        if node.pinned and len(node.pinned) < ranges and node.name not in held
+    ]
 
 
 def _pools_by_version(pools: list[BlockPool]) -> dict[int, tuple[int, BlockPool | None]]:
@@ -185,14 +236,15 @@ def _key_that_moves(block: PodBlock, pool: BlockPool | None) -> str:
     return node_mask_key(block.version)
 
 
-def _allocate_lowest_free(spec: NetworkSpec, pools: list[BlockPool], chosen: Choices) -> None:
-    """Last pass: every node still without a block of a range gets its lowest free one, in node-list order
-    (cidr_set.go AllocateNext). Raises a ConfigError when a range has none left (nodes of the cluster outside the
-    list hold the rest)."""
+def _allocate_lowest_free(spec: NetworkSpec, pools: list[BlockPool], chosen: Choices, settled: Collection[str]) -> None:
+    """Last pass: every node that runs pods and is not ``settled`` (it holds blocks, or pins them) gets the lowest
+    free block of each range, in node-list order (cidr_set.go AllocateNext, as it runs after kube-controller-manager
+    starts: README, Stable pod CIDRs, says where the two differ). Raises a ConfigError when a range has none left
+    (nodes of the cluster outside the list hold the rest)."""
     for pool, picks in zip(pools, chosen):
         owner = pool.owner
         for position, node in enumerate(spec.nodes):
-            if picks[position] is None and node.runs_pods:
+            if picks[position] is None and node.runs_pods and not node.pinned and node.name not in settled:
                 index = pool.lowest_free()
                 if index >= pool.count:
                     raise ConfigError(
@@ -207,11 +259,18 @@ def _allocate_lowest_free(spec: NetworkSpec, pools: list[BlockPool], chosen: Cho
 
 
 def allocate(
-    spec: NetworkSpec, previous: PreviousDeployment | None = None, cluster: ClusterNodes | None = None
+    spec: NetworkSpec,
+    previous: PreviousDeployment | None = None,
+    cluster: ClusterNodes | None = None,
+    *,
+    judge_short_pins: bool = True,
 ) -> dict[str, tuple[str, ...]]:
     """Pod CIDRs per node: pinned blocks first, then the blocks each node carries in the cluster (``cluster``, when
-    verify read it), then each node's blocks from the last deployment, then the lowest free block in node-list
-    order; none for a machine that runs no pods. Raises the ConfigErrors of every block that would move."""
+    verify read it), then each node's blocks from the last deployment, then the lowest free block of each range in
+    node-list order for the nodes that hold none; none for a machine that runs no pods. A node that holds blocks
+    keeps exactly those, fewer than the ranges when it was deployed before a range was added. Raises the
+    ConfigErrors of every block that would move. ``judge_short_pins``: False for a plan made without the records
+    that say which nodes hold fewer blocks (the preview's plan when verify will read the cluster)."""
     pools = [BlockPool(cluster_range, spec.node_mask(cluster_range.version)) for cluster_range in spec.cluster_cidrs]
     chosen: Choices = [[None] * len(spec.nodes) for _ in pools]
     pinned_by = _occupy_pins(spec, pools, chosen)
@@ -222,21 +281,32 @@ def allocate(
         problems += _reserve_other_nodes(spec, cluster, pools, pinned_by)
     if previous is not None:
         raise_all(problems)  # the cluster's refusals first: the last deployment's would only repeat them
+        last = LastDeployment(previous)
         covered = () if cluster is None else cluster.blocks.keys()
-        problems += _keep_assigned_blocks(spec, LastDeployment(previous), pools, chosen, pinned_by, covered)
+        problems += _family_order_problems(spec, last, covered)
+        problems += _keep_assigned_blocks(spec, last, pools, chosen, pinned_by, covered)
+    held = _held(spec, previous, cluster)
+    if judge_short_pins:
+        problems += _short_pin_problems(spec, held)
     raise_all(problems)
-    _allocate_lowest_free(spec, pools, chosen)
+    _allocate_lowest_free(spec, pools, chosen, held)
     columns = [pool.texts(picks) for pool, picks in zip(pools, chosen)]
+    # A node that holds fewer blocks than the ranges has None for the ranges added after its deployment.
     return {
-        node.name: tuple(texts) if node.runs_pods else ()
+        node.name: (texts if None not in texts else tuple(text for text in texts if text is not None))
+        if node.runs_pods else ()
         for node, texts in zip(spec.nodes, zip(*columns))
     }
 
 
 @without_cycle_collection
 def plan_network(
-    spec: NetworkSpec, previous: PreviousDeployment | None = None, cluster: ClusterNodes | None = None
+    spec: NetworkSpec,
+    previous: PreviousDeployment | None = None,
+    cluster: ClusterNodes | None = None,
+    *,
+    judge_short_pins: bool = True,
 ) -> NetworkPlan:
     """The plan of a spec that ``network_rules.validate_network`` accepted: every node's pod CIDRs, keeping the
     blocks nodes carry in the cluster (when read) and those of the last deployment."""
-    return NetworkPlan(spec=spec, pod_cidrs=allocate(spec, previous, cluster))
+    return NetworkPlan(spec=spec, pod_cidrs=allocate(spec, previous, cluster, judge_short_pins=judge_short_pins))

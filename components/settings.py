@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import ipaddress
 import json
 import re
 import shlex
@@ -15,7 +16,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from components.cidr import parse_ip
+from components.cidr import format_ip, getaddrinfo_ipv4, parse_ip
 from components.config_values import (
     boolean,
     integer_in,
@@ -25,7 +26,8 @@ from components.config_values import (
     or_default,
     unknown_key_problem,
 )
-from components.errors import ConfigError, Problems, hiding_values, key_text
+from components.errors import ConfigError, Problems, hiding_values, key_text, shown
+from components.last_ca import LastCa
 from components.network_plan import NetworkSpec
 from components.network_settings import parse_network
 from components.ssh_files import ssh_file_path
@@ -89,6 +91,8 @@ class PkiOptions:
     validity_hours: int = 8760
     early_renewal_hours: int = 720
     ca_validity_hours: int = 87600
+    allow_new_ca: bool = False
+    """pki.allowNewCa: let this update generate a CA where the last deployment signed with the cluster's own."""
     ca_expiry_warning_days: int = 90
 
 
@@ -142,11 +146,21 @@ def parse_load_balancer(value: Any) -> LoadBalancer:
 def _load_balancer_address(address: Any) -> str:
     """An address ssh can connect to: an IP other than unspecified or multicast (loopback is fine: a load balancer
     can be reached through a local forward), or a DNS name of at most 253 characters, absolute (trailing dot) or
-    not."""
+    not. A name ssh reads as an IPv4 address (getaddrinfo takes inet_aton's forms: ``0x7f000001``, ``2130706433``,
+    ``127.1``, ``0177.0.0.1``) must be the address's dotted quad: the certificate SANs, routes and every other
+    reader take the rest as a DNS name."""
     key, accepted = "loadBalancer.address", "an IP address or a DNS name"
+    numeric = getaddrinfo_ipv4(address) if isinstance(address, str) else None
+    if numeric is not None and address != (canonical := format_ip(numeric, 4)):
+        unreachable = _unreachable(ipaddress.IPv4Address(numeric))
+        raise ConfigError(key, f"{shown(address)} is read by ssh (getaddrinfo) as the IPv4 address {canonical}"
+                          + (", an unspecified, multicast or broadcast address" if unreachable else ""),
+                          accepted if unreachable else f"the address as a dotted quad of decimal numbers: {canonical}",
+                          without_values="is a spelling ssh (getaddrinfo) reads as an IPv4 address that is not its "
+                          "dotted quad")
     if isinstance(address, str) and (":" in address or re.fullmatch(r"[0-9.]+", address)):
         ip = parse_ip(address, key)
-        if ip.is_unspecified or ip.is_multicast or str(ip) == "255.255.255.255":
+        if _unreachable(ip):
             raise ConfigError(key, f"{ip} is an unspecified, multicast or broadcast address", accepted,
                               without_values="is an unspecified, multicast or broadcast address")
         return str(ip)
@@ -155,6 +169,26 @@ def _load_balancer_address(address: Any) -> str:
         raise ConfigError(key, f"has {len(name)} characters; a DNS name has at most 253", accepted,
                           without_values="is longer than a DNS name can be (253)")
     return name
+
+
+def _unreachable(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """An address no ssh connection can reach a load balancer at: unspecified, multicast or the IPv4 broadcast."""
+    return ip.is_unspecified or ip.is_multicast or str(ip) == "255.255.255.255"
+
+
+def _load_balancer_outside_ranges(address: str, network: NetworkSpec) -> None:
+    """The load balancer's address, when it is an IP, lies outside the cluster and service ranges, as every node
+    address must (network_rules.validate_node_identities): inside them, kube-proxy and the pod routes take its
+    packets for a Service or a pod."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return  # a DNS name: what it resolves to is the resolver's
+    for cidr in (*network.cluster_cidrs, *network.service_cidrs):
+        if ip in cidr:
+            raise ConfigError("loadBalancer.address", f"{ip} lies inside {cidr}",
+                              "an address outside network.clusterCidr and network.serviceCidr",
+                              without_values="lies inside a cluster or service range")
 
 
 def parse_tunnel(value: Any) -> TunnelOptions:
@@ -185,7 +219,7 @@ def parse_pki(value: Any) -> PkiOptions:
     """``pki``: key algorithm and size, certificate validity and early renewal (below the validity, which the
     message says when the renewal is the default the user never set)."""
     keys = ("algorithm", "rsaBits", "ecdsaCurve", "validityHours", "earlyRenewalHours", "caValidityHours",
-            "caExpiryWarningDays")
+            "caExpiryWarningDays", "allowNewCa")
     problems = Problems()
     obj = json_object({} if value is None else value, "pki", keys, problems=problems)
     defaults = PkiOptions()
@@ -209,6 +243,9 @@ def parse_pki(value: Any) -> PkiOptions:
         ca_expiry_warning_days=problems.check(lambda: integer_in(
             or_default(obj, "caExpiryWarningDays", defaults.ca_expiry_warning_days), "pki.caExpiryWarningDays", 0,
             3660), defaults.ca_expiry_warning_days),
+        allow_new_ca=problems.check(
+            lambda: boolean(or_default(obj, "allowNewCa", defaults.allow_new_ca), "pki.allowNewCa"),
+            defaults.allow_new_ca),
     )
     problems.raise_any()
     return options
@@ -247,6 +284,26 @@ def admin_lifetime_problem(pki: PkiOptions, ca_not_after: datetime.datetime, now
     )
 
 
+def generated_ca_lifetime_problem(pki: PkiOptions, validity_is_default: bool,
+                                  ca_validity_is_default: bool) -> ConfigError | None:
+    """A CA the stack generates is created in the same `up` as the first admin certificate and lasts
+    ``pki.caValidityHours``: an admin certificate valid longer would outlive it (the same rule as
+    admin_lifetime_problem for a configured CA; equal validities end together, give or take the seconds between
+    the two creations)."""
+    if pki.validity_hours <= pki.ca_validity_hours:
+        return None
+    validity = f"{pki.validity_hours}{' (the default)' if validity_is_default else ''}"
+    ca_validity = f"{pki.ca_validity_hours}{' (the default)' if ca_validity_is_default else ''}"
+    return ConfigError(
+        "pki.validityHours",
+        f"{validity} hours would make the admin certificate outlive the CA the stack generates, which lasts "
+        f"pki.caValidityHours {ca_validity} hours",
+        f"at most {pki.ca_validity_hours} hours (pulumi config set --path pki.validityHours {pki.ca_validity_hours}),"
+        f" or pki.caValidityHours of at least {pki.validity_hours}",
+        without_values="would make the admin certificate outlive the CA the stack generates (pki.caValidityHours)",
+    )
+
+
 def _unknown_key(name: str) -> ConfigError:
     """An unknown top-level key, with the closest known one, or the --path command for ``tunnel.localPort``."""
     head, shown_name = re.split(r"[.\[]", name, maxsplit=1)[0], key_text(name)
@@ -259,11 +316,13 @@ def _unknown_key(name: str) -> ConfigError:
 
 
 def parse_settings(
-    raw: Mapping[str, Any], secret_keys: Collection[str] = (), now: datetime.datetime | None = None
+    raw: Mapping[str, Any], secret_keys: Collection[str] = (), now: datetime.datetime | None = None,
+    last: LastCa | None = None,
 ) -> Settings:
     """Parse and validate the whole ``kthw`` config, reporting every independent problem together (a
     CollectedConfigError when there are several). ``raw`` maps keys without namespace to values; ``secret_keys``
-    names the keys stored as secrets: messages about them never show their values."""
+    names the keys stored as secrets: messages about them never show their values; ``last`` is the CA the last
+    deployment signed with (None before the first)."""
     problems = Problems()
     problems.errors += [_unknown_key(name) for name in raw if name not in TOP_LEVEL_KEYS]
 
@@ -281,10 +340,12 @@ def parse_settings(
     pki = read("pki", lambda: parse_pki(raw.get("pki")), None)
     no_ca: tuple[str | None, str | None, datetime.datetime | None] = (None, None, None)
     # caKeyPem is always secret, and no message shows anything of it: what hides values is caCertPem or pki.
-    ca_cert, ca_key, ca_not_after = read("caCertPem pki", lambda: _ca_pair(raw, secret_keys, pki, now), no_ca)
+    ca_cert, ca_key, ca_not_after = read("caCertPem pki", lambda: _ca_pair(raw, secret_keys, pki, now, last), no_ca)
     network = read("network nodes nodesFile",
                    lambda: parse_network(raw.get("network"), raw.get("nodes"), raw.get("nodesFile")), None)
     verify = read("verify", lambda: boolean(or_default(raw, "verify", False), "verify"), False)
+    if load_balancer is not None and network is not None:
+        read("loadBalancer network", lambda: _load_balancer_outside_ranges(load_balancer.address, network), None)
     problems.raise_any()
     if load_balancer is None or pki is None or network is None:
         raise AssertionError("a reader failed without reporting a problem")
@@ -309,13 +370,27 @@ def _required_load_balancer(value: Any) -> LoadBalancer:
 
 
 def _ca_pair(
-    raw: Mapping[str, Any], secret_keys: Collection[str], pki: PkiOptions | None, now: datetime.datetime | None
+    raw: Mapping[str, Any], secret_keys: Collection[str], pki: PkiOptions | None, now: datetime.datetime | None,
+    last: LastCa | None,
 ) -> tuple[str | None, str | None, datetime.datetime | None]:
-    """caCertPem and caKeyPem: both or neither, the key a secret, the pair one Go accepts, and a CA that outlives
-    the admin certificate; with the CA's expiry."""
+    """caCertPem and caKeyPem: both or neither, the key a secret, the pair one Go accepts, and a CA (configured or
+    generated) that outlives the admin certificate; with the configured CA's expiry."""
     # Pulumi.yaml declares both with an empty default: empty means unset.
     ca_cert, ca_key = raw.get("caCertPem") or None, raw.get("caKeyPem") or None
     if ca_cert is None and ca_key is None:
+        if last is not None and last.source == "caCertPem" and not (pki is not None and pki.allow_new_ca):
+            raise ConfigError(
+                "caCertPem", "is unset, but the last deployment signed with the cluster's own CA (caCertPem): without "
+                "it this update would generate a new CA, which kube-apiserver and every kubelet do not trust, and "
+                "reissue the admin certificate and kubeconfig with it", "caCertPem and caKeyPem set again to the "
+                "cluster's ca.pem and ca-key.pem; or, to move the cluster to a CA the stack generates, `pulumi config "
+                "set --path pki.allowNewCa true` for that update", safe=True)
+        # The CA lifetime rule of a CA about to be generated; one generated before keeps its own lifetime, which
+        # the expiry warnings watch (certificate_lifetimes).
+        problem = None if pki is None or last is not None else generated_ca_lifetime_problem(
+            pki, _unset(raw.get("pki"), "validityHours"), _unset(raw.get("pki"), "caValidityHours"))
+        if problem is not None:
+            raise problem
         return None, None, None
     if (ca_cert is None) != (ca_key is None):
         missing = "caKeyPem" if ca_key is None else "caCertPem"

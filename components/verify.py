@@ -54,8 +54,8 @@ def service_ip_problem(actual: str | None, expected: str, service_cidrs: Sequenc
 
 def node_problems(live: Mapping[str, Sequence[str]], planned: Mapping[str, Sequence[str]]) -> list[str]:
     """Registered planned nodes whose podCIDRs differ from the plan (nodes not registered, without a podCIDR yet,
-    or planned without pods are skipped). After the plan kept what registered nodes carry, what remains is a node
-    that carries fewer podCIDRs than there are cluster ranges (a single-stack node under a dual-stack plan)."""
+    or planned without pods are skipped). The plan keeps exactly what registered nodes carry, so this is a guard:
+    a difference means the plan was made from something else than what was read."""
     problems = []
     for name, pod_cidrs in planned.items():
         actual = live.get(name)

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/env.sh
 . scripts/env.sh
 toolchain/kube.sh >/dev/null
+toolchain/x509check.sh >/dev/null
 toolchain/postgres.sh >/dev/null
 toolchain/minio.sh >/dev/null
+toolchain/cni.sh >/dev/null
 .venv/bin/python -m pytest "$@"

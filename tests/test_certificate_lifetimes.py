@@ -10,6 +10,8 @@ from components.certificate_lifetimes import (
     CertificateExpiry,
     admin_renewal_warning,
     ca_expiry_warning,
+    ca_outlived_warning,
+    expired_ca_problem,
     parse_rfc3339,
     rfc3339,
 )
@@ -75,3 +77,13 @@ def test_ca_warning_for_an_existing_ca_says_to_replace_the_config() -> None:
     text = ca_expiry_warning(ca(-1), 90, NOW, generated=False) or ""
     assert text.startswith("the cluster's CA (caCertPem) expired")
     assert "set caCertPem and caKeyPem" in text
+
+
+def test_a_generated_ca_that_ends_exactly_with_a_new_admin_certificate_is_no_warning() -> None:
+    assert ca_outlived_warning(NOW + timedelta(hours=8760), 8760, NOW) is None
+    assert ca_outlived_warning(NOW + timedelta(hours=8760) - timedelta(seconds=1), 8760, NOW) is not None
+
+
+def test_a_generated_ca_expires_at_its_not_after() -> None:
+    assert expired_ca_problem(NOW + timedelta(seconds=1), NOW) is None
+    assert (expired_ca_problem(NOW, NOW) or "").startswith("kthw: the CA this stack generated expired ")

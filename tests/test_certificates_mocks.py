@@ -8,6 +8,7 @@ from typing import Any
 from unittest import mock
 
 import pulumi
+import pytest
 from cryptography import x509
 
 from components.certificate_lifetimes import certificate_sha256, rfc3339
@@ -44,8 +45,30 @@ def test_generated_ca_takes_no_part_in_early_renewal_and_lives_ten_years() -> No
 
 def test_no_warning_for_a_fresh_stack_or_certificates_far_from_expiry() -> None:
     far = datetime.now(UTC) + timedelta(days=300)
+    farther = datetime.now(UTC) + timedelta(days=400)  # beyond an admin certificate issued now (365 days)
     assert warnings_of() == []
-    assert warnings_of(previous_outputs={"adminCertNotAfter": rfc3339(far), "caCertNotAfter": rfc3339(far)}) == []
+    assert warnings_of(previous_outputs={"adminCertNotAfter": rfc3339(far), "caCertNotAfter": rfc3339(farther)}) == []
+
+
+def test_a_generated_ca_that_ends_before_a_new_admin_certificate_warns_with_its_real_expiry() -> None:
+    """A CA made by an earlier version with the admin's one-year validity: the first preview says so."""
+    ends = datetime.now(UTC) + timedelta(days=300)
+    (warning,) = warnings_of(previous_outputs={"caCertNotAfter": rfc3339(ends)}, preview=True)
+    assert warning.startswith(f"the CA this stack generated expires {rfc3339(ends)} (in 29")
+    assert "before an admin certificate issued now would (pki.validityHours 8760)" in warning
+    assert "Rotating the CA" in warning
+    assert warnings_of(config={**DEV_CONFIG, "pki": {"validityHours": 24 * 299, "earlyRenewalHours": 24}},
+                       previous_outputs={"caCertNotAfter": rfc3339(ends)}) == []
+
+
+def test_an_expired_generated_ca_stops_the_program_with_the_rotation_steps() -> None:
+    """The provider would replace it and the engine stop at its protection: kthw says why and what to do first."""
+    ended = datetime.now(UTC) - timedelta(days=2)
+    with pytest.raises(pulumi.RunError) as caught:
+        run_program(DEV_CONFIG, previous_outputs={"caSource": "generated", "caCertNotAfter": rfc3339(ended)},
+                    preview=True)
+    assert str(caught.value).startswith(f"kthw: the CA this stack generated expired {rfc3339(ended)} (2 days ago)")
+    assert "pulumi state unprotect --all" in str(caught.value)
 
 
 def test_admin_certificate_in_its_window_warns_that_up_renews_it() -> None:

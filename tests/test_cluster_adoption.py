@@ -13,7 +13,7 @@ from components.cluster_network import PlannedNetwork, plan_from_state, state_re
 from components.errors import CollectedConfigError, ConfigError
 from components.network_tables import nodes_of, routes_of
 from components.verify import VerificationError, unread_cluster, verify_cluster
-from tests.network_specs import DUAL_CLUSTER, DUAL_SERVICE, node, recorded, spec, valid_plan, workers
+from tests.network_specs import DUAL_CLUSTER, DUAL_SERVICE, cidrs, node, recorded, spec, valid_plan, workers
 
 SWAPPED = {"worker-0": ["10.200.1.0/24"], "worker-1": ["10.200.0.0/24"]}
 """What kube-controller-manager gave two nodes that registered in the other order."""
@@ -187,6 +187,53 @@ def test_a_node_s_unreadable_pod_cidr_is_named() -> None:
         adopt_cluster_allocation(valid_plan(spec(nodes=workers(1))), None, {"worker-0": ["garbage"]})
 
 
+def test_two_nodes_carrying_one_pod_cidr_make_the_cluster_unreadable() -> None:
+    # cidr_set.go Occupy: kube-controller-manager never gives a block twice; Node objects written by hand can.
+    with pytest.raises(UnreadableNodeError, match=re.escape("nodes worker-0 and worker-1 both carry the podCIDR "
+                                                            "10.200.1.0/24")):
+        adopt_cluster_allocation(valid_plan(spec(nodes=workers(2))), None,
+                                 {"worker-0": ["10.200.1.0/24"], "worker-1": ["10.200.1.7/24"]})
+
+
+def test_an_unregistered_node_the_state_gave_one_family_gets_both_once_a_range_is_added() -> None:
+    # The cluster is the truth: a node that never registered holds nothing, and will get a block of every range.
+    first = valid_plan(spec(nodes=workers(2, "46")))
+    dual = dataclasses.replace(first.spec, cluster_cidrs=cidrs(DUAL_CLUSTER), service_cidrs=cidrs(DUAL_SERVICE))
+    planned = valid_plan(dual, recorded(first))
+    adoption = adopt_cluster_allocation(planned, recorded(first), {"worker-0": ["10.200.0.0/24"]})
+    assert adoption.plan.pod_cidrs == {"worker-0": ("10.200.0.0/24",),
+                                       "worker-1": ("10.200.1.0/24", "fd00:10:244::/64")}
+
+
+def test_a_short_pin_is_judged_by_what_the_node_carries_in_the_cluster() -> None:
+    pinned = (node(0, "172.31.100.1,2001:db8::1", pin="10.200.4.0/24"), node(1, "172.31.100.2,2001:db8::2"))
+    network = spec(DUAL_CLUSTER, DUAL_SERVICE, pinned)
+    planned = plan_from_state(network, None, None, verify=True)  # the preview's plan: no record, no judgement
+    carried = adopt_cluster_allocation(planned.plan, None, {"worker-0": ["10.200.4.0/24"]})
+    assert carried.plan.pod_cidrs["worker-0"] == ("10.200.4.0/24",)
+    with pytest.raises(ConfigError) as caught:
+        adopt_cluster_allocation(planned.plan, None, {"worker-0": ["10.200.4.0/24", "fd00:10:244:4::/64"]})
+    assert caught.value.problem.startswith("has 1 CIDR, but node 'worker-0' carries 2 podCIDRs in the cluster")
+    with pytest.raises(ConfigError, match="has 1 CIDR for 2 cluster ranges"):
+        adopt_cluster_allocation(planned.plan, None, {})
+
+
+def test_a_machine_listed_without_pods_that_the_cluster_gave_a_block_settles_the_state_s_refusal() -> None:
+    # The state refuses dropping worker-1's POD_SUBNET; the cluster says the node carries its block: it stays
+    # reserved (no node gets it), and the machine runs no pods in the plan.
+    first = valid_plan(spec(nodes=workers(3)))
+    machines = (workers(3)[0], workers(3)[1]._replace(runs_pods=False), workers(3)[2])
+    planned = plan_from_state(dataclasses.replace(first.spec, nodes=machines), recorded(first), first.to_output(),
+                              verify=True)
+    assert [refusal.key for refusal in planned.state_refusals] == ["nodes[1].podCidr"]
+    live = {"worker-0": ["10.200.0.0/24"], "worker-1": ["10.200.1.0/24"], "worker-2": ["10.200.2.0/24"]}
+    outcome = verify_cluster("10.32.0.1", live, planned)
+    assert outcome.problem is None
+    assert nodes_of(outcome.network)["worker-1"]["podCidrs"] == []
+    refused = verify_cluster("10.32.0.1", {"worker-0": ["10.200.0.0/24"]}, planned)
+    assert "invalid config kthw:nodes[1].podCidr: is missing" in str(refused.problem)
+
+
 # verify_cluster: what an update records and reports
 
 
@@ -221,12 +268,16 @@ def test_a_machine_listed_without_pods_that_carries_a_pod_cidr_passes_verify() -
     assert outcome.problem is None
 
 
-def test_a_single_stack_node_under_a_dual_stack_plan_is_reported() -> None:
-    # The node keeps its IPv4 block, but Kubernetes cannot add the IPv6 one the plan gives it.
-    fresh = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(1, "46")))
+def test_a_single_stack_node_under_a_dual_stack_plan_keeps_exactly_its_one_block() -> None:
+    # range_allocator.go AllocateOrOccupyCIDR: a node with podCIDRs is only occupied, never given more; and
+    # ValidateNodeUpdate forbids changing their number. A new node still gets one block of each range.
+    fresh = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(2, "46")))
     outcome = verify_cluster("10.32.0.1", {"worker-0": ["10.200.3.0/24"]}, PlannedNetwork(fresh))
-    assert ("node worker-0 has podCIDRs 10.200.3.0/24, the plan gives 10.200.3.0/24,fd00:10:244::/64: Kubernetes "
-            "cannot add a podCIDR to a registered node") in str(outcome.problem)
+    assert outcome.problem is None
+    assert nodes_of(outcome.network)["worker-0"]["podCidrs"] == ["10.200.3.0/24"]
+    assert routes_of(outcome.network)["worker-0"] == [{"destination": "10.200.3.0/24", "via": "172.31.100.1"}]
+    assert nodes_of(outcome.network)["worker-1"]["podCidrs"] == ["10.200.0.0/24", "fd00:10:244::/64"]
+    assert outcome.notice is not None and "worker-0 10.200.3.0/24 (planned from the state: " in outcome.notice
 
 
 def test_widening_the_range_around_the_cluster_s_blocks_is_fine() -> None:

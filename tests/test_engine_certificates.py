@@ -90,3 +90,39 @@ def test_pki_changes_never_reach_the_protected_generated_ca(tmp_path: Path) -> N
     assert failed.returncode != 0 and "protected" in failed.stdout + failed.stderr
     assert {item["urn"].rsplit("::", 1)[-1] for item in project.resources()} >= {"admin-ca-key", "admin-ca"}
     project.destroy()
+
+
+CA_CERT_TYPE = "tls:index/selfSignedCert:SelfSignedCert"
+
+
+def test_a_ca_recorded_with_an_early_renewal_window_takes_none_in_place_inside_it(tmp_path: Path) -> None:
+    """Earlier versions gave the generated CA pki.earlyRenewalHours (720): inside that window the provider would
+    replace it, and the protected CA would stop every update. Now it takes 0 as an update in place."""
+    project = EngineProject(tmp_path)
+    project.update_config(pki={"caValidityHours": 700, "validityHours": 600, "earlyRenewalHours": 100})
+    project.up()
+    before = project.outputs()
+
+    def recorded_with_a_window(resources: list[dict[str, object]]) -> None:
+        (ca,) = [item for item in resources if item["type"] == CA_CERT_TYPE]
+        for part in ("inputs", "outputs"):
+            ca[part]["earlyRenewalHours"] = EARLY_RENEWAL_HOURS  # type: ignore[index]
+
+    project.edit_state(recorded_with_a_window)
+    assert project.preview_changes() == {"admin-ca": {"update"}}
+    project.up()
+    after = project.outputs()
+    assert after["caCertPem"] == before["caCertPem"] and after["adminCertPem"] == before["adminCertPem"]
+    assert project.preview_changes() == {}
+    project.destroy()
+
+
+def test_an_expired_generated_ca_stops_with_kthw_s_steps_not_the_engine_s(tmp_path: Path) -> None:
+    project = EngineProject(tmp_path)
+    project.up()
+    project.age_certificate(CA_CERT_TYPE, -24)
+    preview = project.cli("preview", check=False)
+    said = preview.stdout + preview.stderr
+    assert preview.returncode != 0 and "kthw: the CA this stack generated expired " in said
+    assert "pulumi state unprotect --all" in said and "marked for protection" not in said
+    project.destroy()

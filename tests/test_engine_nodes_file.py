@@ -1,9 +1,11 @@
-"""nodesFile on the real Pulumi engine: the tutorial's machines.txt deploys, and a change to the file shows in
-`pulumi preview --diff` exactly as a change to `nodes` does, keyed by node."""
+"""nodesFile on the real Pulumi engine: the tutorial's machines.txt deploys, a change to the file shows in
+`pulumi preview --diff` exactly as a change to `nodes` does, keyed by node, and a file outside the project is never
+read."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +56,22 @@ def test_a_change_to_the_file_shows_in_the_diff_keyed_by_node(deployed: EnginePr
 def test_an_unchanged_file_previews_no_changes(deployed: EngineProject) -> None:
     diff = deployed.cli("preview", "--diff", "--expect-no-changes").stdout
     assert "worker-0" not in diff
+
+
+def test_a_nodes_file_outside_the_project_fails_the_preview_showing_none_of_it(tmp_path: Path) -> None:
+    # A pull request can add a symbolic link; its preview on a CI runner must show nothing of the runner's files.
+    # Read, the second line would make a node named after the secret, and the others quoted messages.
+    secret = "s3cr3t7f4a9c2e"
+    lines = [f"root:x:0:0:{secret}:/root:/bin/bash", f"10.0.0.9 {secret}.local {secret} 10.200.0.0/24",
+             f"TOKEN={secret} Bearer {secret}"]
+    outside = tmp_path / "runner-file"
+    outside.write_text("\n".join(lines) + "\n")
+    project = EngineProject(tmp_path)
+    (project.dir / "machines.txt").symlink_to(outside)
+    project.update_config(nodes=None, nodesFile="machines.txt")
+    result = project.cli("preview", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "kthw:nodesFile: 'machines.txt' leads outside the project directory" in " ".join(output.split())
+    assert not [line for line in lines if line in output]
+    assert secret not in output

@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from components.cidr import IPAddress, IPNetwork
@@ -74,7 +74,7 @@ def outside(version: int, value: int, avoid: Sequence[IPNetwork], used: set[IPAd
 def disjoint_ranges(draw: st.DrawFn, version: int) -> tuple[IPNetwork, IPNetwork]:
     """A cluster range and a service range of one family that share a random common prefix, then differ."""
     width = bits(version)
-    cluster_prefix = draw(st.integers(8, 28) if version == 4 else st.integers(16, 120))
+    cluster_prefix = draw(st.integers(8, 26) if version == 4 else st.integers(16, 120))
     service_prefix = draw(st.integers(12, 30) if version == 4 else st.integers(108, 126))
     split = 1 << (width - draw(st.integers(1, min(cluster_prefix, service_prefix))))
     common = draw(st.integers(0, (1 << width) - 1)) & ~(2 * split - 1)
@@ -104,7 +104,8 @@ def networks(draw: st.DrawFn, spare: int = 0) -> NetworkSpec:
     clusters = tuple(pairs[v][0] for v in families)
     services = tuple(pairs[v][1] for v in draw(st.permutations(families)))
     need = (count + spare - 1).bit_length()
-    masks = {c.version: draw(st.integers(c.prefixlen + need, min(c.prefixlen + 16, c.max_prefixlen)))
+    # A mask leaves host-local at least 2 host bits (network_rules.NODE_BLOCK_MIN_HOST_BITS).
+    masks = {c.version: draw(st.integers(c.prefixlen + need, min(c.prefixlen + 16, c.max_prefixlen - 2)))
              for c in clusters}
     first = services[0]
     dns = draw(st.integers(2, first.num_addresses - (2 if first.version == 4 else 1)))
@@ -130,13 +131,17 @@ def networks(draw: st.DrawFn, spare: int = 0) -> NetworkSpec:
     return dataclasses.replace(spec, nodes=tuple(nodes))
 
 
-def assert_plan_is_sound(plan: NetworkPlan) -> None:
-    """Every block inside its cluster range with the node mask, aligned, disjoint, clear of services and nodes."""
+def assert_plan_is_sound(plan: NetworkPlan, held: Collection[str] = ()) -> None:
+    """Every block inside its cluster range with the node mask, aligned, disjoint, clear of services and nodes; one
+    per range, except for the ``held`` nodes (deployed before a range was added), which may have fewer."""
     spec = plan.spec
     by_family: dict[int, list[IPNetwork]] = {}
     for node in spec.nodes:
         blocks = [ipaddress.ip_network(text, strict=True) for text in plan.pod_cidrs[node.name]]
-        assert len(blocks) == len(spec.cluster_cidrs)
+        if node.name in held:
+            assert 1 <= len(blocks) <= len(spec.cluster_cidrs)
+        else:
+            assert len(blocks) == len(spec.cluster_cidrs)
         if node.pinned:
             assert tuple(PodBlock.of(block) for block in blocks) == node.pinned
         for pod, cluster in zip(blocks, spec.cluster_cidrs):
@@ -239,3 +244,37 @@ def test_unusable_addresses_are_what_kubelet_refuses(version: int, value: int, k
     expected = ip.is_loopback or ip.is_unspecified or ip.is_multicast or ip.is_link_local or (
         version == 4 and value == 2**32 - 1)
     assert (unusable_address_reason(ip) is not None) == expected
+
+
+@PROPERTY_SETTINGS
+@given(networks(spare=1), st.data())
+def test_a_range_added_later_gives_deployed_nodes_none_and_new_nodes_one(
+    spec: NetworkSpec, data: st.DataObject
+) -> None:
+    """Deploy the first family only (the nodes with an address of it), then add the network's second range after it,
+    the other nodes and a new one: deployed nodes keep exactly their one block (range_allocator.go gives a node with
+    podCIDRs nothing more), every new node gets one of every range, and the next deployment changes nothing."""
+    assume(len(spec.cluster_cidrs) == 2)
+    first_family = spec.cluster_cidrs[0].version
+    reachable = [n for n in spec.nodes if any(a.version == first_family for a in n.addresses)]
+    others = [n._replace(pinned=()) for n in spec.nodes if n not in reachable]
+    single = dataclasses.replace(
+        spec,
+        cluster_cidrs=spec.cluster_cidrs[:1],
+        service_cidrs=tuple(s for s in spec.service_cidrs if s.version == first_family),
+        nodes=renumber([n._replace(pinned=n.pinned[:1]) for n in reachable]),
+        dns_service_index=2,  # the first service range may be another one now, smaller: 2 fits every range
+    )
+    assume(single.nodes)
+    deployed = valid_plan(single)
+    used = {address(a.version, a.value) for node in spec.nodes for a in node.addresses}
+    start = data.draw(st.integers(0, (1 << bits(first_family)) - 1))
+    added = NodeSpec(position=0, name="added",
+                     addresses=(NodeAddress.of(outside(first_family, start, ranges(spec), used)),))
+    # Deployed nodes pin at most what they hold: the first range's block.
+    grown = dataclasses.replace(spec, nodes=renumber([*single.nodes, *others, added]))
+    replanned = valid_plan(grown, recorded(deployed))
+    assert {n.name: replanned.pod_cidrs[n.name] for n in single.nodes} == deployed.pod_cidrs
+    assert all(len(replanned.pod_cidrs[n.name]) == 2 for n in [*others, added])
+    assert_plan_is_sound(replanned, held=deployed.pod_cidrs)
+    assert valid_plan(grown, recorded(replanned)).pod_cidrs == replanned.pod_cidrs

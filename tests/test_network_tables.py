@@ -11,7 +11,7 @@ import pytest
 
 from components.network_tables import NODE_TABLE, ROUTE_TABLE, TableError, nodes_of, read_nodes, routes_of
 from components.node_changes import NodeChanges, node_changes, summary_line
-from components.previous_deployment import PreviousOutputError, read_previous_deployment
+from components.previous_deployment import PreviousOutputError, SharedBlockError, read_previous_deployment
 from tests.mock_program import DEV_CONFIG as DEV
 from tests.mock_program import run_program
 from tests.network_specs import DUAL_CLUSTER, DUAL_SERVICE, node, recorded, renumber, spec, valid_plan, workers
@@ -111,13 +111,24 @@ def test_a_deployment_recorded_before_the_tables_keeps_every_block() -> None:
     (7, "nodeTable is not a string"),
     ("NAME ADDRESSES POD_CIDRS\nworker-0 172.31.101.60\n", "nodeTable line 2 does not have 3 fields"),
     ("NAME ADDRESSES POD_CIDRS\nworker-0 172.31.101.60 10.200.0.1/24\n",
-     "nodeTable node worker-0 POD_CIDRS[0] has host bits set"),
+     "nodeTable worker-0 POD_CIDRS[0] has host bits set"),
 ])
 def test_an_unreadable_table_stops_the_plan(table: object, detail: str) -> None:
     # As with the objects: a record that cannot be read must never count as a first deployment.
     with pytest.raises(PreviousOutputError) as caught:
         read_previous_deployment({**TUTORIAL_OUTPUT, NODE_TABLE: table})
     assert caught.value.detail.startswith(detail)
+
+
+def test_a_table_giving_one_block_to_two_nodes_is_refused_naming_secret_nodes_by_position() -> None:
+    table = "NAME ADDRESSES POD_CIDRS\nworker-0 172.31.101.60 10.200.0.0/24\nworker-1 172.31.101.61 10.200.0.0/24\n"
+    with pytest.raises(SharedBlockError) as caught:
+        read_previous_deployment({**TUTORIAL_OUTPUT, NODE_TABLE: table})
+    assert caught.value.detail == ("nodeTable worker-0 POD_CIDRS[0] and nodeTable worker-1 POD_CIDRS[0] are both "
+                                   "10.200.0.0/24")
+    with pytest.raises(SharedBlockError) as hidden:
+        read_previous_deployment({**TUTORIAL_OUTPUT, NODE_TABLE: table}, hide_names=True)
+    assert hidden.value.detail == "nodeTable <node 1> POD_CIDRS[0] and nodeTable <node 2> POD_CIDRS[0]"
 
 
 # The preview's line about the nodes (components/node_changes.py)

@@ -24,7 +24,7 @@ COMPONENT_TYPES = {
 CONTRACT_OUTPUTS = {
     "kubeconfig", "tunnelCommand", "apiServerUrl", "clusterName", "contextName", "adminUser", "caCertPem",
     "adminCertPem", "adminKeyPem", "apiServerCertSans", "network", "caCertNotAfter", "adminCertNotAfter",
-    "kubeconfigSummary", "secretConfigFingerprints",
+    "kubeconfigSummary", "secretConfigFingerprints", "caSource",
 }
 
 
@@ -307,3 +307,60 @@ def test_an_absolute_load_balancer_name_is_a_san_without_its_dot() -> None:
     run = run_program(config_with(loadBalancer={"address": "lb.example.com.", "user": "cloud_user"}))
     assert "lb.example.com" in run.outputs["apiServerCertSans"]
     assert run.outputs["tunnelCommand"].endswith("cloud_user@lb.example.com.")
+
+
+def test_a_block_handed_on_in_one_update_is_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    # A clone without worker-1 adds worker-2: the plan gives it worker-1's block, which the cluster may not.
+    first = run_program(DEV_CONFIG)
+    stale = config_with(nodes=[{"name": "worker-0", "address": "172.31.101.60"},
+                               {"name": "worker-2", "address": "172.31.104.203"}])
+    run = run_program(stale, previous_outputs=first.outputs, preview=True)
+    assert nodes_of(run.outputs["network"])["worker-2"]["podCidrs"] == ["10.200.1.0/24"]
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    handovers = [message for message in warnings if message.startswith("the plan hands ")]
+    assert len(handovers) == 1
+    assert "10.200.1.0/24 from worker-1 to worker-2" in handovers[0]
+
+
+def test_a_handover_of_a_secret_node_list_names_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    first = run_program(DEV_CONFIG, secret_keys=("nodes",))
+    stale = config_with(nodes=[{"name": "worker-0", "address": "172.31.101.60"},
+                               {"name": "secret-new", "address": "172.31.104.203"}])
+    run_program(stale, secret_keys=("nodes",), previous_outputs=first.outputs)
+    (handover,) = [record.getMessage() for record in caplog.records if record.getMessage().startswith("the plan ")]
+    assert "(not named: nodes or network is secret config)" in handover
+    assert "secret-new" not in handover and "worker" not in handover and "10.200" not in handover
+
+
+def test_the_program_refuses_a_shared_block_naming_no_secret_node() -> None:
+    # The last deployment is read before the settings: what is secret is known first, so no node is named.
+    first = run_program(DEV_CONFIG)
+    damaged = copy.deepcopy(first.outputs)
+    damaged["network"]["nodeTable"] = damaged["network"]["nodeTable"].replace(
+        "worker-1 172.31.104.202 10.200.1.0/24", "worker-1 172.31.104.202 10.200.0.0/24")
+    with pytest.raises(pulumi.RunError, match="gives one pod CIDR to two nodes") as caught:
+        run_program(DEV_CONFIG, secret_keys=("nodes",), previous_outputs=damaged)
+    assert "worker" not in str(caught.value) and "10.200" not in str(caught.value)
+    with pytest.raises(pulumi.RunError) as named:
+        run_program(DEV_CONFIG, previous_outputs=damaged)
+    assert "nodeTable worker-0 POD_CIDRS[0] and nodeTable worker-1 POD_CIDRS[0] are both 10.200.0.0/24" in str(
+        named.value)
+
+
+def test_a_family_added_to_a_deployed_stack_gives_only_new_nodes_its_blocks() -> None:
+    first = run_program(DEV_CONFIG)
+    dual = config_with(
+        network={"clusterCidr": "10.200.0.0/16,fd00:10:244::/56", "serviceCidr": "10.32.0.0/24,fd00:10:96::/112"},
+        nodes=[*DEV_CONFIG["nodes"], {"name": "worker-2", "address": "172.31.104.203,2001:db8::203"}],
+    )
+    network = run_program(dual, previous_outputs=first.outputs).outputs["network"]
+    assert {name: node["podCidrs"] for name, node in nodes_of(network).items()} == {
+        "worker-0": ["10.200.0.0/24"], "worker-1": ["10.200.1.0/24"],
+        "worker-2": ["10.200.2.0/24", "fd00:10:244::/64"]}
+    assert routes_of(network)["worker-2"][1] == {"destination": "fd00:10:244::/64", "via": "2001:db8::203"}
+
+
+def test_a_load_balancer_inside_the_service_range_stops_the_program() -> None:
+    with pytest.raises(pulumi.RunError, match=r"^invalid config kthw:loadBalancer\.address: 10\.32\.0\.1 lies inside "
+                                              r"10\.32\.0\.0/24"):
+        run_program(config_with(loadBalancer={"address": "10.32.0.1", "user": "cloud_user"}))
