@@ -13,6 +13,7 @@ with a letter.
                  worker-0 172.31.101.60 10.200.0.0/24      POD_CIDRS in the order of clusterCidrs, ``-`` for a
                  server 172.31.100.10 -                     machine that runs no pods
     routeTable:  NODE DESTINATION VIA          one line per route: a pod CIDR, via the node's address of its family
+    verification.registeredNodeTable: NAME     one line per planned node the cluster has registered (verify)
 
 Lines are sorted by node name (then by cluster range), so the text does not depend on the order of the node list,
 and each ends with a newline. ``nodes_of`` and ``routes_of`` give back the objects the output held before
@@ -26,8 +27,11 @@ from typing import Any
 
 NODE_TABLE = "nodeTable"
 ROUTE_TABLE = "routeTable"
+REGISTERED_TABLE = "registeredNodeTable"
+"""In the ``verification`` output (verify): the planned nodes the cluster has registered."""
 NODE_HEADER = ("NAME", "ADDRESSES", "POD_CIDRS")
 ROUTE_HEADER = ("NODE", "DESTINATION", "VIA")
+REGISTERED_HEADER = ("NAME",)
 NO_POD_CIDRS = "-"
 """POD_CIDRS of a machine that runs no pods (a machines.txt line without a pod subnet)."""
 
@@ -87,3 +91,8 @@ def routes_of(network: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
     for name, destination, via in read_table(network[ROUTE_TABLE], ROUTE_HEADER, ROUTE_TABLE):
         routes.setdefault(name, []).append({"destination": destination, "via": via})
     return routes
+
+
+def registered_of(verification: Mapping[str, Any]) -> list[str]:
+    """The ``verification`` output's registered nodes, sorted."""
+    return [name for (name,) in read_table(verification[REGISTERED_TABLE], REGISTERED_HEADER, REGISTERED_TABLE)]

@@ -26,7 +26,7 @@ from components import live_cluster
 from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
 from components.cluster_network import PlannedNetwork
 from components.errors import SECRET_VALUES, AnyConfigError, ConfigError, problem_lines
-from components.network_tables import NODE_TABLE, read_nodes
+from components.network_tables import NODE_TABLE, REGISTERED_HEADER, REGISTERED_TABLE, read_nodes, render_table
 
 KUBE_APISERVER_DEFAULT_SERVICE_IP = "10.0.0.1"
 """What kube-apiserver gives the kubernetes Service when --service-cluster-ip-range is not set (10.0.0.0/24)."""
@@ -84,7 +84,9 @@ def verified(
     problems = ([problem] if problem else []) + node_problems(live_nodes, planned)
     if problems:
         raise VerificationError("verify: " + "; ".join(problems))
-    return {"kubernetesServiceIp": cluster_ip, "registeredNodes": sorted(n for n in planned if n in live_nodes)}
+    registered = sorted(name for name in planned if name in live_nodes)
+    return {"kubernetesServiceIp": cluster_ip, "registeredNodeCount": len(registered),
+            REGISTERED_TABLE: render_table(REGISTERED_HEADER, ([name] for name in registered))}
 
 
 def _unknown() -> pulumi.Output[Any]:

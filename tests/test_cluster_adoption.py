@@ -243,7 +243,8 @@ def test_verify_records_the_adopted_plan_and_passes() -> None:
     assert outcome.problem is None
     assert nodes_of(outcome.network)["worker-0"]["podCidrs"] == ["10.200.1.0/24"]
     assert routes_of(outcome.network)["worker-0"] == [{"destination": "10.200.1.0/24", "via": "172.31.100.1"}]
-    assert outcome.result == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-0", "worker-1"]}
+    assert outcome.result == {"kubernetesServiceIp": "10.32.0.1", "registeredNodeCount": 2,
+                              "registeredNodeTable": "NAME\nworker-0\nworker-1\n"}
     assert outcome.notice is not None
 
 

@@ -160,7 +160,8 @@ def test_verify_reads_the_kubernetes_service_and_nodes_with_the_kubeconfig_and_r
 
     run = run_program(config_with(verify=True), list_nodes=list_nodes)
     assert [typ for typ in run.types() if typ.startswith(("kubernetes:", "pulumi:providers:kubernetes"))] == []
-    assert run.outputs["verification"] == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-0"]}
+    assert run.outputs["verification"] == {"kubernetesServiceIp": "10.32.0.1", "registeredNodeCount": 1,
+                                           "registeredNodeTable": "NAME\nworker-0\n"}
     assert listed == [run.outputs["kubeconfig"]]
     assert run.secret["verification"] is False
 
@@ -178,7 +179,8 @@ def test_verify_keeps_the_pod_cidr_a_registered_node_carries() -> None:
     run = run_program(config_with(verify=True), list_nodes=lambda kubeconfig: {"worker-1": ["10.200.7.0/24"]})
     assert nodes_of(run.outputs["network"])["worker-1"]["podCidrs"] == ["10.200.7.0/24"]
     assert nodes_of(run.outputs["network"])["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
-    assert run.outputs["verification"] == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-1"]}
+    assert run.outputs["verification"] == {"kubernetesServiceIp": "10.32.0.1", "registeredNodeCount": 1,
+                                           "registeredNodeTable": "NAME\nworker-1\n"}
 
 
 def test_verify_refuses_a_config_the_cluster_contradicts() -> None:

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from components.cluster_network import PlannedNetwork
-from components.network_tables import nodes_of
+from components.network_tables import nodes_of, registered_of
 from components.verify import (
     ClusterReader,
     ClusterVerification,
@@ -28,7 +28,8 @@ NETWORK = {
 
 def test_matching_cluster_passes_and_lists_registered_nodes() -> None:
     live = {"worker-1": ["10.200.1.0/24"], "controller-0": []}
-    assert verified("10.32.0.1", live, NETWORK) == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-1"]}
+    assert verified("10.32.0.1", live, NETWORK) == {"kubernetesServiceIp": "10.32.0.1", "registeredNodeCount": 1,
+                                                    "registeredNodeTable": "NAME\nworker-1\n"}
 
 
 def test_default_range_is_named_with_the_flag_to_add() -> None:
@@ -108,7 +109,7 @@ def test_disagreements_fail_through_the_check_while_the_result_stays_readable() 
 def test_an_update_records_the_cluster_s_pod_cidrs_and_warns(caplog: pytest.LogCaptureFixture) -> None:
     live = {"worker-0": ["10.200.1.0/24"], "worker-1": ["10.200.0.0/24"]}
     network, result, error = run_verification(lambda kubeconfig: ("10.32.0.1", live))
-    assert error is None and result == {"kubernetesServiceIp": "10.32.0.1", "registeredNodes": ["worker-0", "worker-1"]}
+    assert error is None and result is not None and registered_of(result) == ["worker-0", "worker-1"]
     assert {name: entry["podCidrs"] for name, entry in nodes_of(network).items()} == live
     (warning,) = [record for record in caplog.records if record.levelname == "WARNING"]
     assert warning.getMessage().startswith("the plan keeps the pod CIDRs the cluster's nodes carry")
