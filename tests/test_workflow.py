@@ -90,3 +90,15 @@ def test_the_preview_is_a_diff_of_the_dev_stack_in_the_summary_and_the_comment()
     assert '>> "$GITHUB_STEP_SUMMARY"' in preview["run"]
     assert jobs["preview"]["outputs"]["comment"] == "${{ steps.preview.outputs.comment }}"
     assert jobs["comment"]["needs"] == "preview"
+
+
+def test_the_whole_diff_is_attached_whatever_the_preview_s_exit_status() -> None:
+    steps = load_workflow()["jobs"]["preview"]["steps"]
+    (preview,) = [step for step in steps if step.get("id") == "preview"]
+    (upload,) = [step for step in steps if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert steps.index(upload) == steps.index(preview) + 1
+    assert upload["if"] == "${{ !cancelled() }}"  # after a failed preview too: its output says why
+    # Pinned as the workflow's other actions are: by major version.
+    assert re.fullmatch(r"actions/upload-artifact@v\d+", upload["uses"])
+    assert "> preview.txt 2>&1" in preview["run"] and upload["with"]["path"] == "preview.txt"
+    assert f"--artifact {upload['with']['name']} > preview.md" in preview["run"]
