@@ -105,22 +105,25 @@ give_up() {
 	exit 0
 }
 
+# lacking MESSAGE WHY: what this machine lacks for the tunnel, worded as the program's own check at its start
+# (components/tunnel_preflight.py) words it, which this meets only when the machine changed in between.
+lacking() {
+	printf 'kthw:tunnel.manage: %s\n' "$1" >&2
+	give_up "$2"
+}
+
 open_tunnel() {
 	dir=${KTHW_TUNNEL_DIR:-}
 	[ -n "$dir" ] || { say "KTHW_TUNNEL_DIR is not set"; give_up "no directory for the control socket"; }
 	umask 077
 	# (true, not ':': a special builtin whose redirection fails ends the shell)
 	if ! mkdir -p "$dir" 2>/dev/null || ! true 2>/dev/null >"$dir/log"; then
-		say "the managed tunnel (tunnel.manage) cannot make or write its directory $dir:" \
-			"set XDG_STATE_HOME to a writable directory"
-		give_up "its directory cannot be written"
+		lacking "the managed tunnel keeps its control socket in $dir, which cannot be made or written; set \
+XDG_STATE_HOME to a writable directory" "its directory cannot be written"
 	fi
 	rm -f "$dir/log"
-	if ! command -v ssh >/dev/null 2>&1; then
-		say "the managed tunnel (tunnel.manage) runs ssh, which is not on PATH:" \
-			"install the OpenSSH client, or set tunnel.manage to false"
-		give_up "ssh is not on PATH"
-	fi
+	command -v ssh >/dev/null 2>&1 || lacking "the managed tunnel runs ssh, which is not on PATH; install the \
+OpenSSH client or put its directory on PATH, or set tunnel.manage to false" "ssh is not on PATH"
 	# A tunnel this stack opened here under a record another deployment replaced (say, one made on another
 	# machine since): it holds the local port, and it is ours.
 	if [ -f "$dir/record" ]; then close_record "$(cat "$dir/record")" 2>/dev/null; fi

@@ -26,6 +26,7 @@ import pytest
 from components.settings import LoadBalancer, TunnelOptions, parse_tunnel
 from components.tunnel import ApiTunnel, TunnelError, fail_unless_opened, interpreter, opened
 from components.tunnel_command import tunnel_command
+from components.tunnel_preflight import SSH_MISSING
 from components.tunnel_record import (
     MachineIdentity,
     TunnelRecord,
@@ -239,21 +240,24 @@ def assert_recorded_failure(result: subprocess.CompletedProcess[str], why: str, 
     """open succeeded (so the engine saves every output) with a record of the failed attempt, and the program's
     check fails with the script's one message."""
     assert result.returncode == 0, result.stderr
-    assert result.stderr == f"kthw: {message}\n"
+    assert result.stderr == f"{message}\n"
     record = parse_record(result.stdout)
     assert record is not None and (record.failed, record.pid, record.trigger) == (why, None, TRIGGER)
     assert not opened(result.stdout, TRIGGER)
     with pytest.raises(TunnelError) as error:
         fail_unless_opened(result.stdout, result.stderr, TRIGGER)
-    assert str(error.value) == f"kthw: {message}"
+    assert str(error.value) == message
     return record
 
 
 def test_open_without_ssh_on_path_records_the_failure_and_says_what_to_install(shell: Shell, tmp_path: Path) -> None:
     no_ssh = path_without("ssh", "/usr/bin:/bin", tmp_path / "links")
     result = shell.run("open", PATH=no_ssh)
-    assert_recorded_failure(result, "ssh is not on PATH", "the managed tunnel (tunnel.manage) runs ssh, which is not "
-                            "on PATH: install the OpenSSH client, or set tunnel.manage to false")
+    message = ("kthw:tunnel.manage: the managed tunnel runs ssh, which is not on PATH; install the OpenSSH client or "
+               "put its directory on PATH, or set tunnel.manage to false")
+    assert_recorded_failure(result, "ssh is not on PATH", message)
+    # Worded as the program's check at its start words it (that adds where Debian has the client).
+    assert SSH_MISSING.split(";")[0] == message.split(";")[0]
     # Kept beside the socket too: the next preview says the last `pulumi up` could not open it.
     kept = read_local_record(str(shell.directory))
     assert down_reason(kept, this_machine()) == "the last `pulumi up` could not open it"
@@ -273,22 +277,23 @@ def test_open_with_a_directory_it_cannot_make_records_the_failure_and_names_xdg_
     argv = [*bound_by_mode_bits(), *interpreter(TUTORIAL_LB, TunnelOptions(manage=True)), "open"]
     env = {**shell.env, "KTHW_TUNNEL_DIR": str(directory), "KTHW_TUNNEL_TRIGGER": TRIGGER}
     result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
-    assert_recorded_failure(result, "its directory cannot be written", f"the managed tunnel (tunnel.manage) cannot "
-                            f"make or write its directory {directory}: set XDG_STATE_HOME to a writable directory")
+    assert_recorded_failure(result, "its directory cannot be written", "kthw:tunnel.manage: the managed tunnel keeps "
+                            f"its control socket in {directory}, which cannot be made or written; set XDG_STATE_HOME "
+                            "to a writable directory")
     assert shell.calls() == [] and not directory.exists()
 
 
 def test_open_without_a_directory_records_the_failure_and_writes_no_file(shell: Shell) -> None:
     result = shell.run("open", KTHW_TUNNEL_DIR="")
-    record = assert_recorded_failure(result, "no directory for the control socket", "KTHW_TUNNEL_DIR is not set")
+    record = assert_recorded_failure(result, "no directory for the control socket", "kthw: KTHW_TUNNEL_DIR is not set")
     assert record.socket == "/control" and not Path("/record").exists()
 
 
 def test_open_whose_control_socket_does_not_answer_stops_ssh_and_records_the_failure(shell: Shell) -> None:
     result = shell.run("open", SSH_CHECK_FAIL="1")
     socket_path = shell.directory / "control"
-    assert_recorded_failure(result, "its control socket does not answer", "ssh started but its control socket does "
-                            f"not answer: Control socket connect({socket_path}): Connection refused")
+    assert_recorded_failure(result, "its control socket does not answer", "kthw: ssh started but its control socket "
+                            f"does not answer: Control socket connect({socket_path}): Connection refused")
     assert [call[-2:] for call in shell.calls()[1:]] == [["check", "kthw-tunnel"], ["exit", "kthw-tunnel"]]
     assert wait_gone(int((shell.directory / "control.pid").read_text()))
 
