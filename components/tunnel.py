@@ -14,7 +14,7 @@ credentials and save every output, kubeconfig included, and then the update fail
 else. The next preview shows the Command as to be replaced.
 
 The record names the trigger it was opened with, so the program knows whether the Command ran in this run: under
-``pulumi refresh --run-program`` (and for a Command an ``--target`` leaves out) the engine runs nothing and hands
+``pulumi refresh --run-program`` (and for a Command that ``--target`` leaves out) the engine runs nothing and hands
 the program the state's old record, which is no news of the tunnel this run asked for; the warning at the start
 has said whether it is open.
 """
@@ -97,7 +97,8 @@ class ApiTunnel(pulumi.ComponentResource):
     """Whether this run opened the managed tunnel or found it open (True when not managed: nothing to wait for);
     False when the attempt failed, or when the engine ran no Command (``pulumi refresh --run-program``)."""
     check: pulumi.Output[None] | None
-    """Fails the update with ssh's message when the tunnel did not open, after the outputs are saved."""
+    """Fails the update with the open script's message when this run's attempt failed, after the outputs are
+    saved."""
 
     def __init__(
         self,
