@@ -34,6 +34,7 @@ from components.previous_outputs import previous_outputs
 from components.secret_config import SecretConfig
 from components.settings import Settings, parse_settings
 from components.tunnel import ApiTunnel
+from components.tunnel_preflight import check_tunnel_host
 from components.verify import ClusterVerification
 
 NAMESPACE = "kthw"
@@ -75,6 +76,7 @@ secret = SecretConfig.of((key for key in raw if pulumi.runtime.is_config_secret(
 previous = previous_outputs()
 last = last_deployment(previous, hide_names=secret.any(*NETWORK_KEYS))
 settings, planned = read_settings(raw, secret, previous, last)
+check_tunnel_host(settings.tunnel, hide_values=secret.any(*TUNNEL_KEYS))
 plan = planned.plan
 if planned.state_refusals and pulumi.runtime.is_dry_run():
     pulumi.log.warn(state_refusal_warning(planned.state_refusals))

@@ -250,7 +250,8 @@ def _check_addresses(
         if reason is not None:
             problems.append(ConfigError(node_key(node, "address"), f"{address} is {reason}, which kubelet "
                                         "refuses as a node IP", USABLE_ADDRESS,
-                                        without_values=f"is {reason}, which kubelet refuses as a node IP"))
+                                        without_values=f"is {reason.split(' (')[0]}, which kubelet refuses as a node "
+                                                       "IP"))
             continue
         for low, high, network in ranges_by_family[version]:
             if low <= value <= high:

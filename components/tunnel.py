@@ -8,9 +8,15 @@ triggers come from components/tunnel_record.py: they stay the recorded ones whil
 machine, and name a new tunnel (with the reason) when it does not, so a dead tunnel previews as a replacement and
 ``pulumi up`` reopens it.
 
-When ssh cannot open the tunnel, the Command still completes, recording the failed attempt (and ssh's message as
-its stderr): the engine goes on to create the credentials and save every output, kubeconfig included, and then the
-update fails with ssh's own message and nothing else. The next preview shows the Command as to be replaced.
+When the tunnel cannot be opened (ssh fails, or is missing, or its directory cannot be made), the Command still
+completes, recording the failed attempt (and the message as its stderr): the engine goes on to create the
+credentials and save every output, kubeconfig included, and then the update fails with that message and nothing
+else. The next preview shows the Command as to be replaced.
+
+The record names the trigger it was opened with, so the program knows whether the Command ran in this run: under
+``pulumi refresh --run-program`` (and for a Command that ``--target`` leaves out) the engine runs nothing and hands
+the program the state's old record, which is no news of the tunnel this run asked for; the warning at the start
+has said whether it is open.
 """
 
 from __future__ import annotations
@@ -25,26 +31,42 @@ import pulumi_command
 from components.previous_outputs import own_stack_name
 from components.settings import LoadBalancer, TunnelOptions
 from components.tunnel_command import managed_ssh_arguments, tunnel_command
-from components.tunnel_record import down_reason, parse_record, read_local_record, this_machine, tunnel_trigger
+from components.tunnel_record import (
+    TunnelRecord,
+    down_reason,
+    parse_record,
+    read_local_record,
+    this_machine,
+    tunnel_trigger,
+)
 from components.tunnel_state import project_directory, tunnel_directory
 
 TUNNEL_SCRIPT = Path(__file__).with_name("tunnel.sh")
 
 
 class TunnelError(pulumi.RunError):
-    """ssh could not open the managed tunnel; the message is ssh's own."""
+    """The managed tunnel could not be opened; the message is the open script's (ssh's own, when ssh ran)."""
 
 
-def opened(stdout: str) -> bool:
-    """Whether the Command's stdout records a running tunnel (not a failed attempt)."""
+def this_run_s_attempt(stdout: str, trigger: str) -> TunnelRecord | None:
+    """The record in the Command's stdout when it is of the tunnel this run asked for (opened with ``trigger``);
+    None for a record the engine handed back without running the Command, or no record at all."""
     record = parse_record(stdout)
+    return record if record is not None and record.trigger == trigger else None
+
+
+def opened(stdout: str, trigger: str) -> bool:
+    """Whether the Command's stdout records a running tunnel opened with ``trigger`` (not a failed attempt, and not
+    a tunnel of an earlier run that this run did not open)."""
+    record = this_run_s_attempt(stdout, trigger)
     return record is not None and record.failed is None
 
 
-def fail_unless_opened(stdout: str, stderr: str) -> None:
-    """Raise TunnelError with ssh's message when the Command recorded a failed attempt."""
-    if not opened(stdout):
-        raise TunnelError(stderr.strip() or "ssh could not open the tunnel and said nothing")
+def fail_unless_opened(stdout: str, stderr: str, trigger: str) -> None:
+    """Raise TunnelError with the open script's message when this run's attempt failed."""
+    record = this_run_s_attempt(stdout, trigger)
+    if record is not None and record.failed is not None:
+        raise TunnelError(stderr.strip() or f"the managed tunnel could not be opened ({record.failed})")
 
 
 def tunnel_script(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> str:
@@ -72,9 +94,11 @@ class ApiTunnel(pulumi.ComponentResource):
     down_reason: str | None
     """Why the tunnel the last deployment recorded is not open here (None while it is, or when not managed)."""
     opened: pulumi.Output[bool]
-    """Whether the managed tunnel is open after this update (True when not managed: nothing to wait for)."""
+    """Whether this run opened the managed tunnel or found it open (True when not managed: nothing to wait for);
+    False when the attempt failed, or when the engine ran no Command (``pulumi refresh --run-program``)."""
     check: pulumi.Output[None] | None
-    """Fails the update with ssh's message when the tunnel did not open, after the outputs are saved."""
+    """Fails the update with the open script's message when this run's attempt failed, after the outputs are
+    saved."""
 
     def __init__(
         self,
@@ -116,9 +140,9 @@ class ApiTunnel(pulumi.ComponentResource):
                     replace_on_changes=["*"],
                 ),
             )
-            self.opened = self.command.stdout.apply(opened)
+            self.opened = self.command.stdout.apply(lambda stdout: opened(stdout, trigger))
             # Nothing exports this: it fails the update only once every export has been saved.
             self.check = pulumi.Output.all(self.command.stdout, self.command.stderr).apply(
-                lambda values: fail_unless_opened(values[0], values[1])
+                lambda values: fail_unless_opened(values[0], values[1], trigger)
             )
         self.register_outputs({})  # none of its own: the stack's outputs are the record (see secret_config)

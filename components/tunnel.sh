@@ -7,8 +7,9 @@
 #   machine, this boot, the ssh master's pid and start time, its socket, and the Command's trigger
 #   ($KTHW_TUNNEL_TRIGGER). The record becomes the Command's stdout, and is kept beside the socket, where the next
 #   preview on this machine reads it.
-#   When ssh fails, its message goes to stderr and the record says "failed": open still succeeds, so the engine
-#   goes on to save the stack's outputs, and the program then fails the update with ssh's message alone.
+#   Whatever stops it (ssh missing, a directory it cannot make, ssh failing) goes to stderr and the record says
+#   "failed=WHY": open never fails itself, so the engine goes on to save the stack's outputs, and the program then
+#   fails the update with that message alone (a failing Command would end the program in a gRPC traceback).
 # close: given a record ($PULUMI_COMMAND_STDOUT, possibly written on another machine or by an older deployment),
 #   stop the ssh process it names, but only when that process runs here and is the very ssh the record describes
 #   (same machine, same boot, same pid and start time, the recorded control socket on its command line).
@@ -90,20 +91,39 @@ forget_record() {
 }
 
 # write_record LINES...: the record of this attempt, with what identifies this machine and boot, to the Command's
-# stdout and to "$dir/record" (where the next preview on this machine looks).
+# stdout and, when the directory is there, to "$dir/record" (where the next preview on this machine looks).
 write_record() {
 	record=$(printf '%s\n' "kthw-tunnel=1" "host=$(uname -n)" "machine=$(machine_id)" "boot=$(boot_id)" \
 		"socket=$dir/control" "trigger=${KTHW_TUNNEL_TRIGGER:-}" "$@")
-	printf '%s\n' "$record" >"$dir/record"
+	if [ -n "$dir" ] && [ -d "$dir" ]; then printf '%s\n' "$record" 2>/dev/null >"$dir/record"; fi
 	printf '%s\n' "$record"
 }
 
+# give_up WHY: end the attempt as failed, recorded with WHY (its message is on stderr already), and succeed.
+give_up() {
+	write_record "failed=$1"
+	exit 0
+}
+
+# lacking MESSAGE WHY: what this machine lacks for the tunnel, worded as the program's own check at its start
+# (components/tunnel_preflight.py) words it, which this meets only when the machine changed in between.
+lacking() {
+	printf 'kthw:tunnel.manage: %s\n' "$1" >&2
+	give_up "$2"
+}
+
 open_tunnel() {
-	set -e
-	command -v ssh >/dev/null || { say "ssh is not on PATH"; exit 127; }
-	dir=${KTHW_TUNNEL_DIR:?}
+	dir=${KTHW_TUNNEL_DIR:-}
+	[ -n "$dir" ] || { say "KTHW_TUNNEL_DIR is not set"; give_up "no directory for the control socket"; }
 	umask 077
-	mkdir -p "$dir"
+	# (true, not ':': a special builtin whose redirection fails ends the shell)
+	if ! mkdir -p "$dir" 2>/dev/null || ! true 2>/dev/null >"$dir/log"; then
+		lacking "the managed tunnel keeps its control socket in $dir, which cannot be made or written; set \
+XDG_STATE_HOME to a writable directory" "its directory cannot be written"
+	fi
+	rm -f "$dir/log"
+	command -v ssh >/dev/null 2>&1 || lacking "the managed tunnel runs ssh, which is not on PATH; install the \
+OpenSSH client or put its directory on PATH, or set tunnel.manage to false" "ssh is not on PATH"
 	# A tunnel this stack opened here under a record another deployment replaced (say, one made on another
 	# machine since): it holds the local port, and it is ours.
 	if [ -f "$dir/record" ]; then close_record "$(cat "$dir/record")" 2>/dev/null; fi
@@ -114,17 +134,20 @@ open_tunnel() {
 	if ssh_tunnel "$dir/control" </dev/null >"$dir/log" 2>&1; then
 		rm -f "$dir/log"
 	else
-		# Recorded, not raised: the program reports ssh's message after the stack's outputs are saved.
 		status=$?
 		cat "$dir/log" >&2
 		rm -f "$dir/log"
-		write_record "failed=ssh exited with status $status"
-		exit 0
+		give_up "ssh exited with status $status"
 	fi
-	check=$(ssh -S "$dir/control" -O check kthw-tunnel 2>&1 </dev/null | tr -d '\r') || true
+	check=$(ssh -S "$dir/control" -O check kthw-tunnel 2>&1 </dev/null | tr -d '\r')
 	pid=${check#*pid=}
 	pid=${pid%%)*}
-	case "$pid" in '' | *[!0-9]*) say "ssh started but its control socket does not answer: $check"; exit 1 ;; esac
+	case "$pid" in '' | *[!0-9]*)
+		say "ssh started but its control socket does not answer: $check"
+		ssh -S "$dir/control" -O exit kthw-tunnel >/dev/null 2>&1 </dev/null
+		give_up "its control socket does not answer"
+		;;
+	esac
 	write_record "pid=$pid" "start=$(start_time "$pid")"
 }
 

@@ -4,9 +4,12 @@ The registered nodes' podCIDRs are the allocation to keep (components/cluster_ad
 of an update is the plan that keeps them, and a config that contradicts them is refused. The ``default/kubernetes``
 Service's clusterIP must be the plan's kubernetesServiceIp, and every planned node that has registered must carry
 the planned podCIDRs. Everything is read with the kubeconfig's own credentials (components/live_cluster.py), only
-during ``pulumi up`` (a preview, a pull request's say, never needs the cluster, and shows the plan made from the
-state) and only when the managed tunnel opened: a tunnel that could not open has said why, and verify adds nothing
-(unless the config contradicts the stack's state, which then stands: see unread_cluster).
+when the program runs as an update (a preview, a pull request's say, never needs the cluster, and shows the plan
+made from the state) and only when this run opened the managed tunnel or found it open: a tunnel that could not open
+has said why, and verify adds nothing (unless the config contradicts the stack's state, which then stands: see
+unread_cluster). ``pulumi refresh --run-program`` runs the program as an update (``is_dry_run()`` is false) but runs
+no Command, so a managed tunnel that is down stays unread there, with the tunnel's warning alone
+(components/tunnel.py).
 
 A problem fails the update with every problem listed, but only after the stack's outputs are recorded (the check
 is an Output nothing exports), so the kubeconfig is there to debug with. When the config is refused, the

@@ -20,6 +20,7 @@ if ! pulumi stack select "$stack" 2>/dev/null; then
 	if [[ -f Pulumi.$stack.yaml ]]; then sed -i '/^encryptionsalt:/d' "Pulumi.$stack.yaml"; fi
 	pulumi stack init "$stack"
 fi
+scripts/migrate-state.sh "$stack"
 pulumi up --yes --stack "$stack" "$@"
 # The salt line changed the file's size, which git takes as a change without looking: when nothing but the salt
 # differs (the filter drops it), refresh git's record of the file. This stages nothing.

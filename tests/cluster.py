@@ -242,7 +242,12 @@ class Pki:
     @classmethod
     def create(cls, directory: Path, hosts: Sequence[str]) -> Pki:
         """The CA and every certificate; ``hosts`` are exactly the serving certificate's names and addresses."""
-        ca = cls.make_ca(directory)
+        return cls.with_ca(directory, cls.make_ca(directory), hosts)
+
+    @classmethod
+    def with_ca(cls, directory: Path, ca: CertPair, hosts: Sequence[str]) -> Pki:
+        """Every certificate, signed by an existing ``ca`` (one a stack was deployed with, say)."""
+        directory.mkdir(parents=True, exist_ok=True)
         return cls(
             directory=directory,
             ca=ca,

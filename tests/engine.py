@@ -90,7 +90,7 @@ class EngineProject:
 
     ``backend_url`` and ``backend_env`` (credentials) name a backend other projects may share (``postgres://``,
     ``s3://``); ``stack_config`` replaces the text of ``Pulumi.<stack>.yaml``, as a clone of a repository where
-    another clone committed it (with its ``encryptionsalt``)."""
+    another clone committed it (with its ``encryptionsalt``, which belongs to ``passphrase``)."""
 
     def __init__(
         self,
@@ -100,6 +100,7 @@ class EngineProject:
         backend_url: str | None = None,
         backend_env: dict[str, str] | None = None,
         stack_config: str | None = None,
+        passphrase: str = PASSPHRASE,
     ) -> None:
         self.dir = directory / "project"
         self.backend = directory / "state"
@@ -124,7 +125,7 @@ class EngineProject:
         self.env: dict[str, str] = {
             "PATH": path,
             "PULUMI_BACKEND_URL": backend_url or f"file://{self.backend}",
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_CONFIG_PASSPHRASE": passphrase,
             "PULUMI_HOME": str(self.home),
             "PULUMI_SKIP_UPDATE_CHECK": "1",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "1",

@@ -75,9 +75,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif args.typ in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):
             state["certPem"] = fake_pem("CERTIFICATE", args.name)
         elif args.typ == "command:local:Command":
+            # What open records: the tunnel it started, with the trigger it was given.
+            environment = args.inputs["environment"]
+            environment = environment.get("value", environment) if SECRET_SIGNATURE in environment else environment
+            trigger = environment["KTHW_TUNNEL_TRIGGER"]
             state["stdout"] = "\n".join([
                 "kthw-tunnel=1", "host=laptop", "machine=0123456789abcdef", "boot=b", "pid=4711", "start=1",
-                "socket=/home/ops/.local/state/kthw/0123456789ab/control", "trigger=tunnel 0a1b2c on laptop: opened"])
+                "socket=/home/ops/.local/state/kthw/0123456789ab/control", f"trigger={trigger}"])
             state["stderr"] = ""
         return (args.resource_id or f"{args.name}-id"), state
 

@@ -30,7 +30,10 @@ import yaml
 from pulumi import automation as auto
 
 from components.network_tables import nodes_of, registered_of
+from components.tunnel_port import local_port_warnings, read_port_settings
+from components.tunnel_preflight import SSH_MISSING
 from components.tunnel_record import TunnelRecord, parse_record, start_time, this_machine
+from components.tunnel_state import tunnel_directory
 from tests.cluster import (
     CertPair,
     Cluster,
@@ -51,7 +54,9 @@ from tests.cluster import (
     tool_env,
     wait_until,
 )
-from tests.engine import ADMIN_CERT_TYPE, REPLACED, ROOT, EngineProject
+from tests.engine import ADMIN_CERT_TYPE, REPLACED, ROOT, EngineProject, diff_lines
+from tests.host_faults import bound_by_mode_bits, path_without
+from tests.server_process import RunAs
 
 pytestmark = pytest.mark.e2e
 
@@ -127,6 +132,22 @@ class Access:
             verify=verify,
         )
         self.project.set_secret("caKeyPem", ca.key_pem)
+
+    def pulumi(
+        self, *args: str, env: dict[str, str] | None = None, unset: tuple[str, ...] = (), prefix: tuple[str, ...] = ()
+    ) -> subprocess.CompletedProcess[str]:
+        """The pulumi CLI in the project with the stack's environment changed by ``env`` and without ``unset``,
+        started through ``prefix``; not checked."""
+        environment = {**os.environ, **self.project.env, **(env or {})}
+        for name in unset:
+            environment.pop(name, None)
+        return subprocess.run([*prefix, "pulumi", *args, "--stack", self.project.stack_name], cwd=self.project.dir,
+                              env=environment, capture_output=True, text=True, timeout=600, check=False)
+
+    def shown_outputs(self) -> dict[str, Any]:
+        """Every output as `pulumi stack output --json --show-secrets` prints it."""
+        shown: dict[str, Any] = json.loads(self.project.cli("stack", "output", "--json", "--show-secrets").stdout)
+        return shown
 
     def up_fails(self) -> str:
         """`pulumi up` must fail: its whole output."""
@@ -223,6 +244,32 @@ class Access:
         finally:
             for pid in self.tunnel_processes():
                 stop_pid(pid)
+
+
+def diagnostics_of(said: str) -> list[str]:
+    """The error and warning lines of a preview's or an update's Diagnostics section(s)."""
+    lines = []
+    for section in said.split("Diagnostics:")[1:]:
+        body = section.split("\nOutputs:")[0].split("\nResources:")[0]
+        lines += [line.strip() for line in body.splitlines() if line.strip().startswith(("error:", "warning:"))]
+    return lines
+
+
+PULUMI_PROGRAM_ERROR = "error: an unhandled error occurred: program exited with non-zero exit code: 1"
+"""What Pulumi's Python language host adds after the message of any program that stops with an error."""
+RUNS_OF_THE_PROGRAM = (("preview",), ("up", "--yes"), ("up", "--yes", "--skip-preview"))
+"""A preview, an update stopped by its preview, and an update without one (which shows the stack's outputs)."""
+
+
+def assert_stops_with_one_error(result: subprocess.CompletedProcess[str], message: str) -> None:
+    """The run failed with ``message`` as the program's one error (then Pulumi's usual line), and no traceback."""
+    said = result.stdout + result.stderr
+    assert result.returncode != 0, said
+    errors = [line for line in diagnostics_of(said) if line.startswith("error:")]
+    assert [errors[0], *(error.lower() for error in errors[1:])] == [f"error: {message}", PULUMI_PROGRAM_ERROR], said
+    assert "Traceback" not in said
+    for outputs in said.split("\nOutputs:")[1:]:
+        assert diff_lines(outputs.split("\nResources:")[0]) == [], "an output shown as removed or changed"
 
 
 @pytest.fixture(scope="module")
@@ -341,13 +388,116 @@ def test_load_balancer_not_listening_fails_with_ssh_s_message_alone_and_keeps_th
     errors = [line.strip() for line in diagnostics.splitlines() if line.strip().startswith("error:")]
     assert errors[0] == f"error: ssh: connect to host 127.0.0.1 port {stopped.port}: Connection refused", diagnostics
     # What Pulumi adds for any program that stops with an error; nothing from kthw, verify or Python.
-    assert [error.lower() for error in errors[1:]] == [
-        "error: an unhandled error occurred: program exited with non-zero exit code: 1"]
+    assert [error.lower() for error in errors[1:]] == [PULUMI_PROGRAM_ERROR]
     assert "Traceback" not in message
     # A fresh stack still gets every output: the kubeconfig is there once the tunnel opens.
     outputs = access.project.outputs()
     assert "kubeconfig" in outputs and "tunnelCommand" in outputs
     access.assert_failed_attempt_only()
+
+
+def test_a_machine_without_ssh_stops_preview_and_up_with_one_error_and_keeps_every_output(
+    access: Access, lab: Lab, tmp_path: Path
+) -> None:
+    """ssh missing from PATH when the tunnel must be reopened: the program stops at its start, before any resource,
+    with one error naming tunnel.manage and the fix; the outputs stay as the last update wrote them."""
+    access.configure(lab)
+    access.project.up()
+    old = access.record()
+    assert old.pid is not None
+    os.kill(old.pid, signal.SIGKILL)
+    wait_until(lambda: access.tunnel_processes() == {}, 10, "the killed ssh master")
+    before = access.shown_outputs()
+
+    no_ssh = path_without("ssh", access.project.env["PATH"], tmp_path / "links")
+    for verb in RUNS_OF_THE_PROGRAM:
+        assert_stops_with_one_error(access.pulumi(*verb, env={"PATH": no_ssh}), SSH_MISSING)
+    assert access.shown_outputs() == before
+    assert access.record() == old
+
+    access.project.up()  # with ssh: the tunnel comes back
+    access.assert_kubectl_works()
+    access.project.destroy()
+    access.assert_no_tunnel()
+
+
+def test_a_read_only_home_stops_preview_and_up_with_one_error_and_keeps_every_output(
+    access: Access, lab: Lab
+) -> None:
+    """No XDG_STATE_HOME and a home directory of mode 0555 (for root: without CAP_DAC_OVERRIDE, so the mode binds
+    it as any user): the state directory cannot be made, and the program says so at its start."""
+    access.configure(lab, manage=False)
+    access.project.up()
+    before = access.shown_outputs()
+    home = access.directory / "home"
+    home.mkdir(mode=0o555)
+    stack = f"organization/kthw/{access.project.stack_name}"
+    directory = tunnel_directory({"HOME": str(home)}, str(access.project.dir), stack)
+    message = (f"kthw:tunnel.manage: the managed tunnel keeps its control socket in {directory}, which cannot be "
+               f"made ({home} is not writable); set XDG_STATE_HOME to a writable directory (the default is "
+               "~/.local/state)")
+
+    access.configure(lab)
+    for verb in RUNS_OF_THE_PROGRAM:
+        result = access.pulumi(*verb, env={"HOME": str(home)}, unset=("XDG_STATE_HOME",),
+                               prefix=tuple(bound_by_mode_bits()))
+        assert_stops_with_one_error(result, message)
+    assert access.shown_outputs() == before
+    assert access.commands() == [] and not (home / ".local").exists()
+
+
+@pytest.mark.parametrize("port_kind", ["privileged", "ephemeral"])
+def test_a_local_port_ssh_may_not_get_is_warned_about_at_preview_and_up(
+    access: Access, lab: Lab, port_kind: str
+) -> None:
+    kernel = read_port_settings()
+    port = 999 if port_kind == "privileged" else kernel.ephemeral.stop - 1
+    access.configure(lab, manage=False)
+    access.project.update_config(tunnel={"localPort": port})
+    warned = f"warning: kthw:tunnel.localPort: {port} is "
+    for said in (access.project.stack.preview().stdout, access.project.stack.up().stdout):
+        assert [line for line in diagnostics_of(said) if line.startswith(warned)] != [], said
+    access.project.destroy()
+
+
+def test_ssh_run_by_a_user_other_than_root_cannot_bind_a_port_below_the_unprivileged_start(
+    lab: Lab, tmp_path: Path
+) -> None:
+    """The rule the privileged-port warning follows, checked against the real ssh client and kernel: as a user other
+    than root, ssh's local forward on a port below net.ipv4.ip_unprivileged_port_start fails (and the warning is
+    given), and on a port above it works; a kernel that lets every user bind low ports gets no warning."""
+    kernel = read_port_settings()
+    user = RunAs.unprivileged()
+    keys = user.private_directory("kthw-ssh-user.")
+    try:
+        user.write_private(keys / "id", lab.sshd.client_key.read_text())
+        user.write_private(keys / "known_hosts", lab.sshd.known_hosts.read_text())
+
+        def forward(port: int) -> subprocess.CompletedProcess[str]:
+            argv = ["ssh", "-f", "-N", "-o", "ExitOnForwardFailure=yes", "-o", "BatchMode=yes", "-i", str(keys / "id"),
+                    "-o", "IdentitiesOnly=yes", "-o", f"UserKnownHostsFile={keys / 'known_hosts'}",
+                    "-o", "StrictHostKeyChecking=yes", "-p", str(lab.sshd.port),
+                    "-L", f"127.0.0.1:{port}:localhost:{lab.apiserver.port}", "root@127.0.0.1"]
+            result: subprocess.CompletedProcess[str] = subprocess.run(
+                argv, capture_output=True, text=True, timeout=60, check=False,
+                **user.popen_options())  # type: ignore[call-overload]
+            return result
+
+        low = next(port for port in range(1023, 0, -1) if port_is_free(port))
+        high = free_port()
+        try:
+            refused, allowed = forward(low), forward(high)
+        finally:
+            for pid in processes_mentioning(str(keys)):
+                stop_pid(pid)
+    finally:
+        shutil.rmtree(keys, ignore_errors=True)
+    assert allowed.returncode == 0, allowed.stderr
+    warned = local_port_warnings(low, kernel) != []
+    assert warned == (low < kernel.unprivileged_start)
+    assert (refused.returncode != 0) == warned, refused.stderr
+    if warned:
+        assert f"bind [127.0.0.1]:{low}: Permission denied" in refused.stderr
 
 
 @pytest.mark.parametrize("checking", ["yes", "accept-new"])
@@ -446,11 +596,20 @@ def test_killed_ssh_previews_as_a_replacement_and_up_brings_kubectl_back(access:
     # refresh cannot read a command back, and no read of the cluster is kept in state: nothing to fail on.
     refresh = access.project.cli("refresh", "--yes")
     assert "unreachable" not in refresh.stdout + refresh.stderr
-    # Running the program, refresh says what preview says (and verify, that nothing answers through the tunnel).
-    refresh = access.project.cli("refresh", "--run-program", "--yes", check=False)
+    # Running the program, refresh warns as preview does, and succeeds: it runs the program as an update
+    # (is_dry_run() is False) but runs no Command, so the tunnel's record is the state's old one, which verify
+    # does not take for an open tunnel.
+    before = access.shown_outputs()
+    refresh = access.project.cli("refresh", "--run-program", "--yes")
     said = refresh.stdout + refresh.stderr
-    assert f"the managed tunnel is not open: its ssh process (pid {old.pid}) has exited" in said
-    assert "unreachable" not in said and "Traceback" not in said
+    warning = (f"warning: the managed tunnel is not open: its ssh process (pid {old.pid}) has exited; `pulumi up` "
+               "opens a new one")
+    assert set(diagnostics_of(said)) == {warning}, said
+    assert "verify:" not in said and "Traceback" not in said
+    assert access.record() == old
+    # Every output as it was, but the verification: this run read nothing of the cluster.
+    del before["verification"]
+    assert access.shown_outputs() == before
     access.preview_replaces_the_tunnel(f"its ssh process (pid {old.pid}) has exited")
     access.project.up()
     access.assert_kubectl_works()

@@ -8,9 +8,11 @@ value; and an accepted config carries no key material anywhere but in ``caKeyPem
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import json
+import re
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -121,6 +123,25 @@ def assert_message_is_clean(error: AnyConfigError, raw: dict[str, Any],
         assert not any(text in line for text in long_values), line
         if top in secret_keys and top in PARSED_HERE and isinstance(raw.get(top), str) and len(raw[top]) > 3:
             assert raw[top] not in line.removeprefix(f"invalid config kthw:{problem.key}"), line
+        if top in secret_keys:
+            assert_shows_nothing_of(line.removeprefix(f"invalid config kthw:{problem.key}"), raw.get(top))
+
+
+ADDRESS_LIKE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+|[0-9a-fA-F]*::[0-9a-fA-F]|/[0-9]+\b")
+"""An IPv4 address, an IPv6 address or a prefix length: what a secret network or node list must not leak, even
+derived ("did you mean 10.200.0.0/16?")."""
+
+
+def assert_shows_nothing_of(text: str, secret: Any) -> None:
+    """A message about a key set with --secret shows no address or prefix, and no leaf of the value (but words of the
+    messages' own vocabulary)."""
+    assert not ADDRESS_LIKE.search(text), text
+    if isinstance(secret, str):
+        with contextlib.suppress(ValueError):
+            secret = json.loads(secret)
+    for leaf in plain_strings(secret):
+        if len(leaf) >= 5 and not leaf.isalpha():
+            assert leaf not in text, (leaf, text)
 
 
 def assert_no_key_material(settings_: Settings) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from pulumi import automation as auto
+from pulumi.runtime.rpc import UNKNOWN
 
 from components.network_tables import nodes_of
 from tests.cluster import Pki
@@ -172,3 +173,38 @@ def test_invalid_config_fails_preview_and_up_with_the_programs_message(
     assert message in str(up_error.value)
     kinds = [resource["type"] for resource in project.resources()]
     assert [kind for kind in kinds if not kind.startswith(("pulumi:pulumi:Stack", "pulumi:providers"))] == []
+
+
+def test_destroy_keeps_the_protected_ca_and_the_outputs_of_the_last_update(tmp_path: Path) -> None:
+    """What the README's Destroy section says: `pulumi destroy` stops at the protected CA before deleting anything;
+    `--exclude-protected` deletes all but the CA and its ancestors, the Stack among them, whose outputs the engine
+    leaves as the last update wrote them (the deleted admin key's included), and a program run on that state puts
+    Pulumi's unknown-value placeholder in their place; the next `up` replaces them with new credentials from the same
+    CA and the same pod CIDRs; only a destroy after `pulumi state unprotect --all` clears them."""
+    project = EngineProject(tmp_path)
+    project.up()
+    before = json.loads(project.cli("stack", "output", "--json", "--show-secrets").stdout)
+    resources = project.resources()
+
+    refused = project.cli("destroy", "--yes", check=False)
+    assert refused.returncode != 0 and "because it is protected" in refused.stdout, refused.stdout
+    assert project.resources() == resources
+
+    project.cli("destroy", "--exclude-protected", "--yes")
+    kept = {resource["urn"].rsplit("::", 1)[1] for resource in project.resources()}
+    assert kept == {"kthw-dev", "admin", "default_5_6_2", "admin-ca-key", "admin-ca"}, kept
+    assert json.loads(project.cli("stack", "output", "--json", "--show-secrets").stdout) == before
+    # A run of the program on that state has no admin key to give: Pulumi writes its unknown-value placeholder.
+    project.cli("refresh", "--run-program", "--yes")
+    refreshed = json.loads(project.cli("stack", "output", "--json", "--show-secrets").stdout)
+    assert refreshed["adminKeyPem"] == refreshed["kubeconfig"] == UNKNOWN
+    assert refreshed["caCertPem"] == before["caCertPem"]
+
+    project.up()
+    renewed = json.loads(project.cli("stack", "output", "--json", "--show-secrets").stdout)
+    assert renewed["caCertPem"] == before["caCertPem"]
+    assert renewed["adminKeyPem"] != before["adminKeyPem"] and renewed["kubeconfig"] != before["kubeconfig"]
+    assert renewed["network"] == before["network"], "the kept network output keeps the pod CIDR allocation"
+
+    project.destroy()
+    assert project.resources() == [] and project.outputs() == {}

@@ -12,18 +12,24 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
+import pulumi
 import pytest
 
 from components.settings import LoadBalancer, TunnelOptions, parse_tunnel
-from components.tunnel import TunnelError, fail_unless_opened, interpreter
+from components.tunnel import ApiTunnel, TunnelError, fail_unless_opened, interpreter, opened
 from components.tunnel_command import tunnel_command
+from components.tunnel_preflight import SSH_MISSING
 from components.tunnel_record import (
     MachineIdentity,
+    TunnelRecord,
     down_reason,
     is_recorded_ssh,
     parse_record,
@@ -33,6 +39,7 @@ from components.tunnel_record import (
     tunnel_trigger,
 )
 from components.tunnel_state import TunnelDirectoryError, tunnel_directory
+from tests.host_faults import bound_by_mode_bits, path_without
 
 TUTORIAL_LB = LoadBalancer(address="172.31.108.99", user="cloud_user")
 HOSTILE_PATH = "/tmp/known;touch${IFS}PWNED`id`$(id)&|"
@@ -50,6 +57,7 @@ sock= op=
 while [ $# -gt 0 ]; do case "$1" in -S) sock=$2; shift ;; -O) op=$2; shift ;; esac; shift; done
 case "$op" in
 check)
+  [ -z "${SSH_CHECK_FAIL:-}" ] || { echo "Control socket connect($sock): Connection refused" >&2; exit 255; }
   [ -S "$sock" ] && [ -f "$sock.pid" ] || { echo "Control socket connect($sock): No such file" >&2; exit 255; }
   printf 'Master running (pid=%s)\r\n' "$(cat "$sock.pid")" >&2 ;;
 exit) kill "$(cat "$sock.pid")" ;;
@@ -221,11 +229,94 @@ def test_open_failure_prints_ssh_s_message_and_nothing_else(shell: Shell) -> Non
     assert sorted(path.name for path in shell.directory.iterdir()) == ["record"]
     assert down_reason(result.stdout, this_machine()) == "the last `pulumi up` could not open it"
     with pytest.raises(TunnelError) as error:
-        fail_unless_opened(result.stdout.rstrip("\n"), result.stderr.rstrip("\n"))
+        fail_unless_opened(result.stdout.rstrip("\n"), result.stderr.rstrip("\n"), TRIGGER)
     assert str(error.value) == "bind [127.0.0.1]:6443: Address already in use"
     closed = shell.run("close", PULUMI_COMMAND_STDOUT=result.stdout)
     assert (closed.returncode, closed.stderr, len(shell.calls())) == (0, "", 1)
     assert list(shell.directory.iterdir()) == []
+
+
+def assert_recorded_failure(result: subprocess.CompletedProcess[str], why: str, message: str) -> TunnelRecord:
+    """open succeeded (so the engine saves every output) with a record of the failed attempt, and the program's
+    check fails with the script's one message."""
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == f"{message}\n"
+    record = parse_record(result.stdout)
+    assert record is not None and (record.failed, record.pid, record.trigger) == (why, None, TRIGGER)
+    assert not opened(result.stdout, TRIGGER)
+    with pytest.raises(TunnelError) as error:
+        fail_unless_opened(result.stdout, result.stderr, TRIGGER)
+    assert str(error.value) == message
+    return record
+
+
+def test_open_without_ssh_on_path_records_the_failure_and_says_what_to_install(shell: Shell, tmp_path: Path) -> None:
+    no_ssh = path_without("ssh", "/usr/bin:/bin", tmp_path / "links")
+    result = shell.run("open", PATH=no_ssh)
+    message = ("kthw:tunnel.manage: the managed tunnel runs ssh, which is not on PATH; install the OpenSSH client or "
+               "put its directory on PATH, or set tunnel.manage to false")
+    assert_recorded_failure(result, "ssh is not on PATH", message)
+    # Worded as the program's check at its start words it (that adds where Debian has the client).
+    assert SSH_MISSING.split(";")[0] == message.split(";")[0]
+    # Kept beside the socket too: the next preview says the last `pulumi up` could not open it.
+    kept = read_local_record(str(shell.directory))
+    assert down_reason(kept, this_machine()) == "the last `pulumi up` could not open it"
+    assert shell.calls() == []
+
+
+@pytest.mark.parametrize("blocked", ["read-only", "a file"])
+def test_open_with_a_directory_it_cannot_make_records_the_failure_and_names_xdg_state_home(
+    shell: Shell, tmp_path: Path, blocked: str
+) -> None:
+    home = tmp_path / "home"
+    if blocked == "read-only":
+        home.mkdir(mode=0o555)
+    else:
+        home.write_text("")
+    directory = home / ".local" / "state" / "kthw" / "0123456789ab"
+    argv = [*bound_by_mode_bits(), *interpreter(TUTORIAL_LB, TunnelOptions(manage=True)), "open"]
+    env = {**shell.env, "KTHW_TUNNEL_DIR": str(directory), "KTHW_TUNNEL_TRIGGER": TRIGGER}
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
+    assert_recorded_failure(result, "its directory cannot be written", "kthw:tunnel.manage: the managed tunnel keeps "
+                            f"its control socket in {directory}, which cannot be made or written; set XDG_STATE_HOME "
+                            "to a writable directory")
+    assert shell.calls() == [] and not directory.exists()
+
+
+def test_open_without_a_directory_records_the_failure_and_writes_no_file(shell: Shell) -> None:
+    result = shell.run("open", KTHW_TUNNEL_DIR="")
+    record = assert_recorded_failure(result, "no directory for the control socket", "kthw: KTHW_TUNNEL_DIR is not set")
+    assert record.socket == "/control" and not Path("/record").exists()
+
+
+def test_open_whose_control_socket_does_not_answer_stops_ssh_and_records_the_failure(shell: Shell) -> None:
+    result = shell.run("open", SSH_CHECK_FAIL="1")
+    socket_path = shell.directory / "control"
+    assert_recorded_failure(result, "its control socket does not answer", "kthw: ssh started but its control socket "
+                            f"does not answer: Control socket connect({socket_path}): Connection refused")
+    assert [call[-2:] for call in shell.calls()[1:]] == [["check", "kthw-tunnel"], ["exit", "kthw-tunnel"]]
+    assert wait_gone(int((shell.directory / "control.pid").read_text()))
+
+
+# --- what the program makes of the Command's record ----------------------------------------------------------------
+
+
+def test_only_a_record_of_this_run_s_trigger_tells_whether_the_tunnel_opened(shell: Shell) -> None:
+    stdout = shell.open()
+    assert opened(stdout, TRIGGER)
+    fail_unless_opened(stdout, "", TRIGGER)
+    # Under `pulumi refresh --run-program` the engine runs no Command and hands back the state's record: no news of
+    # the tunnel this run asked for (a new trigger, since it is not open), whether that record says open or failed.
+    failed = stdout.replace("pid=", "failed=ssh exited with status 255\npid=")
+    for stale in (stdout, failed, "", "not a record"):
+        assert not opened(stale, "tunnel 9f8e7d on laptop: opened because its ssh process (pid 1) has exited")
+        fail_unless_opened(stale, "bind [127.0.0.1]:6443: Address already in use", "tunnel 9f8e7d on laptop")
+
+
+def test_a_failed_attempt_that_said_nothing_fails_with_its_recorded_reason(shell: Shell) -> None:
+    failed = shell.run("open", SSH_FAIL="1").stdout
+    with pytest.raises(TunnelError, match=r"^the managed tunnel could not be opened \(ssh exited with status 255\)$"):
+        fail_unless_opened(failed, "\n", TRIGGER)
 
 
 def test_close_stops_the_recorded_ssh_and_removes_its_socket(shell: Shell) -> None:
@@ -310,6 +401,72 @@ def test_open_closes_a_tunnel_this_stack_left_open_here(shell: Shell) -> None:
 def test_unknown_verb_is_refused(shell: Shell) -> None:
     result = shell.run("reopen")
     assert (result.returncode, result.stderr) == (2, "kthw: usage: open | close\n")
+
+
+class CommandMocks(pulumi.runtime.Mocks):
+    """Answers for the managed tunnel's Command: ``stdout(trigger)`` is its stdout, given the trigger it was asked to
+    open with (a real create records that one; `pulumi refresh --run-program` hands back the state's)."""
+
+    def __init__(self, stdout: Callable[[str], str], stderr: str = "") -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        state = dict(args.inputs)
+        if args.typ == "command:local:Command":
+            state.update(stdout=self.stdout(args.inputs["environment"]["KTHW_TUNNEL_TRIGGER"]), stderr=self.stderr)
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, []
+
+
+def run_api_tunnel(mocks: CommandMocks) -> tuple[bool, Exception | None]:
+    """An ApiTunnel with tunnel.manage under ``mocks`` (and a state home of its own, short enough for a socket path):
+    whether it says the tunnel opened, and its check's error."""
+    seen: dict[str, bool] = {}
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def program() -> Any:
+        tunnel = ApiTunnel("api-tunnel", load_balancer=TUTORIAL_LB, tunnel=TunnelOptions(manage=True))
+        assert tunnel.check is not None
+        return pulumi.Output.all(tunnel.opened, tunnel.check).apply(lambda values: seen.update(opened=values[0]))
+
+    pulumi.runtime.set_mocks(mocks, project="kthw", stack="dev", organization="organization")
+    with tempfile.TemporaryDirectory(prefix="kthw-") as state_home, \
+            mock.patch.dict(os.environ, {"XDG_STATE_HOME": state_home}):
+        try:
+            program()
+        except TunnelError as error:
+            return False, error
+    return seen["opened"], None
+
+
+def record_of(trigger: str, *extra: str) -> str:
+    return "\n".join(["kthw-tunnel=1", "host=laptop", "machine=0123456789abcdef", "boot=b", "pid=4711", "start=1",
+                      "socket=/home/ops/.local/state/kthw/0123456789ab/control", f"trigger={trigger}", *extra])
+
+
+def test_the_tunnel_an_update_opens_is_what_verify_waits_for() -> None:
+    assert run_api_tunnel(CommandMocks(record_of)) == (True, None)
+
+
+def test_an_attempt_that_failed_in_this_run_fails_the_update_with_its_message() -> None:
+    mocks = CommandMocks(lambda trigger: record_of(trigger, "failed=ssh exited with status 255"),
+                         stderr="ssh: connect to host 172.31.108.99 port 22: Connection refused\n")
+    _, error = run_api_tunnel(mocks)
+    assert str(error) == "ssh: connect to host 172.31.108.99 port 22: Connection refused"
+
+
+@pytest.mark.parametrize("recorded", ["open", "failed"])
+def test_a_record_the_engine_hands_back_without_running_the_command_is_no_tunnel_and_no_error(recorded: str) -> None:
+    """`pulumi refresh --run-program` runs the program as an update (is_dry_run() is False) but runs no Command: its
+    outputs are the state's, a record of an earlier trigger. verify must not read the cluster through it, and the
+    update's check must not fail on it."""
+    extra = ["failed=ssh exited with status 255"] if recorded == "failed" else []
+    stale = record_of("tunnel 0a1b2c on laptop: opened because no tunnel of this stack is recorded on this machine",
+                      *extra)
+    assert run_api_tunnel(CommandMocks(lambda trigger: stale, stderr="old message")) == (False, None)
 
 
 # --- where the control socket lives ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Provide a real kube-apiserver and kubectl (built from the Go module proxy), etcd, sshd and cfssl for the
-# end-to-end tests. What the binaries do together is proven by those tests (tests/cluster.py starts them).
+# Provide a real kube-apiserver, kube-controller-manager, kube-proxy, kubelet and kubectl (built from the Go module
+# proxy), etcd, sshd and cfssl for the end-to-end tests (kube-proxy and kubelet only check their flags and config
+# files: they cannot run without root here). What the binaries do together is proven by those tests (tests/cluster.py starts them).
 #
 #   export PATH="$(toolchain/kube.sh | tail -n 1):$PATH"
 #
@@ -30,7 +31,15 @@ apt_ensure() { # apt_ensure /path/to/binary package
 	[[ -x $1 ]] || die "$2 installed but $1 is missing"
 }
 
-# --- kube-apiserver and kubectl ---
+# --- the Kubernetes binaries ---
+KUBE_COMMANDS=(kube-apiserver kube-controller-manager kube-proxy kubelet kubectl)
+
+# The commands not built yet.
+missing_kube_commands() {
+	local command
+	for command in "${KUBE_COMMANDS[@]}"; do [[ -x $KUBE_BIN/$command ]] || echo "$command"; done
+}
+
 # A wrapper module requiring k8s.io/kubernetes, with each staging module (=> ./staging/... inside the kubernetes
 # repository) replaced by its published v0.X.Y tag.
 build_kube() {
@@ -44,12 +53,14 @@ build_kube() {
 	for module in $(awk '$2 == "=>" && $3 ~ /^\.\/staging\// { print $1 }' "$gomod"); do
 		if grep -qE "^[[:space:]]+$module v" "$gomod"; then go mod edit -replace="$module=$module@$staging"; fi
 	done
-	go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" "k8s.io/kubernetes/cmd/kubectl@$K8S_VERSION"
+	local commands=()
+	mapfile -t commands < <(missing_kube_commands)
+	go get "${commands[@]/#/k8s.io/kubernetes/cmd/}" "k8s.io/kubernetes@$K8S_VERSION"
 	ld="-s -w"
 	for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 		ld+=" -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
 	done
-	for p in kube-apiserver kubectl; do
+	for p in "${commands[@]}"; do
 		go build -trimpath -ldflags "$ld" -o "$KUBE_BIN/.$p.tmp" "k8s.io/kubernetes/cmd/$p"
 		mv -f "$KUBE_BIN/.$p.tmp" "$KUBE_BIN/$p"
 	done
@@ -82,7 +93,7 @@ main() {
 	apt_ensure /usr/bin/cfssljson golang-cfssl
 
 	local build_kube_needed=0 build_etcd_needed=0 path
-	[[ -x $KUBE_BIN/kube-apiserver && -x $KUBE_BIN/kubectl ]] || build_kube_needed=1
+	[[ -z $(missing_kube_commands) ]] || build_kube_needed=1
 	case $ETCD_MODE in
 		debian)
 			apt_ensure /usr/bin/etcd etcd-server
@@ -96,7 +107,8 @@ main() {
 	esac
 	STEPS=$((build_kube_needed + build_etcd_needed))
 	((STEPS == 0)) || go_env
-	((build_kube_needed == 0)) || run_step "kube-apiserver and kubectl $K8S_VERSION" 540 "$KUBE_DIR/build.log" build_kube
+	((build_kube_needed == 0)) ||
+		run_step "$(missing_kube_commands | paste -sd' ') $K8S_VERSION" 900 "$KUBE_DIR/build.log" build_kube
 	((build_etcd_needed == 0)) || run_step "etcd $ETCD_VERSION" 90 "$ETCD_DIR/build.log" build_etcd
 	echo "$path"
 }
