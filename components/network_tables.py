@@ -2,11 +2,12 @@
 
 Why text: the Pulumi CLI prints every stack output in full after each ``pulumi up``, and an object's diff with all
 its unchanged keys (pkg/backend/display/object_diff.go: getResourceOutputsPropertiesString, printObjectDiff), so a
-map of 5,000 nodes printed 3.5 MB per ``up`` and buried a removed node a megabyte deep in ``preview --diff``. A
-string it prints as its first three lines (truncatePropertyString), and a change to it as a line diff with two
-lines of context (printLineDiff). A string that parses whole as a JSON or YAML collection it would print decoded
-and whole (decodeValue); the header line keeps a table from ever parsing as one: a plain first line makes the YAML
-reader refuse a later ``KEY: VALUE`` line (an IPv6 address ending in ``::`` before a blank), and JSON never starts
+map of 5,000 nodes printed 3.5 MB per ``up`` and buried a removed node 285 KB deep in ``preview --diff``. A string
+it prints as its first three lines (truncatePropertyString), and a change to it as a line diff with two lines of
+context (printLineDiff). A string that parses whole as a JSON or YAML collection it would print decoded and whole
+(decodeValue): lines whose addresses end in ``::`` read as YAML ``KEY: VALUE`` pairs (``worker-0 2001:db8:1::
+fd00:10:244::/64``), so a table of them parses as a mapping. The header line prevents it: after a plain first line,
+YAML refuses such a line (tests/test_engine_printed_output.py checks it with the real CLI), and JSON never starts
 with a letter.
 
     nodeTable:   NAME ADDRESSES POD_CIDRS      one line per node; ADDRESSES and POD_CIDRS comma-separated,
