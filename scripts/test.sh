@@ -6,10 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check .
 .venv/bin/mypy .
+toolchain/kubernetes.sh >/dev/null # before env.sh, which installs the plugins it finds built
 # shellcheck source=scripts/env.sh
 . scripts/env.sh
 toolchain/kube.sh >/dev/null
-toolchain/x509check.sh >/dev/null
+toolchain/checker.sh x509check >/dev/null
+toolchain/checker.sh refcheck >/dev/null
 toolchain/postgres.sh >/dev/null
 toolchain/minio.sh >/dev/null
 toolchain/cni.sh >/dev/null

@@ -66,10 +66,10 @@ def diff_sections(preview: str) -> tuple[str, str]:
     return resources, rest.split("Resources:", 1)[0]
 
 
-def toolchain_script(name: str) -> str:
-    """Run ``toolchain/<name>`` (cached: seconds; on a fresh machine it builds) and return the last line it prints:
-    a directory or a PATH fragment."""
-    command = [str(ROOT / "toolchain" / name)]
+def toolchain_script(name: str, *args: str) -> str:
+    """Run ``toolchain/<name> ARGS`` (cached: seconds; on a fresh machine it builds) and return the last line it
+    prints: a directory or a PATH fragment."""
+    command = [str(ROOT / "toolchain" / name), *args]
     result = subprocess.run(command, capture_output=True, text=True, timeout=5400)
     if result.returncode != 0:
         raise RuntimeError(f"toolchain/{name} failed ({result.returncode}):\n{result.stderr[-3000:]}")
@@ -83,6 +83,24 @@ def toolchain() -> tuple[str, str]:
     project's toolchain script: a cached build, or a build from Go modules and source snapshots on a fresh machine."""
     pulumi_bin = toolchain_script("pulumi.sh")
     return str(Path(pulumi_bin).parent), f"{pulumi_bin}:{os.environ['PATH']}"
+
+
+@functools.cache
+def plugin_directories() -> tuple[Path, ...]:
+    """Every plugin the toolchain built, laid out as Pulumi's plugin cache (resource-NAME-vVERSION/): the tls and
+    command plugins of toolchain/pulumi.sh and the kubernetes plugin of toolchain/kubernetes.sh."""
+    caches = [Path(toolchain()[0]) / "plugins", Path(toolchain_script("kubernetes.sh"))]
+    return tuple(plugin for cache in caches for plugin in sorted(cache.iterdir()) if plugin.is_dir())
+
+
+def install_plugins(home: Path) -> None:
+    """The toolchain's plugins in ``home``'s plugin cache: a directory per plugin (the engine does not list a linked
+    directory) holding links to the binaries."""
+    for plugin in plugin_directories():
+        installed = home / "plugins" / plugin.name
+        installed.mkdir(parents=True)
+        for binary in plugin.iterdir():
+            (installed / binary.name).symlink_to(binary.resolve())
 
 
 class EngineProject:
@@ -110,7 +128,7 @@ class EngineProject:
         if not backend_url:
             self.backend.mkdir(parents=True)
         root, path = toolchain()
-        (self.home / "plugins").symlink_to(Path(root) / "plugins")  # the plugin cache the toolchain laid out
+        install_plugins(self.home)
         self.dir.mkdir(parents=True)
         for name in PROJECT_FILES:
             source = ROOT / name

@@ -276,8 +276,8 @@ def corpus_pem(name: str) -> Pem:
 
 @functools.cache
 def checker() -> Path:
-    """The x509check binary from toolchain/x509check.sh (built once per machine, then cached)."""
-    return Path(toolchain_script("x509check.sh")) / "x509check"
+    """The x509check binary from toolchain/checker.sh (built once per machine, then cached)."""
+    return Path(toolchain_script("checker.sh", "x509check")) / "x509check"
 
 
 def run_checker(pem: Pem, directory: Path, name: str) -> Verdict:

@@ -15,20 +15,27 @@ ROOT = Path(__file__).resolve().parent.parent
 TOOLCHAIN = ROOT / "toolchain"
 
 
-def script_constant(name: str) -> str:
-    """A ``NAME=value`` assignment of toolchain/pulumi.sh."""
-    match = re.search(rf"^{name}=(\S+)", (TOOLCHAIN / "pulumi.sh").read_text(), re.MULTILINE)
-    assert match, f"{name} is not set in toolchain/pulumi.sh"
+def script_constant(name: str, script: str = "pulumi.sh") -> str:
+    """A ``NAME=value`` assignment of a toolchain script (toolchain/pulumi.sh by default)."""
+    match = re.search(rf"^{name}=(\S+)", (TOOLCHAIN / script).read_text(), re.MULTILINE)
+    assert match, f"{name} is not set in toolchain/{script}"
     return match.group(1)
 
 
 @pytest.mark.parametrize(
-    ("package", "constant"),
-    [("pulumi_tls", "TLS_VERSION"), ("pulumi_command", "COMMAND_VERSION")],
+    ("package", "script", "constant"),
+    [("pulumi_tls", "pulumi.sh", "TLS_VERSION"), ("pulumi_command", "pulumi.sh", "COMMAND_VERSION"),
+     ("pulumi_kubernetes", "kubernetes.sh", "VERSION")],
 )
-def test_built_plugin_version_is_the_one_the_sdk_asks_for(package: str, constant: str) -> None:
+def test_built_plugin_version_is_the_one_the_sdk_asks_for(package: str, script: str, constant: str) -> None:
     plugin = json.loads(resources.files(package).joinpath("pulumi-plugin.json").read_text())
-    assert plugin["version"] == script_constant(constant)
+    assert plugin["version"] == script_constant(constant, script)
+
+
+def test_the_kubernetes_sdk_pin_is_the_plugin_the_toolchain_builds() -> None:
+    """requirements.txt pins the SDK; toolchain/kubernetes.sh builds that version's commit and labels it so."""
+    pin = re.search(r"^pulumi-kubernetes==(\S+)$", (ROOT / "requirements.txt").read_text(), re.MULTILINE)
+    assert pin and pin.group(1) == script_constant("VERSION", "kubernetes.sh")
 
 
 def run_steps(*commands: str, heartbeat: int = 1) -> subprocess.CompletedProcess[str]:

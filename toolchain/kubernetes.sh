@@ -5,6 +5,7 @@
 # PULUMI_HOME); logs go to stderr.
 #
 #   plugins=$(toolchain/kubernetes.sh | tail -n 1)
+#   toolchain/kubernetes.sh --cached     # the directory if it is built already; else exit 1, building nothing
 #
 # Only stacks that put objects into the cluster (podNetwork, dns, users) need it: the engine loads a plugin when a
 # resource of it is declared, not when its SDK is imported. So `make up` of the dev stack does not wait for this
@@ -51,6 +52,10 @@ build_kubernetes() {
 	rm -rf "$src"
 }
 
+if [[ ${1:-} == --cached ]]; then
+	[[ -x $BIN ]] && echo "$PLUGINS"
+	exit $?
+fi
 lock_cache "$DIR/.lock"
 if [[ -x $BIN ]]; then
 	log "kubernetes $VERSION: cached build of $MODULE@$PSEUDO"
