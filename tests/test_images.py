@@ -55,7 +55,7 @@ def test_kthw_accepts_exactly_the_pinned_references_containerd_accepts() -> None
     assert sum(truth.values()) >= 15 and len(truth) - sum(truth.values()) >= 25, "the corpus has both sides"
 
 
-REFERENCE_PARTS = st.sampled_from(list("abcAB019.-_:/@[]") + ["sha256:", "sha512:", "0" * 32, "localhost"])
+REFERENCE_PARTS = st.sampled_from([*"abcAB019.-_:/@[]", "sha256:", "sha512:", "0" * 32, "localhost"])
 REFERENCES = st.lists(REFERENCE_PARTS, min_size=1, max_size=14).map("".join)
 
 
