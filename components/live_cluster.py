@@ -80,6 +80,14 @@ class ApiConnection:
 
     def get_json(self, path: str) -> dict[str, Any]:
         """GET an API path; ClusterAccessError says why that did not work."""
+        found = self.find_json(path)
+        if found is None:
+            raise ClusterAccessError(f"GET {self.server}{path} answered 404: there is no such object")
+        return found
+
+    def find_json(self, path: str) -> dict[str, Any] | None:
+        """GET an API path; None when there is no such object (404); ClusterAccessError says why else it did not
+        work."""
         server = self.server
         try:
             self.connection.request("GET", path, headers={"Accept": "application/json"})
@@ -94,6 +102,8 @@ class ApiConnection:
             ) from None
         except (OSError, http.client.HTTPException) as error:
             raise ClusterAccessError(f"cannot reach kube-apiserver at {server}: {error}") from None
+        if response.status == 404:
+            return None
         if response.status != 200:
             raise ClusterAccessError(_refused_status(server, path, response.status, body))
         result: dict[str, Any] = json.loads(body)
