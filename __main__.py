@@ -12,9 +12,15 @@ from typing import Any
 
 import pulumi
 
-from components.api_server_sans import api_server_cert_sans
-from components.certificate_lifetimes import expired_ca_problem, generated_ca_not_after, lifetime_warnings
-from components.cluster_network import (
+from components.cluster.verify import ClusterVerification
+from components.config.errors import AnyConfigError, problem_lines
+from components.config.fingerprints import fingerprints
+from components.config.secret_config import SecretConfig
+from components.config.settings import Settings, parse_settings
+from components.config.stack import previous_outputs
+from components.kubeconfig.component import Kubeconfig
+from components.kubeconfig.summary import kubeconfig_summary
+from components.network.decision import (
     NETWORK_OUTPUT,
     ClusterNetwork,
     PlannedNetwork,
@@ -22,20 +28,14 @@ from components.cluster_network import (
     plan_from_state,
     state_refusal_warning,
 )
-from components.config_fingerprints import fingerprints
-from components.credentials import AdminCredentials
-from components.errors import AnyConfigError, problem_lines
-from components.kubeconfig import Kubeconfig
-from components.kubeconfig_summary import kubeconfig_summary
-from components.last_ca import CA_SOURCE_OUTPUT, ca_source, last_ca
-from components.node_changes import node_changes, summary_line
-from components.previous_deployment import PreviousDeployment
-from components.previous_outputs import previous_outputs
-from components.secret_config import SecretConfig
-from components.settings import Settings, parse_settings
-from components.tunnel import ApiTunnel
-from components.tunnel_preflight import check_tunnel_host
-from components.verify import ClusterVerification
+from components.network.last_deployment import PreviousDeployment
+from components.network.node_changes import node_changes, summary_line
+from components.pki.api_server_sans import api_server_cert_sans
+from components.pki.component import AdminCredentials
+from components.pki.last_ca import CA_SOURCE_OUTPUT, ca_source, last_ca
+from components.pki.lifetimes import expired_ca_problem, generated_ca_not_after, lifetime_warnings
+from components.tunnel.component import ApiTunnel
+from components.tunnel.preflight import check_tunnel_host
 
 NAMESPACE = "kthw"
 

@@ -23,8 +23,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.network_settings import parse_network
-from components.pod_cidr_allocation import plan_network
+from components.network.allocation import plan_network
+from components.network.options import parse_network
 
 NODE_ADDRESSES = ipaddress.IPv4Network("172.16.0.0/12")
 
@@ -110,8 +110,8 @@ def bench_adoption(count: int, dual_stack: bool, repeat: int) -> None:
     """What verify adds to an update: plan again keeping ``count`` registered nodes' podCIDRs (here every node
     carries its neighbour's block, so each one differs from the state's plan and the warning counts them), render
     the output and check it against the cluster."""
-    from components.cluster_network import PlannedNetwork
-    from components.verify import verify_cluster
+    from components.cluster.verify import verify_cluster
+    from components.network.decision import PlannedNetwork
 
     planned = PlannedNetwork(plan_network(parse_network(network_config(count, dual_stack), nodes_config(count,
                                                                                                       dual_stack))))

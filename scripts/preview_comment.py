@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.node_changes import SUMMARY_PREFIX
+from components.network.node_changes import SUMMARY_PREFIX
 
 LIMIT = 60_000
 """Bytes of the whole comment (GitHub's limit is 65,536 characters; a character is at least a byte)."""

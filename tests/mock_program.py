@@ -137,7 +137,7 @@ def run_program(
         with tempfile.TemporaryDirectory(prefix="kthw-mocks.") as state_home, \
                 mock.patch.dict(os.environ, {"XDG_STATE_HOME": state_home}), \
                 mock.patch.object(pulumi, "export", exports.__setitem__), \
-                mock.patch("components.live_cluster.read_cluster",
+                mock.patch("components.cluster.api.read_cluster",
                            lambda kubeconfig: (service_cluster_ip, lister(kubeconfig))):
             runpy.run_path(str(MAIN), run_name="__kthw__")
             for name, value in exports.items():

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from components.cidr import IPNetwork, parse_cidr, parse_ip
-from components.network_plan import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec, PodBlock
-from components.network_rules import validate_network
-from components.pod_cidr_allocation import plan_network
-from components.previous_deployment import PreviousDeployment, read_previous_deployment
+from components.network.addresses import IPNetwork, parse_cidr, parse_ip
+from components.network.allocation import plan_network
+from components.network.last_deployment import PreviousDeployment, read_previous_deployment
+from components.network.model import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec, PodBlock
+from components.network.rules import validate_network
 
 DUAL_CLUSTER = "10.200.0.0/16,fd00:10:244::/56"
 DUAL_SERVICE = "10.32.0.0/24,fd00:10:96::/112"

@@ -29,11 +29,11 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from components.network_tables import nodes_of, registered_of
-from components.tunnel_port import local_port_warnings, read_port_settings
-from components.tunnel_preflight import SSH_MISSING
-from components.tunnel_record import TunnelRecord, parse_record, start_time, this_machine
-from components.tunnel_state import tunnel_directory
+from components.network.tables import nodes_of, registered_of
+from components.tunnel.local_port import local_port_warnings, read_port_settings
+from components.tunnel.preflight import SSH_MISSING
+from components.tunnel.record import TunnelRecord, parse_record, start_time, this_machine
+from components.tunnel.socket_directory import tunnel_directory
 from tests.cluster import (
     CertPair,
     Cluster,

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from components.errors import ConfigError
-from components.settings import parse_settings
+from components.config.errors import ConfigError
+from components.config.settings import parse_settings
 from tests.mock_program import DEV_CONFIG
 from tests.pki import Pem, make_ca
 

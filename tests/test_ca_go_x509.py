@@ -26,9 +26,9 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from components import der
-from components.errors import AnyConfigError, ConfigError
-from components.settings import parse_settings
+from components.config.errors import AnyConfigError, ConfigError
+from components.config.settings import parse_settings
+from components.pki import der
 from tests import pki
 from tests.engine import toolchain_script
 from tests.mock_program import DEV_CONFIG

@@ -11,7 +11,7 @@ import pulumi
 import pytest
 from cryptography import x509
 
-from components.certificate_lifetimes import certificate_sha256, rfc3339
+from components.pki.lifetimes import certificate_sha256, rfc3339
 from tests.mock_program import DEV_CONFIG, run_program
 from tests.pki import make_ca
 

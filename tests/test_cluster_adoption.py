@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
-from components.cluster_network import PlannedNetwork, plan_from_state, state_refusal_warning
-from components.errors import CollectedConfigError, ConfigError
-from components.network_tables import nodes_of, routes_of
-from components.verify import VerificationError, unread_cluster, verify_cluster
+from components.cluster.adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
+from components.cluster.verify import VerificationError, unread_cluster, verify_cluster
+from components.config.errors import CollectedConfigError, ConfigError
+from components.network.decision import PlannedNetwork, plan_from_state, state_refusal_warning
+from components.network.tables import nodes_of, routes_of
 from tests.network_specs import DUAL_CLUSTER, DUAL_SERVICE, cidrs, node, recorded, spec, valid_plan, workers
 
 SWAPPED = {"worker-0": ["10.200.1.0/24"], "worker-1": ["10.200.0.0/24"]}

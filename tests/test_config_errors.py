@@ -20,8 +20,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from components.errors import AnyConfigError, CollectedConfigError, ConfigError
-from components.settings import LoadBalancer, PkiOptions, TunnelOptions, parse_settings
+from components.config.errors import AnyConfigError, CollectedConfigError, ConfigError
+from components.config.settings import LoadBalancer, PkiOptions, TunnelOptions, parse_settings
 from tests.pki import Pem, key_pem, make_ca, rsa_key
 
 Raw = dict[str, Any]

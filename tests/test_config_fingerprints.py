@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import Any
 
-from components.config_fingerprints import canonical_value, fingerprint, fingerprints
+from components.config.fingerprints import canonical_value, fingerprint, fingerprints
 from tests.mock_program import DEV_CONFIG, run_program
 from tests.test_secret_config import plain_places, with_changes
 

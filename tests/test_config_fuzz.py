@@ -18,8 +18,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.errors import SHOWN_MAX_CHARACTERS, AnyConfigError
-from components.settings import TOP_LEVEL_KEYS, Settings, parse_settings
+from components.config.errors import SHOWN_MAX_CHARACTERS, AnyConfigError
+from components.config.settings import TOP_LEVEL_KEYS, Settings, parse_settings
 from tests.mock_program import DEV_CONFIG, plain_strings
 from tests.pki import make_ca
 

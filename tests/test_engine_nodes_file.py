@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from components.network_tables import nodes_of, routes_of
+from components.network.tables import nodes_of, routes_of
 from tests.engine import EngineProject, diff_lines
 
 pytestmark = pytest.mark.engine

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from components.network_tables import NODE_TABLE, nodes_of
+from components.network.tables import NODE_TABLE, nodes_of
 from tests.cluster import CertPair, Cluster, Pki, tool_env, write_private
 from tests.engine import ROOT, EngineProject, diff_sections
 

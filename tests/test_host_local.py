@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from components.network_rules import validate_node_masks
+from components.network.rules import validate_node_masks
 from tests.engine import toolchain_script
 from tests.network_specs import spec
 from tests.server_process import RunAs

@@ -6,9 +6,9 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from components.errors import ConfigError
-from components.last_ca import LastCa, last_ca
-from components.settings import parse_settings
+from components.config.errors import ConfigError
+from components.config.settings import parse_settings
+from components.pki.last_ca import LastCa, last_ca
 from tests.mock_program import DEV_CONFIG, run_program
 from tests.pki import make_ca
 

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.cidr import format_ip, getaddrinfo_ipv4
-from components.errors import ConfigError
-from components.settings import parse_settings
+from components.config.errors import ConfigError
+from components.config.settings import parse_settings
+from components.network.addresses import format_ip, getaddrinfo_ipv4
 from tests.cluster import free_port
 from tests.mock_program import DEV_CONFIG
 

@@ -11,9 +11,9 @@ from collections.abc import Collection, Sequence
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from components.cidr import IPAddress, IPNetwork
-from components.network_plan import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec, PodBlock
-from components.usable_address import unusable_address_reason
+from components.network.addresses import IPAddress, IPNetwork
+from components.network.model import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec, PodBlock
+from components.network.usable_address import unusable_address_reason
 from tests.network_specs import recorded, renumber, valid_plan
 
 PROPERTY_SETTINGS = settings(max_examples=100, deadline=None)

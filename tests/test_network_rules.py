@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.cidr import format_ip, parse_cidr, parse_ip
-from components.errors import AnyConfigError, CollectedConfigError, ConfigError, hiding_values
-from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
-from components.network_rules import validate_families, validate_network
-from components.network_tables import routes_of
-from components.pod_cidr_allocation import allocate
+from components.config.errors import AnyConfigError, CollectedConfigError, ConfigError, hiding_values
+from components.network.addresses import format_ip, parse_cidr, parse_ip
+from components.network.allocation import allocate
+from components.network.model import NetworkPlan, NetworkSpec, NodeSpec
+from components.network.rules import validate_families, validate_network
+from components.network.tables import routes_of
 from tests.network_specs import (
     DUAL_CLUSTER,
     DUAL_SERVICE,

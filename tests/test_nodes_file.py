@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from components.errors import AnyConfigError, ConfigError, hiding_values, problem_lines
-from components.machines_txt import line_fields, text_lines
-from components.network_settings import parse_network
-from components.network_tables import nodes_of, routes_of
-from components.nodes_file_problems import MAX_PROBLEMS
-from components.pod_cidr_allocation import plan_network
-from components.settings import parse_settings
+from components.config.errors import AnyConfigError, ConfigError, hiding_values, problem_lines
+from components.config.settings import parse_settings
+from components.network.allocation import plan_network
+from components.network.nodes_file.machines_txt import line_fields, text_lines
+from components.network.nodes_file.problems import MAX_PROBLEMS
+from components.network.options import parse_network
+from components.network.tables import nodes_of, routes_of
 
 # The tutorial's machines.txt (docs/03-compute-resources.md), with addresses filled in.
 TUTORIAL = """\

@@ -10,12 +10,12 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.assigned_blocks import handed_on, handover_warnings
-from components.cluster_network import plan_from_state
-from components.errors import CollectedConfigError, ConfigError
-from components.network_plan import NetworkPlan, NodesFile, NodeSpec
-from components.network_tables import nodes_of, routes_of
-from components.previous_deployment import PreviousOutputError, SharedBlockError, read_previous_deployment
+from components.config.errors import CollectedConfigError, ConfigError
+from components.network.assigned_blocks import handed_on, handover_warnings
+from components.network.decision import plan_from_state
+from components.network.last_deployment import PreviousOutputError, SharedBlockError, read_previous_deployment
+from components.network.model import NetworkPlan, NodesFile, NodeSpec
+from components.network.tables import nodes_of, routes_of
 from tests.mock_program import DEV_CONFIG, run_program
 from tests.network_specs import (
     DUAL_CLUSTER,

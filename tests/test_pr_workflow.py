@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from bench.bench_plan import machines_txt, network_config
-from components.network_tables import nodes_of
+from components.network.tables import nodes_of
 from scripts.preview_comment import LIMIT
 from tests.backends import MinioServer, minio_server
 from tests.engine import PASSPHRASE, ROOT, EngineProject, diff_lines, diff_sections

@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.network_tables import nodes_of, routes_of
+from components.network.tables import nodes_of, routes_of
 from tests.mock_program import DEV_CONFIG, run_program
 from tests.pki import make_ca
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from components.errors import AnyConfigError
-from components.settings import parse_settings
+from components.config.errors import AnyConfigError
+from components.config.settings import parse_settings
 from tests.mock_program import DEV_CONFIG
 from tests.test_config_fuzz import ADDRESS_LIKE, assert_shows_nothing_of
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from components.network_tables import nodes_of
+from components.network.tables import nodes_of
 from tests.backends import BACKEND_KINDS, StateBackend, state_backend
 from tests.cluster import wait_until
 from tests.engine import EngineProject, toolchain

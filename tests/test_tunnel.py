@@ -23,11 +23,11 @@ from unittest import mock
 import pulumi
 import pytest
 
-from components.settings import LoadBalancer, TunnelOptions, parse_tunnel
-from components.tunnel import ApiTunnel, TunnelError, fail_unless_opened, interpreter, opened
-from components.tunnel_command import tunnel_command
-from components.tunnel_preflight import SSH_MISSING
-from components.tunnel_record import (
+from components.config.settings import LoadBalancer, TunnelOptions, parse_tunnel
+from components.tunnel.command import tunnel_command
+from components.tunnel.component import ApiTunnel, TunnelError, fail_unless_opened, interpreter, opened
+from components.tunnel.preflight import SSH_MISSING
+from components.tunnel.record import (
     MachineIdentity,
     TunnelRecord,
     down_reason,
@@ -38,7 +38,7 @@ from components.tunnel_record import (
     this_machine,
     tunnel_trigger,
 )
-from components.tunnel_state import TunnelDirectoryError, tunnel_directory
+from components.tunnel.socket_directory import TunnelDirectoryError, tunnel_directory
 from tests.host_faults import bound_by_mode_bits, path_without
 
 TUTORIAL_LB = LoadBalancer(address="172.31.108.99", user="cloud_user")

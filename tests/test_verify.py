@@ -7,9 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.cluster_network import PlannedNetwork
-from components.network_tables import nodes_of, registered_of
-from components.verify import (
+from components.cluster.verify import (
     ClusterReader,
     ClusterVerification,
     VerificationError,
@@ -17,6 +15,8 @@ from components.verify import (
     service_ip_problem,
     verified,
 )
+from components.network.decision import PlannedNetwork
+from components.network.tables import nodes_of, registered_of
 from tests.network_specs import spec, valid_plan, workers
 
 NETWORK = {

@@ -1,0 +1,148 @@
+"""``kthw:index:ApiTunnel``: the SSH tunnel to the API server through the load balancer: the command a person runs,
+and, with ``tunnel.manage``, a pulumi-command resource that opens it in the background on create and closes it on
+delete.
+
+The managed tunnel's Command runs components/tunnel.sh (``open`` and ``close``) with the ssh arguments defined
+above it; its stdout records the ssh process it started, and so does a file beside the control socket. Its
+triggers come from components/tunnel_record.py: they stay the recorded ones while that process runs on this
+machine, and name a new tunnel (with the reason) when it does not, so a dead tunnel previews as a replacement and
+``pulumi up`` reopens it.
+
+When the tunnel cannot be opened (ssh fails, or is missing, or its directory cannot be made), the Command still
+completes, recording the failed attempt (and the message as its stderr): the engine goes on to create the
+credentials and save every output, kubeconfig included, and then the update fails with that message and nothing
+else. The next preview shows the Command as to be replaced.
+
+The record names the trigger it was opened with, so the program knows whether the Command ran in this run: under
+``pulumi refresh --run-program`` (and for a Command that ``--target`` leaves out) the engine runs nothing and hands
+the program the state's old record, which is no news of the tunnel this run asked for; the warning at the start
+has said whether it is open.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+import pulumi
+import pulumi_command
+
+from components.config.settings import LoadBalancer, TunnelOptions
+from components.config.stack import own_stack_name
+from components.tunnel.command import managed_ssh_arguments, tunnel_command
+from components.tunnel.record import (
+    TunnelRecord,
+    down_reason,
+    parse_record,
+    read_local_record,
+    this_machine,
+    tunnel_trigger,
+)
+from components.tunnel.socket_directory import project_directory, tunnel_directory
+
+TUNNEL_SCRIPT = Path(__file__).with_name("tunnel.sh")
+
+
+class TunnelError(pulumi.RunError):
+    """The managed tunnel could not be opened; the message is the open script's (ssh's own, when ssh ran)."""
+
+
+def this_run_s_attempt(stdout: str, trigger: str) -> TunnelRecord | None:
+    """The record in the Command's stdout when it is of the tunnel this run asked for (opened with ``trigger``);
+    None for a record the engine handed back without running the Command, or no record at all."""
+    record = parse_record(stdout)
+    return record if record is not None and record.trigger == trigger else None
+
+
+def opened(stdout: str, trigger: str) -> bool:
+    """Whether the Command's stdout records a running tunnel opened with ``trigger`` (not a failed attempt, and not
+    a tunnel of an earlier run that this run did not open)."""
+    record = this_run_s_attempt(stdout, trigger)
+    return record is not None and record.failed is None
+
+
+def fail_unless_opened(stdout: str, stderr: str, trigger: str) -> None:
+    """Raise TunnelError with the open script's message when this run's attempt failed."""
+    record = this_run_s_attempt(stdout, trigger)
+    if record is not None and record.failed is not None:
+        raise TunnelError(stderr.strip() or f"the managed tunnel could not be opened ({record.failed})")
+
+
+def tunnel_script(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> str:
+    """The managed tunnel's shell program: ``ssh_tunnel SOCKET`` (every config value quoted), then
+    components/tunnel.sh, which runs ``open`` or ``close`` as its first argument says."""
+    arguments = shlex.join(managed_ssh_arguments(load_balancer, tunnel))
+    ssh = f'ssh -f -N -M -S "$1" {arguments}'
+    return f"ssh_tunnel() {{ {ssh}; }}\n{TUNNEL_SCRIPT.read_text()}"
+
+
+def interpreter(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> list[str]:
+    """pulumi-command appends the command (``open`` or ``close``) to this: ``/bin/sh -c SCRIPT kthw-tunnel open``,
+    so an error of the script itself (ssh not installed, say) reads ``running "open"`` and its message, not the
+    whole script."""
+    return ["/bin/sh", "-c", tunnel_script(load_balancer, tunnel), "kthw-tunnel"]
+
+
+class ApiTunnel(pulumi.ComponentResource):
+    """``kthw:index:ApiTunnel``: ``tunnelCommand`` always; with ``manage`` a background ssh owned by the stack."""
+
+    tunnel_command: pulumi.Output[str]
+    """The ssh command a person runs."""
+    command: pulumi_command.local.Command | None
+    """The managed tunnel, or None without ``tunnel.manage``."""
+    down_reason: str | None
+    """Why the tunnel the last deployment recorded is not open here (None while it is, or when not managed)."""
+    opened: pulumi.Output[bool]
+    """Whether this run opened the managed tunnel or found it open (True when not managed: nothing to wait for);
+    False when the attempt failed, or when the engine ran no Command (``pulumi refresh --run-program``)."""
+    check: pulumi.Output[None] | None
+    """Fails the update with the open script's message when this run's attempt failed, after the outputs are
+    saved."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        load_balancer: LoadBalancer,
+        tunnel: TunnelOptions,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("kthw:index:ApiTunnel", name, None, opts)
+        self.tunnel_command = pulumi.Output.from_input(tunnel_command(load_balancer, tunnel))
+        self.command = None
+        self.down_reason = None
+        self.opened = pulumi.Output.from_input(True)
+        self.check = None
+        if tunnel.manage:
+            directory = tunnel_directory(os.environ, project_directory(), own_stack_name())
+            recorded = read_local_record(directory)
+            self.down_reason = down_reason(recorded, this_machine())
+            trigger = tunnel_trigger(recorded, self.down_reason)
+            if recorded is not None and self.down_reason is not None:
+                pulumi.log.warn(
+                    f"the managed tunnel is not open: {self.down_reason}; `pulumi up` opens a new one", self
+                )
+            self.command = pulumi_command.local.Command(
+                f"{name}-ssh",
+                create="open",
+                delete="close",
+                interpreter=interpreter(load_balancer, tunnel),
+                environment={"KTHW_TUNNEL_DIR": directory, "KTHW_TUNNEL_TRIGGER": trigger},
+                triggers=[trigger],
+                # ssh's message is reported once, as the update's error, not also as the Command's log.
+                logging=pulumi_command.local.Logging.NONE,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    # The new tunnel binds the same local port: the old one must close first.
+                    delete_before_replace=True,
+                    # Any change means a different tunnel: replace, never re-run open beside the running one.
+                    replace_on_changes=["*"],
+                ),
+            )
+            self.opened = self.command.stdout.apply(lambda stdout: opened(stdout, trigger))
+            # Nothing exports this: it fails the update only once every export has been saved.
+            self.check = pulumi.Output.all(self.command.stdout, self.command.stderr).apply(
+                lambda values: fail_unless_opened(values[0], values[1], trigger)
+            )
+        self.register_outputs({})  # none of its own: the stack's outputs are the record (see secret_config)
