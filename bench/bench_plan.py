@@ -131,7 +131,7 @@ def bench_adoption(count: int, dual_stack: bool, repeat: int) -> None:
 
 
 def bench_program(count: int, repeat: int) -> None:
-    from tests.mock_program import DEV_CONFIG, run_program
+    from tests.helpers.mock_program import DEV_CONFIG, run_program
 
     config = {**DEV_CONFIG, "network": network_config(count, False), "nodes": nodes_config(count, False)}
     best, median, cpu, peak = measure(lambda: run_program(config), repeat)

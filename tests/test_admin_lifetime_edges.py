@@ -14,8 +14,8 @@ import pytest
 
 from components.config.errors import ConfigError
 from components.config.settings import parse_settings
-from tests.mock_program import DEV_CONFIG
-from tests.pki import Pem, make_ca
+from tests.helpers.mock_program import DEV_CONFIG
+from tests.helpers.pki import Pem, make_ca
 
 HOUR = datetime.timedelta(hours=1)
 SECRET = ("caKeyPem",)

@@ -12,8 +12,8 @@ import pytest
 from cryptography import x509
 
 from components.pki.lifetimes import certificate_sha256, rfc3339
-from tests.mock_program import DEV_CONFIG, run_program
-from tests.pki import make_ca
+from tests.helpers.mock_program import DEV_CONFIG, run_program
+from tests.helpers.pki import make_ca
 
 
 def warnings_of(config: dict[str, Any] = DEV_CONFIG, **kwargs: Any) -> list[str]:

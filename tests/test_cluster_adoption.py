@@ -13,7 +13,7 @@ from components.cluster.verify import VerificationError, unread_cluster, verify_
 from components.config.errors import CollectedConfigError, ConfigError
 from components.network.decision import PlannedNetwork, plan_from_state, state_refusal_warning
 from components.network.tables import nodes_of, routes_of
-from tests.network_specs import DUAL_CLUSTER, DUAL_SERVICE, cidrs, node, recorded, spec, valid_plan, workers
+from tests.helpers.network_specs import DUAL_CLUSTER, DUAL_SERVICE, cidrs, node, recorded, spec, valid_plan, workers
 
 SWAPPED = {"worker-0": ["10.200.1.0/24"], "worker-1": ["10.200.0.0/24"]}
 """What kube-controller-manager gave two nodes that registered in the other order."""

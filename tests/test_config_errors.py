@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from components.config.errors import AnyConfigError, CollectedConfigError, ConfigError
 from components.config.settings import LoadBalancer, PkiOptions, TunnelOptions, parse_settings
-from tests.pki import Pem, key_pem, make_ca, rsa_key
+from tests.helpers.pki import Pem, key_pem, make_ca, rsa_key
 
 Raw = dict[str, Any]
 

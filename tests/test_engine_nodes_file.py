@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from components.network.tables import nodes_of, routes_of
-from tests.engine import EngineProject, diff_lines
+from tests.helpers.engine import EngineProject, diff_lines
 
 pytestmark = pytest.mark.engine
 

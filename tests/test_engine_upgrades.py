@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from components.network.tables import NODE_TABLE, nodes_of
-from tests.cluster import CertPair, Cluster, Pki, tool_env, write_private
-from tests.engine import ROOT, EngineProject, diff_sections
+from tests.helpers.cluster import CertPair, Cluster, Pki, tool_env, write_private
+from tests.helpers.engine import ROOT, EngineProject, diff_sections
 
 pytestmark = pytest.mark.engine
 

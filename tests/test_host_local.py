@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from components.network.rules import validate_node_masks
-from tests.engine import toolchain_script
-from tests.network_specs import spec
-from tests.server_process import RunAs
+from tests.helpers.engine import toolchain_script
+from tests.helpers.network_specs import spec
+from tests.helpers.server_process import RunAs
 
 
 @functools.cache

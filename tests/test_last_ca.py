@@ -9,8 +9,8 @@ from cryptography.x509.oid import NameOID
 from components.config.errors import ConfigError
 from components.config.settings import parse_settings
 from components.pki.last_ca import LastCa, last_ca
-from tests.mock_program import DEV_CONFIG, run_program
-from tests.pki import make_ca
+from tests.helpers.mock_program import DEV_CONFIG, run_program
+from tests.helpers.pki import make_ca
 
 CLUSTER_CA = make_ca("Cluster CA")
 

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from components.config.errors import ConfigError
 from components.config.settings import parse_settings
 from components.network.addresses import format_ip, getaddrinfo_ipv4
-from tests.cluster import free_port
-from tests.mock_program import DEV_CONFIG
+from tests.helpers.cluster import free_port
+from tests.helpers.mock_program import DEV_CONFIG
 
 SSH = shutil.which("ssh")
 CONNECTING = re.compile(r"^debug1: Connecting to .* \[([0-9a-fA-F.:]+)\] port \d+\.$", re.MULTILINE)

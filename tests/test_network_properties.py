@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from components.network.addresses import IPAddress, IPNetwork
 from components.network.model import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec, PodBlock
 from components.network.usable_address import unusable_address_reason
-from tests.network_specs import recorded, renumber, valid_plan
+from tests.helpers.network_specs import recorded, renumber, valid_plan
 
 PROPERTY_SETTINGS = settings(max_examples=100, deadline=None)
 MAX_NODES = 8

@@ -16,7 +16,7 @@ from components.network.allocation import allocate
 from components.network.model import NetworkPlan, NetworkSpec, NodeSpec
 from components.network.rules import validate_families, validate_network
 from components.network.tables import routes_of
-from tests.network_specs import (
+from tests.helpers.network_specs import (
     DUAL_CLUSTER,
     DUAL_SERVICE,
     cidrs,

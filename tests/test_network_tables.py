@@ -12,9 +12,9 @@ import pytest
 from components.network.last_deployment import PreviousOutputError, SharedBlockError, read_previous_deployment
 from components.network.node_changes import NodeChanges, node_changes, summary_line
 from components.network.tables import NODE_TABLE, ROUTE_TABLE, TableError, nodes_of, read_nodes, routes_of
-from tests.mock_program import DEV_CONFIG as DEV
-from tests.mock_program import run_program
-from tests.network_specs import DUAL_CLUSTER, DUAL_SERVICE, node, recorded, renumber, spec, valid_plan, workers
+from tests.helpers.mock_program import DEV_CONFIG as DEV
+from tests.helpers.mock_program import run_program
+from tests.helpers.network_specs import DUAL_CLUSTER, DUAL_SERVICE, node, recorded, renumber, spec, valid_plan, workers
 
 TUTORIAL_OUTPUT = {
     "clusterCidrs": ["10.200.0.0/16"], "nodeCidrMaskSizes": [24],

@@ -16,8 +16,8 @@ from components.network.decision import plan_from_state
 from components.network.last_deployment import PreviousOutputError, SharedBlockError, read_previous_deployment
 from components.network.model import NetworkPlan, NodesFile, NodeSpec
 from components.network.tables import nodes_of, routes_of
-from tests.mock_program import DEV_CONFIG, run_program
-from tests.network_specs import (
+from tests.helpers.mock_program import DEV_CONFIG, run_program
+from tests.helpers.network_specs import (
     DUAL_CLUSTER,
     DUAL_SERVICE,
     cidrs,

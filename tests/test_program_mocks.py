@@ -11,8 +11,8 @@ import pulumi
 import pytest
 
 from components.network.tables import nodes_of, routes_of
-from tests.mock_program import DEV_CONFIG, run_program
-from tests.pki import make_ca
+from tests.helpers.mock_program import DEV_CONFIG, config_with, run_program
+from tests.helpers.pki import make_ca
 
 COMPONENT_TYPES = {
     "kthw:index:ClusterNetwork",
@@ -26,12 +26,6 @@ CONTRACT_OUTPUTS = {
     "adminCertPem", "adminKeyPem", "apiServerCertSans", "network", "caCertNotAfter", "adminCertNotAfter",
     "kubeconfigSummary", "secretConfigFingerprints", "caSource",
 }
-
-
-def config_with(**changes: Any) -> dict[str, Any]:
-    config = copy.deepcopy(DEV_CONFIG)
-    config.update(changes)
-    return config
 
 
 def test_dev_stack_exports_every_output_of_the_contract() -> None:
@@ -272,7 +266,7 @@ def test_pin_on_a_block_another_node_holds_is_refused() -> None:
     ],
 )
 def test_bad_config_stops_before_any_resource(changes: dict[str, Any], key: str) -> None:
-    from tests import mock_program
+    from tests.helpers import mock_program
 
     recorded: list[Any] = []
     original = mock_program.RecordingMocks.new_resource

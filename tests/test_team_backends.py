@@ -17,9 +17,9 @@ import yaml
 from pulumi import automation as auto
 
 from components.network.tables import nodes_of
-from tests.backends import BACKEND_KINDS, StateBackend, state_backend
-from tests.cluster import wait_until
-from tests.engine import EngineProject, toolchain
+from tests.helpers.backends import BACKEND_KINDS, StateBackend, state_backend
+from tests.helpers.cluster import wait_until
+from tests.helpers.engine import EngineProject, toolchain
 
 pytestmark = pytest.mark.engine
 

@@ -11,15 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.engine import script_constant
+
 ROOT = Path(__file__).resolve().parent.parent
 TOOLCHAIN = ROOT / "toolchain"
-
-
-def script_constant(name: str) -> str:
-    """A ``NAME=value`` assignment of toolchain/pulumi.sh."""
-    match = re.search(rf"^{name}=(\S+)", (TOOLCHAIN / "pulumi.sh").read_text(), re.MULTILINE)
-    assert match, f"{name} is not set in toolchain/pulumi.sh"
-    return match.group(1)
 
 
 @pytest.mark.parametrize(

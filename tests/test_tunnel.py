@@ -39,7 +39,7 @@ from components.tunnel.record import (
     tunnel_trigger,
 )
 from components.tunnel.socket_directory import TunnelDirectoryError, tunnel_directory
-from tests.host_faults import bound_by_mode_bits, path_without
+from tests.helpers.host_faults import bound_by_mode_bits, path_without
 
 TUTORIAL_LB = LoadBalancer(address="172.31.108.99", user="cloud_user")
 HOSTILE_PATH = "/tmp/known;touch${IFS}PWNED`id`$(id)&|"

@@ -25,8 +25,8 @@ from components.tunnel.local_port import (
 )
 from components.tunnel.preflight import SSH_MISSING, host_problems
 from components.tunnel.socket_directory import unwritable_reason
-from tests import mock_program
-from tests.host_faults import path_without
+from tests.helpers import mock_program
+from tests.helpers.host_faults import path_without
 
 LINUX_DEFAULTS = PortSettings()
 SSH_DIRECTORY = str(Path(shutil.which("ssh") or "/usr/bin/ssh").parent)

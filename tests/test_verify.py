@@ -17,7 +17,7 @@ from components.cluster.verify import (
 )
 from components.network.decision import PlannedNetwork
 from components.network.tables import nodes_of, registered_of
-from tests.network_specs import spec, valid_plan, workers
+from tests.helpers.network_specs import spec, valid_plan, workers
 
 NETWORK = {
     "kubernetesServiceIp": "10.32.0.1",

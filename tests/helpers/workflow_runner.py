@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "preview.yml"
+WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "preview.yml"
 """The pull-request preview workflow."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 import runpy
@@ -18,7 +19,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.sync_await import _sync_await
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 MAIN = PROJECT_DIR / "__main__.py"
 
 DEV_CONFIG: dict[str, Any] = {
@@ -49,6 +50,13 @@ def plain_strings(value: Any) -> Iterator[str]:
             yield from plain_strings(item)
     elif value is not None:
         yield str(value)
+
+
+def config_with(**changes: Any) -> dict[str, Any]:
+    """A fresh copy of the dev config with top-level keys changed."""
+    config = copy.deepcopy(DEV_CONFIG)
+    config.update(changes)
+    return config
 
 
 def fake_pem(kind: str, name: str) -> str:
@@ -106,6 +114,15 @@ class ProgramRun:
 
     def types(self) -> list[str]:
         return [args.typ for args in self.mocks.registered]
+
+
+def plain_places(run: ProgramRun, needle: str) -> list[str]:
+    """Where ``needle`` shows in plain text: outputs not marked secret, resource inputs not marked secret."""
+    places = [f"output {name}" for name, value in run.outputs.items()
+              if not run.secret[name] and any(needle in text for text in plain_strings(value))]
+    places += [f"input of {args.typ} {args.name}" for args in run.mocks.registered
+               if any(needle in text for text in plain_strings(args.inputs))]
+    return places
 
 
 def _config_values(config: Mapping[str, Any]) -> dict[str, str]:

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.cluster import Process, free_port
-from tests.engine import toolchain_script
-from tests.s3_client import S3Client, S3Error
-from tests.server_process import RunAs
+from tests.helpers.cluster import Process, free_port
+from tests.helpers.engine import toolchain_script
+from tests.helpers.s3_client import S3Client, S3Error
+from tests.helpers.server_process import RunAs
 
 SERVER_READY_SECONDS = 60.0
 """How long PostgreSQL and MinIO get to start serving."""

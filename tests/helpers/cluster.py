@@ -29,7 +29,7 @@ from typing import Any
 
 from cryptography import x509
 
-from tests.engine import toolchain_script
+from tests.helpers.engine import toolchain_script
 
 SSHD = "/usr/sbin/sshd"
 READY_TIMEOUT_SECONDS = 120.0
@@ -362,7 +362,7 @@ def stop_pid(pid: int, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
 class Process:
     """A long-running tool or server writing to a log file, in a session of its own; stopped with
     ``stop_signal``, then SIGKILL after a timeout. By default it gets the tools' environment (``tool_env``);
-    ``popen_options`` may run it as another user (tests/server_process.py RunAs)."""
+    ``popen_options`` may run it as another user (tests/helpers/server_process.py RunAs)."""
 
     def __init__(
         self,

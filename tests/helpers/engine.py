@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "components")
 PASSPHRASE = "kthw-engine-tests"
 ADMIN_CERT_TYPE = "tls:index/locallySignedCert:LocallySignedCert"
@@ -64,6 +64,13 @@ def diff_sections(preview: str) -> tuple[str, str]:
     """(the resources part, the outputs part) of `pulumi preview --diff` text."""
     resources, _, rest = preview.partition("--outputs:--")
     return resources, rest.split("Resources:", 1)[0]
+
+
+def script_constant(name: str) -> str:
+    """A ``NAME=value`` assignment of toolchain/pulumi.sh."""
+    match = re.search(rf"^{name}=(\S+)", (ROOT / "toolchain" / "pulumi.sh").read_text(), re.MULTILINE)
+    assert match, f"{name} is not set in toolchain/pulumi.sh"
+    return match.group(1)
 
 
 def toolchain_script(name: str) -> str:

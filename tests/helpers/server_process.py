@@ -1,5 +1,5 @@
 """Who the test harness's server processes run as: ``nobody`` when the tests run as root (initdb and postgres
-refuse root), otherwise the current user. The processes themselves are tests/cluster.py's Process."""
+refuse root), otherwise the current user. The processes themselves are tests/helpers/cluster.py's Process."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.cluster import write_private
+from tests.helpers.cluster import write_private
 
 UNPRIVILEGED_USER = "nobody"
 
