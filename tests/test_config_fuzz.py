@@ -16,8 +16,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.config.errors import SHOWN_MAX_CHARACTERS, AnyConfigError
+from components.config.errors import AnyConfigError
 from components.config.settings import TOP_LEVEL_KEYS, Settings, parse_settings
+from components.config.shown import SHOWN_MAX_CHARACTERS
 from tests.helpers.leaks import assert_shows_nothing_of
 from tests.helpers.mock_program import DEV_CONFIG, plain_strings
 from tests.helpers.pki import make_ca

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.config.errors import AnyConfigError, CollectedConfigError, ConfigError, hiding_values
+from components.config.errors import AnyConfigError, CollectedConfigError, ConfigError
+from components.config.shown import hiding_values
 from components.network.addresses import format_ip, parse_cidr, parse_ip
 from components.network.allocation import allocate
 from components.network.model import NetworkPlan, NetworkSpec, NodeSpec

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from components.config.errors import AnyConfigError, ConfigError, hiding_values, problem_lines
+from components.config.errors import AnyConfigError, ConfigError, problem_lines
 from components.config.settings import parse_settings
+from components.config.shown import hiding_values
 from components.network.allocation import plan_network
 from components.network.nodes_file.machines_txt import line_fields, text_lines
 from components.network.nodes_file.problems import MAX_PROBLEMS

@@ -23,9 +23,9 @@ from unittest import mock
 import pulumi
 import pytest
 
-from components.config.settings import LoadBalancer, TunnelOptions, parse_tunnel
 from components.tunnel.command import tunnel_command
 from components.tunnel.component import ApiTunnel, TunnelError, fail_unless_opened, interpreter, opened
+from components.tunnel.options import LoadBalancer, TunnelOptions, parse_tunnel
 from components.tunnel.preflight import SSH_MISSING
 from components.tunnel.record import (
     MachineIdentity,

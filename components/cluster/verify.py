@@ -27,7 +27,8 @@ import pulumi
 
 from components.cluster import api as live_cluster
 from components.cluster.adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
-from components.config.errors import SECRET_VALUES, AnyConfigError, ConfigError, problem_lines
+from components.config.errors import AnyConfigError, ConfigError, problem_lines
+from components.config.shown import SECRET_VALUES
 from components.network.decision import PlannedNetwork
 from components.network.tables import NODE_TABLE, REGISTERED_HEADER, REGISTERED_TABLE, read_nodes, render_table
 

@@ -9,8 +9,8 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from components.config.errors import ConfigError, Problems, key_text, kind_of, shown, values_hidden
-from components.network.addresses import IPNetwork, parse_cidr
+from components.config.errors import ConfigError, Problems
+from components.config.shown import key_text, kind_of, shown, values_hidden
 
 
 def or_default(obj: Mapping[str, Any], key: str, default: Any) -> Any:
@@ -112,9 +112,3 @@ def boolean(value: Any, key: str) -> bool:
     if isinstance(value, str) and value in ("true", "false"):
         return value == "true"
     raise ConfigError(key, f"{shown(value)} is not a boolean", "true or false", safe=True)
-
-
-def cidr_list(value: Any, key: str) -> tuple[IPNetwork, ...]:
-    if not isinstance(value, str):
-        raise ConfigError(key, f"{shown(value)} is not a string", "one CIDR, or two separated by a comma", safe=True)
-    return tuple(parse_cidr(part, key) for part in value.split(","))

@@ -11,7 +11,8 @@ import ipaddress
 import re
 import socket
 
-from components.config.errors import ConfigError, shown
+from components.config.errors import ConfigError
+from components.config.shown import shown
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -92,6 +93,13 @@ def parse_cidr(value: object, key: str) -> IPNetwork:
         raise ConfigError(key, f"{shown(value)} has host bits set; did you mean {network}?", accepted,
                           without_values="has host bits set")
     return network
+
+
+def cidr_list(value: object, key: str) -> tuple[IPNetwork, ...]:
+    """One CIDR, or two separated by a comma (one per family: the rules check that), each read by ``parse_cidr``."""
+    if not isinstance(value, str):
+        raise ConfigError(key, f"{shown(value)} is not a string", "one CIDR, or two separated by a comma", safe=True)
+    return tuple(parse_cidr(part, key) for part in value.split(","))
 
 
 def _prefix_length_error(value: str, prefix_text: str, version: int, key: str, accepted: str) -> ConfigError:

@@ -6,9 +6,10 @@ import re
 import socket
 from typing import Any
 
-from components.config.errors import ConfigError, shown
-from components.config.values import cidr_list, json_object
-from components.network.addresses import format_ip, parse_cidr, parse_ip
+from components.config.errors import ConfigError
+from components.config.shown import shown
+from components.config.values import json_object
+from components.network.addresses import cidr_list, format_ip, parse_cidr, parse_ip
 from components.network.model import NodeAddress, NodesFile, NodeSpec, PodBlock
 
 _IPV4_MAPPED_PREFIX = 0xFFFF

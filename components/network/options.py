@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from components.config.errors import ConfigError, Problems, raise_all
-from components.config.values import cidr_list, decoded, integer_in, json_object, or_default
+from components.config.values import decoded, integer_in, json_object, or_default
+from components.network.addresses import cidr_list
 from components.network.cycle_collection import without_cycle_collection
 from components.network.model import NetworkSpec, NodeSpec
 from components.network.node_fields import parse_node

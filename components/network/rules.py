@@ -25,7 +25,8 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from components.config.errors import ConfigError, raise_all, shown
+from components.config.errors import ConfigError, raise_all
+from components.config.shown import shown
 from components.network.addresses import IPNetwork, family_name
 from components.network.keys import (
     CLUSTER_CIDR_KEY,

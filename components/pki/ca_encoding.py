@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from cryptography.hazmat.primitives import serialization
 
-from components.config.errors import shown
+from components.config.shown import shown
 from components.pki import der
 from components.pki.der import Element
 

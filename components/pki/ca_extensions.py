@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from components.config.errors import shown
+from components.config.shown import shown
 from components.pki import der
 from components.pki.ca_encoding import Extension, Refusal
 from components.pki.der import Element

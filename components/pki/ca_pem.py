@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 
-from components.config.errors import ConfigError, Problems, kind_of
+from components.config.errors import ConfigError, Problems
+from components.config.shown import kind_of
 from components.pki.ca_encoding import KEYS_ACCEPTED, Refusal, certificate_refusals, private_key_refusal
 from components.pki.ca_extensions import extension_refusals
 

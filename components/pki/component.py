@@ -18,9 +18,9 @@ from typing import Any
 import pulumi
 import pulumi_tls as tls
 
-from components.config.settings import PkiOptions
 from components.pki.last_ca import GENERATED_CA_SUBJECT
 from components.pki.lifetimes import rfc3339
+from components.pki.options import PkiOptions
 
 ADMIN_ORGANIZATION = "system:masters"
 ADMIN_ALLOWED_USES = ("client_auth", "digital_signature", "key_encipherment")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shlex
 
-from components.config.settings import LoadBalancer, TunnelOptions
+from components.tunnel.options import LoadBalancer, TunnelOptions
 
 CONNECT_TIMEOUT_SECONDS = 10
 SERVER_ALIVE_INTERVAL_SECONDS = 15

@@ -28,9 +28,9 @@ from pathlib import Path
 import pulumi
 import pulumi_command
 
-from components.config.settings import LoadBalancer, TunnelOptions
 from components.config.stack import own_stack_name
 from components.tunnel.command import managed_ssh_arguments, tunnel_command
+from components.tunnel.options import LoadBalancer, TunnelOptions
 from components.tunnel.record import (
     TunnelRecord,
     down_reason,

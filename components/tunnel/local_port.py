@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from components.config.settings import TunnelOptions
+from components.tunnel.options import TunnelOptions
 
 SYSCTL = Path("/proc/sys/net/ipv4")
 PRIVILEGED_PORTS_END = 1024

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 
 import pulumi
 
-from components.config.settings import TunnelOptions
 from components.config.stack import own_stack_name
 from components.tunnel.local_port import local_port_warnings, read_port_settings
+from components.tunnel.options import TunnelOptions
 from components.tunnel.socket_directory import (
     MANAGE_KEY,
     TunnelDirectoryError,

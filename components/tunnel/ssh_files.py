@@ -15,7 +15,8 @@ import pwd
 import re
 import stat
 
-from components.config.errors import ConfigError, kind_of, shown
+from components.config.errors import ConfigError
+from components.config.shown import kind_of, shown
 
 PATH_MAX = 4096
 """Linux's limit on a path's length."""

@@ -12,8 +12,7 @@ tutorial's file has none of, are skipped.
 
 from __future__ import annotations
 
-import re
-
+from components.config.dns_names import is_dns_name
 from components.config.errors import ConfigError, Problems
 from components.network.keys import nodes_file_key
 from components.network.model import NodesFile, NodeSpec, PodBlock
@@ -21,8 +20,6 @@ from components.network.node_fields import parse_addresses, parse_pod_blocks
 from components.network.nodes_file.problems import MAX_PROBLEMS, column, name_problem, stopped
 
 LINE_ACCEPTED = "IPV4_ADDRESS FQDN HOSTNAME [POD_SUBNET], separated by spaces or tabs"
-_FQDN = re.compile(r"(?=.{1,253}\.?$)[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}"
-                   r"[A-Za-z0-9])?)*\.?")
 
 
 def text_lines(text: str) -> tuple[list[str], str]:
@@ -99,7 +96,7 @@ def _machine(fields: list[str], line: int, position: int, source: NodesFile, pro
     address_text, fqdn, hostname = fields[:3]
     label = source.path
     addresses = column(parse_addresses, address_text, lambda: nodes_file_key(label, line, "IPV4_ADDRESS"), problems)
-    if not _FQDN.fullmatch(fqdn):
+    if not is_dns_name(fqdn):
         problems.errors.append(ConfigError(nodes_file_key(label, line, "FQDN"), "is not a DNS name",
                                            "a fully qualified host name such as node-0.kubernetes.local",
                                            safe=True))

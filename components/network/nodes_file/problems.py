@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from components.config.errors import ConfigError, Problems, kind_of, shown
+from components.config.errors import ConfigError, Problems
+from components.config.shown import kind_of, shown
 from components.network.rules import is_dns1123_subdomain
 
 T = TypeVar("T")

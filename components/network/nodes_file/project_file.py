@@ -11,7 +11,8 @@ import os
 import stat
 from pathlib import Path
 
-from components.config.errors import ConfigError, shown
+from components.config.errors import ConfigError
+from components.config.shown import shown
 
 _CHUNK_BYTES = 2**20
 """Read in chunks: one read of the whole limit would allocate all of it for a small file."""

@@ -23,7 +23,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from components.config.errors import ConfigError, shown
+from components.config.errors import ConfigError
+from components.config.shown import shown
 from components.network.keys import nodes_file_key
 from components.network.model import NodesFile, NodeSpec
 from components.network.nodes_file.machines_txt import parse_machines_txt

@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from components.config.errors import ConfigError, Problems, kind_of
+from components.config.errors import ConfigError, Problems
+from components.config.shown import kind_of
 from components.network.keys import nodes_file_key
 from components.network.model import NodeAddress, NodesFile, NodeSpec, PodBlock
 from components.network.node_fields import parse_addresses, parse_pod_blocks
