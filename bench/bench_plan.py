@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from components.network.allocation import plan_network
 from components.network.options import parse_network
+from components.network.output import network_output
 
 NODE_ADDRESSES = ipaddress.IPv4Network("172.16.0.0/12")
 
@@ -70,7 +71,7 @@ def bench_plan(count: int, dual_stack: bool, repeat: int) -> float:
     network, nodes = network_config(count, dual_stack), nodes_config(count, dual_stack)
 
     def run() -> object:
-        return plan_network(parse_network(network, nodes)).to_output()
+        return network_output(plan_network(parse_network(network, nodes)))
 
     best, median, cpu, peak = measure(run, repeat)
     label = "dual-stack " if dual_stack else "single-stack"
@@ -99,7 +100,7 @@ def bench_nodes_file(count: int, repeat: int) -> None:
         (project / "nodes.yaml").write_text(yaml.safe_dump(nodes_config(count, False)))
         for name in ("machines.txt", "nodes.yaml"):
             def run(name: str = name) -> object:
-                return plan_network(parse_network(network_config(count, False), None, name, project)).to_output()
+                return network_output(plan_network(parse_network(network_config(count, False), None, name, project)))
 
             best, median, cpu, peak = measure(run, repeat)
             print(f"nodesFile {name:12} {count:>6} nodes: best {best * 1000:8.1f} ms  median {median * 1000:8.1f} ms"

@@ -8,10 +8,12 @@ import re
 
 import pytest
 
-from components.cluster.adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
+from components.cluster.adoption import UnreadableNodeError, adopt_cluster_allocation
 from components.cluster.verify import VerificationError, unread_cluster, verify_cluster
 from components.config.errors import CollectedConfigError, ConfigError
+from components.network.blocks import lenient_block
 from components.network.decision import PlannedNetwork, plan_from_state, state_refusal_warning
+from components.network.output import network_output
 from components.network.tables import nodes_of, routes_of
 from tests.helpers.network_specs import DUAL_CLUSTER, DUAL_SERVICE, cidrs, node, recorded, spec, valid_plan, workers
 
@@ -223,7 +225,7 @@ def test_a_machine_listed_without_pods_that_the_cluster_gave_a_block_settles_the
     # reserved (no node gets it), and the machine runs no pods in the plan.
     first = valid_plan(spec(nodes=workers(3)))
     machines = (workers(3)[0], workers(3)[1]._replace(runs_pods=False), workers(3)[2])
-    planned = plan_from_state(dataclasses.replace(first.spec, nodes=machines), recorded(first), first.to_output(),
+    planned = plan_from_state(dataclasses.replace(first.spec, nodes=machines), recorded(first), network_output(first),
                               verify=True)
     assert [refusal.key for refusal in planned.state_refusals] == ["nodes[1].podCidr"]
     live = {"worker-0": ["10.200.0.0/24"], "worker-1": ["10.200.1.0/24"], "worker-2": ["10.200.2.0/24"]}
@@ -254,8 +256,8 @@ def test_a_refused_config_keeps_the_recorded_network_and_lists_every_problem() -
     other = valid_plan(spec("10.100.0.0/16", nodes=(node(0, "172.31.100.1", pin="10.100.0.0/24"),
                                                      node(1, "172.31.100.2"))))
     live = SWAPPED | {"worker-9": ["10.100.0.0/24"]}
-    outcome = verify_cluster("10.32.0.1", live, PlannedNetwork(other, recorded(first), first.to_output()))
-    assert outcome.network == first.to_output() and outcome.result is None
+    outcome = verify_cluster("10.32.0.1", live, PlannedNetwork(other, recorded(first), network_output(first)))
+    assert outcome.network == network_output(first) and outcome.result is None
     message = str(outcome.problem)
     assert message.startswith("verify: the config contradicts the podCIDRs the cluster's nodes carry")
     assert "\n  invalid config kthw:network.clusterCidr: 10.100.0.0/16 does not hold" in message
@@ -316,14 +318,14 @@ def _state_at(cluster: str) -> tuple[PlannedNetwork, PlannedNetwork]:
     """A state recorded in node-list order under ``cluster`` (a deployment without verify), and the plan made from
     it with verify for the dev range 10.200.0.0/16."""
     first = valid_plan(spec(cluster, nodes=workers(2)))
-    return PlannedNetwork(first), plan_from_state(spec(nodes=workers(2)), recorded(first), first.to_output(),
+    return PlannedNetwork(first), plan_from_state(spec(nodes=workers(2)), recorded(first), network_output(first),
                                                   verify=True)
 
 
 def test_without_verify_the_state_refuses_the_config() -> None:
     first = valid_plan(spec("10.100.0.0/16", nodes=workers(2)))
     with pytest.raises(ConfigError, match=re.escape("changing it from 10.100.0.0/16 to 10.200.0.0/16")):
-        plan_from_state(spec(nodes=workers(2)), recorded(first), first.to_output(), verify=False)
+        plan_from_state(spec(nodes=workers(2)), recorded(first), network_output(first), verify=False)
 
 
 def test_with_verify_the_state_s_refusal_waits_for_the_cluster() -> None:
@@ -375,5 +377,5 @@ def test_an_unread_cluster_leaves_the_state_s_refusal_standing() -> None:
     ("/24", None),
 ])
 def test_pod_cidrs_read_as_kube_apiserver_accepts_them(text: str, block: str | None) -> None:
-    parsed = canonical_block(text)
+    parsed = lenient_block(text)
     assert (parsed.text if parsed else None) == block

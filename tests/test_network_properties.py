@@ -12,7 +12,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from components.network.addresses import IPAddress, IPNetwork
-from components.network.model import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec, PodBlock
+from components.network.blocks import PodBlock
+from components.network.model import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec
 from components.network.usable_address import unusable_address_reason
 from tests.helpers.network_specs import recorded, renumber, valid_plan
 

@@ -15,6 +15,7 @@ from components.config.shown import hiding_values
 from components.network.addresses import format_ip, parse_cidr, parse_ip
 from components.network.allocation import allocate
 from components.network.model import NetworkPlan, NetworkSpec, NodeSpec
+from components.network.output import flags, network_output, routes
 from components.network.rules import validate_families, validate_network
 from components.network.tables import routes_of
 from tests.helpers.network_specs import (
@@ -496,7 +497,7 @@ def test_pin_on_the_last_block_accepted() -> None:
 
 def test_flags_single_stack_ipv4() -> None:
     # cmd/kube-controller-manager/app/core.go: --node-cidr-mask-size for a single cluster CIDR.
-    assert valid_plan(spec()).flags() == {
+    assert flags(valid_plan(spec())) == {
         "kubeApiserver": ["--service-cluster-ip-range=10.32.0.0/24"],
         "kubeControllerManager": ["--allocate-node-cidrs=true", "--cluster-cidr=10.200.0.0/16",
                                   "--service-cluster-ip-range=10.32.0.0/24", "--node-cidr-mask-size=24"],
@@ -508,7 +509,7 @@ def test_flags_single_stack_ipv4() -> None:
 def test_flags_single_stack_ipv6() -> None:
     # cmd/kube-controller-manager/app/core.go setNodeCIDRMaskSizes: --node-cidr-mask-size also sets the IPv6 mask.
     plan = valid_plan(spec("fd00:10:244::/56", "fd00:10:96::/112"))
-    assert plan.flags() == {
+    assert flags(plan) == {
         "kubeApiserver": ["--service-cluster-ip-range=fd00:10:96::/112"],
         "kubeControllerManager": ["--allocate-node-cidrs=true", "--cluster-cidr=fd00:10:244::/56",
                                   "--service-cluster-ip-range=fd00:10:96::/112", "--node-cidr-mask-size=64"],
@@ -521,7 +522,7 @@ def test_flags_single_stack_ipv6() -> None:
 def test_flags_dual_stack_in_config_order() -> None:
     # cmd/kube-controller-manager/app/core.go: dual-stack refuses --node-cidr-mask-size, needs -ipv4/-ipv6.
     plan = valid_plan(spec("fd00:10:244::/56,10.200.0.0/16", DUAL_SERVICE, mask4=25, mask6=72))
-    controller_manager = plan.flags()["kubeControllerManager"]
+    controller_manager = flags(plan)["kubeControllerManager"]
     assert controller_manager == [
         "--allocate-node-cidrs=true",
         "--cluster-cidr=fd00:10:244::/56,10.200.0.0/16",
@@ -529,7 +530,7 @@ def test_flags_dual_stack_in_config_order() -> None:
         "--node-cidr-mask-size-ipv4=25",
         "--node-cidr-mask-size-ipv6=72",
     ]
-    assert plan.flags()["kubeProxy"] == ["--cluster-cidr=fd00:10:244::/56,10.200.0.0/16"]
+    assert flags(plan)["kubeProxy"] == ["--cluster-cidr=fd00:10:244::/56,10.200.0.0/16"]
     assert plan.pod_cidrs["worker-1"] == ("fd00:10:244:0:100::/72", "10.200.0.128/25")
     assert plan.node_masks == (72, 25)
 
@@ -538,7 +539,7 @@ def test_routes_match_families() -> None:
     # pkg/controller/route/route_controller.go: one route per podCIDR, towards the node's address of that family.
     nodes = [node(0, "2001:db8::60,172.31.101.60"), node(1, "172.31.104.202")]
     plan = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, nodes))
-    assert plan.routes() == {
+    assert routes(plan) == {
         "worker-0": [{"destination": "10.200.0.0/24", "via": "172.31.101.60"},
                      {"destination": "fd00:10:244::/64", "via": "2001:db8::60"}],
         "worker-1": [{"destination": "10.200.1.0/24", "via": "172.31.104.202"}],
@@ -549,7 +550,7 @@ def test_routes_are_keyed_by_node_so_removing_one_changes_only_its_entry() -> No
     # A preview diff keys what is keyed in reality: removing worker-0 removes its routes and touches no other.
     first = valid_plan(spec(nodes=workers(3)))
     second = replan(first, first.spec.nodes[1:])
-    before, after = routes_of(first.to_output()), routes_of(second.to_output())
+    before, after = routes_of(network_output(first)), routes_of(network_output(second))
     assert set(before) - set(after) == {"worker-0"}
     assert {name: routes for name, routes in before.items() if name != "worker-0"} == after
 
@@ -557,7 +558,7 @@ def test_routes_are_keyed_by_node_so_removing_one_changes_only_its_entry() -> No
 def test_dev_stack_output() -> None:
     # The network output of the tutorial's cluster: kube-controller-manager hands out 10.200.0.0/24, 10.200.1.0/24.
     nodes = [node(0, "172.31.101.60"), node(1, "172.31.104.202")]
-    output = valid_plan(spec(nodes=nodes)).to_output()
+    output = network_output(valid_plan(spec(nodes=nodes)))
     assert {key: value for key, value in output.items() if key != "flags"} == {
         "clusterCidrs": ["10.200.0.0/16"],
         "serviceCidrs": ["10.32.0.0/24"],

@@ -11,6 +11,7 @@ import pytest
 
 from components.network.last_deployment import PreviousOutputError, SharedBlockError, read_previous_deployment
 from components.network.node_changes import NodeChanges, node_changes, summary_line
+from components.network.output import network_output
 from components.network.tables import NODE_TABLE, ROUTE_TABLE, TableError, nodes_of, read_nodes, routes_of
 from tests.helpers.mock_program import DEV_CONFIG as DEV
 from tests.helpers.mock_program import run_program
@@ -26,7 +27,7 @@ TUTORIAL_OUTPUT = {
 def test_tables_list_nodes_by_name_whatever_the_list_order() -> None:
     nodes = (node(0, "172.31.100.1,2001:db8::1", name="worker-b"), node(1, "2001:db8::2,172.31.100.2",
                                                                         name="worker-a"))
-    output = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, nodes)).to_output()
+    output = network_output(valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, nodes)))
     assert output[NODE_TABLE] == (
         "NAME ADDRESSES POD_CIDRS\n"
         "worker-a 2001:db8::2,172.31.100.2 10.200.1.0/24,fd00:10:244:1::/64\n"
@@ -41,7 +42,7 @@ def test_tables_list_nodes_by_name_whatever_the_list_order() -> None:
     assert output["nodeCount"] == 2
     first = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, nodes))
     reordered = valid_plan(dataclasses.replace(first.spec, nodes=renumber(nodes[::-1])), recorded(first))
-    assert reordered.to_output() == output
+    assert network_output(reordered) == output
 
 
 def test_removing_a_node_removes_its_lines_and_touches_no_other() -> None:
@@ -49,7 +50,7 @@ def test_removing_a_node_removes_its_lines_and_touches_no_other() -> None:
     first = valid_plan(spec(nodes=workers(30)))
     second = valid_plan(dataclasses.replace(first.spec, nodes=renumber(first.spec.nodes[1:])), recorded(first))
     for table in (NODE_TABLE, ROUTE_TABLE):
-        before, after = first.to_output()[table].splitlines(), second.to_output()[table].splitlines()
+        before, after = network_output(first)[table].splitlines(), network_output(second)[table].splitlines()
         assert [line for line in before if line not in after] == [line for line in before
                                                                     if line.startswith("worker-0 ")]
         assert [line for line in after if line not in before] == []
@@ -64,7 +65,7 @@ def test_the_objects_the_output_held_before_are_given_back() -> None:
 
 def test_an_address_ending_in_a_colon_pair_stays_in_its_line() -> None:
     # "fd00:: " reads as a YAML key; the table's plain first line keeps the whole text a string (see the module).
-    output = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, [node(0, "172.31.100.1,2001:db8::")])).to_output()
+    output = network_output(valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, [node(0, "172.31.100.1,2001:db8::")])))
     assert output[NODE_TABLE].splitlines()[0] == "NAME ADDRESSES POD_CIDRS"
     assert nodes_of(output)["worker-0"]["address"] == "172.31.100.1,2001:db8::"
     assert routes_of(output)["worker-0"][1] == {"destination": "fd00:10:244::/64", "via": "2001:db8::"}
@@ -103,7 +104,7 @@ def test_a_deployment_recorded_before_the_tables_keeps_every_block() -> None:
     plan = valid_plan(spec(nodes=workers(3)), read_previous_deployment({**ranges, "nodes": nodes}))
     assert plan.pod_cidrs == {"worker-0": ("10.200.5.0/24",), "worker-1": ("10.200.0.0/24",),
                               "worker-2": ("10.200.1.0/24",)}
-    assert read_previous_deployment(plan.to_output()) == read_previous_deployment(
+    assert read_previous_deployment(network_output(plan)) == read_previous_deployment(
         {**ranges, "nodes": {**nodes, "worker-2": {"podCidrs": ["10.200.1.0/24"]}}})
 
 
@@ -138,7 +139,7 @@ def _changes(before: list[str], after: list[str]) -> NodeChanges:
     """Deploy nodes named ``before``, then plan ``after`` (each at the address of its name's first use)."""
     address = {name: f"172.31.100.{i + 1}" for i, name in enumerate(dict.fromkeys(before + after))}
     first = valid_plan(spec(nodes=[node(i, address[name], name=name) for i, name in enumerate(before)]))
-    output = first.to_output()
+    output = network_output(first)
     previous = read_previous_deployment(output)
     second = valid_plan(spec(nodes=[node(i, address[name], name=name) for i, name in enumerate(after)]), previous)
     return node_changes(previous, output, second)
@@ -152,7 +153,7 @@ def test_the_line_names_added_and_removed_nodes() -> None:
 def test_a_node_with_other_pod_cidrs_is_moved_and_one_at_another_address_readdressed() -> None:
     # The plan refuses to move a deployed node unless verify lets the cluster decide; the line must still say so.
     first = valid_plan(spec(nodes=workers(2)))
-    output = first.to_output()
+    output = network_output(first)
     moved = valid_plan(spec(nodes=[node(0, "172.31.100.1", "10.200.7.0/24"),
                                    node(1, "172.31.100.9", "10.200.1.0/24")]))
     changes = node_changes(read_previous_deployment(output), output, moved)

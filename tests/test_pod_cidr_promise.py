@@ -15,6 +15,7 @@ from components.network.assigned_blocks import handed_on, handover_warnings
 from components.network.decision import plan_from_state
 from components.network.last_deployment import PreviousOutputError, SharedBlockError, read_previous_deployment
 from components.network.model import NetworkPlan, NodesFile, NodeSpec
+from components.network.output import network_output
 from components.network.tables import nodes_of, routes_of
 from tests.helpers.mock_program import DEV_CONFIG, run_program
 from tests.helpers.network_specs import (
@@ -193,7 +194,7 @@ def test_a_deployed_node_gets_no_block_of_an_added_family_and_a_new_node_one_of_
         "worker-1": ("10.200.1.0/24",),
         "worker-2": ("10.200.2.0/24", "fd00:10:244::/64"),
     }
-    output = second.to_output()
+    output = network_output(second)
     assert nodes_of(output)["worker-0"]["podCidrs"] == ["10.200.0.0/24"]
     assert routes_of(output)["worker-0"] == [{"destination": "10.200.0.0/24", "via": "172.31.100.1"}]
     assert routes_of(output)["worker-2"] == [{"destination": "10.200.2.0/24", "via": "172.31.100.3"},
@@ -380,5 +381,5 @@ def test_no_warning_when_nothing_is_handed_on() -> None:
 def test_the_planned_network_carries_the_handover_warning() -> None:
     first = valid_plan(spec(nodes=workers(2)))
     swapped = dataclasses.replace(first.spec, nodes=(node(0, "172.31.100.9", name="worker-9"),))
-    planned = plan_from_state(swapped, recorded(first), first.to_output(), verify=False)
+    planned = plan_from_state(swapped, recorded(first), network_output(first), verify=False)
     assert len(planned.warnings) == 1 and "10.200.0.0/24 from worker-0 to worker-9" in planned.warnings[0]

@@ -14,28 +14,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from components.network.addresses import cidr_parts, format_ip, host_bits
 from components.network.allocation import plan_network
 from components.network.assigned_blocks import ClusterNodes, some_names
+from components.network.blocks import PodBlock, lenient_block
 from components.network.last_deployment import PreviousDeployment
-from components.network.model import NetworkPlan, PodBlock
+from components.network.model import NetworkPlan
 
 
 class UnreadableNodeError(ValueError):
     """A Node object's podCIDRs hold text that is not a CIDR, or two Node objects carry one podCIDR (what
     kube-controller-manager never gives: someone wrote it by hand, and which node's pods it holds is unclear)."""
-
-
-def canonical_block(text: str) -> PodBlock | None:
-    """A podCIDR as kube-apiserver accepts it (netutils.ParseCIDRSloppy: host bits allowed, any IPv6 spelling),
-    as the block it stands for, with the plan's canonical text; None when it is not a CIDR. Parsed with
-    inet_pton, not ``ipaddress``: 5,000 dual-stack nodes are 10,000 of them."""
-    try:
-        version, value, prefix = cidr_parts(text)
-    except ValueError:
-        return None
-    value &= ~host_bits(version, prefix)
-    return PodBlock(version, value, prefix, f"{format_ip(value, version)}/{prefix}")
 
 
 def registered_blocks(live: Mapping[str, Sequence[str]]) -> ClusterNodes:
@@ -44,7 +32,7 @@ def registered_blocks(live: Mapping[str, Sequence[str]]) -> ClusterNodes:
     blocks: dict[str, tuple[PodBlock, ...]] = {}
     carriers: dict[str, str] = {}  # every block read so far -> the node carrying it
     for name, texts in live.items():
-        parsed = tuple(canonical_block(text) for text in texts)
+        parsed = tuple(lenient_block(text) for text in texts)
         if None in parsed:
             raise UnreadableNodeError(f"node {name} has a podCIDR that is not a CIDR")
         for block in parsed:

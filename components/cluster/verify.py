@@ -26,10 +26,12 @@ from typing import Any, NamedTuple
 import pulumi
 
 from components.cluster import api as live_cluster
-from components.cluster.adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
+from components.cluster.adoption import UnreadableNodeError, adopt_cluster_allocation
 from components.config.errors import AnyConfigError, ConfigError, problem_lines
 from components.config.shown import SECRET_VALUES
+from components.network.blocks import lenient_block
 from components.network.decision import PlannedNetwork
+from components.network.output import network_output
 from components.network.tables import NODE_TABLE, REGISTERED_HEADER, REGISTERED_TABLE, read_nodes, render_table
 
 KUBE_APISERVER_DEFAULT_SERVICE_IP = "10.0.0.1"
@@ -64,7 +66,7 @@ def node_problems(live: Mapping[str, Sequence[str]], planned: Mapping[str, Seque
     for name, pod_cidrs in planned.items():
         actual = live.get(name)
         if actual and pod_cidrs and list(actual) != list(pod_cidrs) and [
-            _canonical(text) for text in actual] != list(pod_cidrs):
+            _as_planned(text) for text in actual] != list(pod_cidrs):
             problems.append(
                 f"node {name} has podCIDRs {','.join(actual)}, the plan gives {','.join(pod_cidrs)}: Kubernetes "
                 "cannot add a podCIDR to a registered node; to give it one of every cluster range, delete the node "
@@ -73,9 +75,9 @@ def node_problems(live: Mapping[str, Sequence[str]], planned: Mapping[str, Seque
     return problems
 
 
-def _canonical(text: str) -> str:
+def _as_planned(text: str) -> str:
     """A podCIDR's text as the plan writes it (canonical, host bits cleared), or as it is when not a CIDR."""
-    block = canonical_block(text)
+    block = lenient_block(text)
     return text if block is None else block.text
 
 
@@ -167,7 +169,7 @@ def verify_cluster(
                               hide_values=hide_values)
     except AnyConfigError as error:
         return Outcome(planned.recorded, None, _refusal(CLUSTER_REFUSAL, error.errors, hide_values))
-    output = planned.output if not adoption.changes else adoption.plan.to_output()
+    output = planned.output if not adoption.changes else network_output(adoption.plan)
     try:
         return Outcome(output, verified(cluster_ip, live_nodes, output), None, adoption.notice(hide_values))
     except VerificationError as error:

@@ -17,6 +17,9 @@ from components.config.shown import shown
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
+IPV4_MAPPED_PREFIX = 0xFFFF
+"""The first 96 bits of an IPv4-mapped IPv6 address (::ffff:a.b.c.d), which parse_ip refuses with its own message."""
+
 _OCTET = r"(0|[1-9][0-9]{0,2})"
 _IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
 _PREFIX_LENGTH = re.compile(r"^(0|[1-9][0-9]{0,2})$")

@@ -19,10 +19,11 @@ from collections.abc import Collection, Mapping
 from components.config.errors import ConfigError, raise_all
 from components.network.addresses import IPNetwork, format_ip
 from components.network.assigned_blocks import AssignedBlocks, ClusterNodes, LastDeployment
+from components.network.blocks import PodBlock
 from components.network.cycle_collection import without_cycle_collection
 from components.network.keys import CLUSTER_CIDR_KEY, node_key, node_mask_key
 from components.network.last_deployment import PreviousDeployment
-from components.network.model import NetworkPlan, NetworkSpec, NodeSpec, PodBlock
+from components.network.model import NetworkPlan, NetworkSpec, NodeSpec
 
 Choices = list[list[int | None]]
 """Per pool (in the order of the cluster ranges), per node (in list order), the chosen block index, or None until

@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 
 from components.config.errors import ConfigError
 from components.network.addresses import family_name
+from components.network.blocks import PodBlock
 from components.network.keys import CLUSTER_CIDR_KEY, node_key, node_mask_key
 from components.network.last_deployment import PreviousDeployment
-from components.network.model import NetworkPlan, NetworkSpec, NodeSpec, PodBlock
+from components.network.model import NetworkPlan, NetworkSpec, NodeSpec
 
 NAMES_SHOWN = 5
 """How many affected nodes a message names before it says how many more there are."""

@@ -30,6 +30,7 @@ from components.network.allocation import plan_network
 from components.network.assigned_blocks import handover_warnings
 from components.network.last_deployment import PreviousDeployment, PreviousOutputError, read_previous_deployment
 from components.network.model import NetworkPlan, NetworkSpec
+from components.network.output import network_output
 
 NETWORK_OUTPUT = "network"
 
@@ -64,7 +65,7 @@ class PlannedNetwork:
     @cached_property
     def output(self) -> dict[str, Any]:
         """The plan as the ``network`` stack output (rendered once: 5,000 nodes make it the costly part)."""
-        return self.plan.to_output()
+        return network_output(self.plan)
 
 
 def plan_from_state(

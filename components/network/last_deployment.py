@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.network.addresses import cidr_parts, host_bits
-from components.network.model import PodBlock
+from components.network.blocks import PodBlock, strict_block
 from components.network.tables import NODE_TABLE, TableError, read_nodes
 
 
@@ -70,23 +69,12 @@ class PreviousDeployment:
         return None
 
 
-def parse_block(text: object, where: str) -> PodBlock:
-    """A CIDR as the plan writes it (``10.200.0.0/24``, ``fd00:10:244::/64``), without host bits; ``where`` names
-    it in a refusal."""
+def _block_at(text: object, where: str) -> PodBlock:
+    """``strict_block``, ``where`` naming the block in a refusal."""
     try:
-        return _block(text)
+        return strict_block(text)
     except ValueError as error:
         raise PreviousOutputError(f"{where} {error}") from None
-
-
-def _block(text: object) -> PodBlock:
-    """``parse_block`` without a place: ValueError says what is wrong."""
-    if not isinstance(text, str):
-        raise ValueError("is not a CIDR")
-    version, value, prefix = cidr_parts(text)
-    if value & host_bits(version, prefix):
-        raise ValueError("has host bits set")
-    return PodBlock(version, value, prefix, text)
 
 
 def _shown(name: object, position: int, hide_names: bool) -> str:
@@ -121,10 +109,10 @@ def _raise_shared(pod_cidrs: Mapping[str, tuple[PodBlock, ...]], hide_names: boo
 def _node_blocks(name: str, position: int, texts: list[Any], hide_names: bool, table: bool) -> tuple[PodBlock, ...]:
     """One node's blocks, the refusal naming the one that cannot be read."""
     try:
-        return tuple(map(_block, texts))
+        return tuple(map(strict_block, texts))
     except ValueError:  # say which one: read them again, naming each (5,000 nodes' names cost when eager)
         for i, text in enumerate(texts):
-            parse_block(text, _block_where(name, position, i, hide_names, table))
+            _block_at(text, _block_where(name, position, i, hide_names, table))
         raise
 
 
@@ -166,7 +154,7 @@ def read_previous_deployment(network_output: object, hide_names: bool = False) -
     if not isinstance(network_output, Mapping):
         raise PreviousOutputError("it is not an object")
     clusters = tuple(
-        parse_block(text, f"clusterCidrs[{i}]")
+        _block_at(text, f"clusterCidrs[{i}]")
         for i, text in enumerate(_list(network_output.get("clusterCidrs"), "clusterCidrs"))
     )
     # Numbers come back from the engine as floats (24.0).

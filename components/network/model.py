@@ -1,24 +1,21 @@
-"""The cluster's network plan as data: the parsed network and nodes, and the plan rendered as flags, routes and the
-``network`` stack output.
+"""The cluster's network as data: the parsed ``network`` config and node list (NetworkSpec, whose fields declare the
+network keys and their defaults), and the plan (NetworkPlan): every node's pod CIDRs and the service IPs that follow.
 
-Validation lives in ``network_rules``, pod CIDR allocation in ``pod_cidr_allocation``. What the rendering follows:
-
-* kube-controller-manager (cmd/kube-controller-manager/app/core.go): --node-cidr-mask-size for one family,
-  -ipv4/-ipv6 for two; a node's podCIDRs come one per cluster range, in the order of --cluster-cidr (fewer for a
-  node that had its podCIDRs before a range was added: pkg/controller/nodeipam/ipam/range_allocator.go).
+* kube-controller-manager (pkg/controller/nodeipam/ipam/range_allocator.go): a node's podCIDRs come one per cluster
+  range, in the order of --cluster-cidr (fewer for a node that had its podCIDRs before a range was added).
 * kubeadm (cmd/kubeadm/app/constants): the kubernetes Service takes the first address of the first service range,
   the DNS service the dnsServiceIndex-th (10 by default).
-* the route controller (pkg/controller/route): one route per podCIDR, towards the node's address of that family.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from components.config.objects import keys
 from components.network.addresses import IPAddress, IPNetwork, format_ip
-from components.network.cycle_collection import without_cycle_collection
-from components.network.tables import NODE_HEADER, NODE_TABLE, ROUTE_HEADER, ROUTE_TABLE, node_rows, render_table
+from components.network.blocks import PodBlock
 
 CLUSTER_DOMAIN = "cluster.local"
 KUBERNETES_SERVICE_INDEX = 1
@@ -55,27 +52,6 @@ class NodesFile:
     """True for Kubernetes the Hard Way's machines.txt format (columns), False for a YAML list like ``nodes``."""
 
 
-class PodBlock(NamedTuple):
-    """A pod CIDR block as plain data: a pinned podCidr, or a block read back from the last deployment."""
-
-    version: int
-    """4 or 6."""
-    value: int
-    """Its first address as an integer."""
-    prefix: int
-    """Its prefix length."""
-    text: str
-    """Its CIDR text, canonical when it comes from config or the plan."""
-
-    @classmethod
-    def of(cls, network: IPNetwork) -> PodBlock:
-        """The block of a parsed ``ipaddress`` network."""
-        return cls(network.version, int(network.network_address), network.prefixlen, str(network))
-
-    def __str__(self) -> str:
-        return self.text
-
-
 class NodeSpec(NamedTuple):
     """One node as configured (a named tuple: 5,000 of them are made at every run)."""
 
@@ -103,11 +79,14 @@ class NodeSpec(NamedTuple):
 
 @dataclass(frozen=True)
 class NetworkSpec:
-    """The ``network`` config and the node list, parsed but not yet checked against each other."""
+    """The ``network`` config and the node list, parsed but not yet checked against each other; each field's default
+    is the key's."""
 
-    cluster_cidrs: tuple[IPNetwork, ...]
+    cluster_cidrs: tuple[IPNetwork, ...] = field(default=(ipaddress.IPv4Network("10.200.0.0/16"),),
+                                                 metadata=keys("clusterCidr"))
     """network.clusterCidr: one range, or one per family."""
-    service_cidrs: tuple[IPNetwork, ...]
+    service_cidrs: tuple[IPNetwork, ...] = field(default=(ipaddress.IPv4Network("10.32.0.0/24"),),
+                                                 metadata=keys("serviceCidr"))
     """network.serviceCidr: one range, or one per family."""
     node_cidr_mask_size: int = 24
     """network.nodeCidrMaskSize: the prefix length of an IPv4 node block."""
@@ -115,8 +94,8 @@ class NetworkSpec:
     """network.nodeCidrMaskSizeIpv6: the prefix length of an IPv6 node block."""
     dns_service_index: int = 10
     """network.dnsServiceIndex: the cluster DNS IP is this address of the first service range."""
-    nodes: tuple[NodeSpec, ...] = field(default_factory=tuple)
-    """``nodes``, or the machines of ``nodesFile``, in list order."""
+    nodes: tuple[NodeSpec, ...] = field(default=(), metadata=keys())
+    """``nodes``, or the machines of ``nodesFile``, in list order (keys of their own, outside ``network``)."""
 
     def node_mask(self, version: int) -> int:
         """The node block mask for one family."""
@@ -148,65 +127,6 @@ class NetworkPlan:
     @property
     def cluster_dns_ip(self) -> str:
         return str(self.spec.service_cidrs[0].network_address + self.spec.dns_service_index)
-
-    def routes(self) -> dict[str, list[dict[str, str]]]:
-        """Per node, one route per pod CIDR via the node's address of the same family (none where it has none)."""
-        return {name: [{"destination": destination, "via": via} for destination, via in node_routes]
-                for name, node_routes in self._routes().items()}
-
-    def _routes(self) -> dict[str, list[tuple[str, str]]]:
-        """Per node, (destination, via) of each of its routes, in the order of the cluster ranges (5,000 nodes make
-        this the hot loop)."""
-        families = [cluster.version for cluster in self.spec.cluster_cidrs]
-        routes: dict[str, list[tuple[str, str]]] = {}
-        for node in self.spec.nodes:
-            via = {address.version: address.text for address in node.addresses}
-            routes[node.name] = [(cidr, via[family]) for cidr, family in zip(self.pod_cidrs[node.name], families)
-                                 if family in via]
-        return routes
-
-    def flags(self) -> dict[str, list[str]]:
-        """The command-line flags each component needs so that all of them agree with this plan."""
-        cluster = ",".join(str(cidr) for cidr in self.spec.cluster_cidrs)
-        service = ",".join(str(cidr) for cidr in self.spec.service_cidrs)
-        if len(self.spec.cluster_cidrs) == 1:
-            mask_flags = [f"--node-cidr-mask-size={self.node_masks[0]}"]
-        else:
-            mask_flags = [
-                f"--node-cidr-mask-size-ipv4={self.spec.node_cidr_mask_size}",
-                f"--node-cidr-mask-size-ipv6={self.spec.node_cidr_mask_size_ipv6}",
-            ]
-        return {
-            "kubeApiserver": [f"--service-cluster-ip-range={service}"],
-            "kubeControllerManager": [
-                "--allocate-node-cidrs=true",
-                f"--cluster-cidr={cluster}",
-                f"--service-cluster-ip-range={service}",
-                *mask_flags,
-            ],
-            "kubeProxy": [f"--cluster-cidr={cluster}"],
-            "kubelet": [f"--cluster-dns={self.cluster_dns_ip}", f"--cluster-domain={CLUSTER_DOMAIN}"],
-        }
-
-    @without_cycle_collection
-    def to_output(self) -> dict[str, Any]:
-        """The ``network`` stack output: ranges, service IPs and flags as data; the nodes and their routes as text
-        tables sorted by node name (components/network_tables.py says why, and how to read them)."""
-        routes = self._routes()
-        return {
-            "clusterCidrs": [str(cidr) for cidr in self.spec.cluster_cidrs],
-            "serviceCidrs": [str(cidr) for cidr in self.spec.service_cidrs],
-            "kubernetesServiceIp": self.kubernetes_service_ip,
-            "clusterDnsIp": self.cluster_dns_ip,
-            "nodeCidrMaskSizes": list(self.node_masks),
-            "maxNodes": self.max_nodes,
-            "nodeCount": len(self.spec.nodes),
-            NODE_TABLE: render_table(NODE_HEADER, node_rows(
-                (node.name, node.address_text, self.pod_cidrs[node.name]) for node in self.spec.nodes)),
-            ROUTE_TABLE: render_table(ROUTE_HEADER, (
-                (name, destination, via) for name in sorted(routes) for destination, via in routes[name])),
-            "flags": self.flags(),
-        }
 
 
 def kubernetes_service_ip(spec: NetworkSpec) -> str:

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import re
 import socket
 from typing import Any
 
 from components.config.errors import ConfigError
 from components.config.shown import shown
 from components.config.values import json_object
-from components.network.addresses import cidr_list, format_ip, parse_cidr, parse_ip
-from components.network.model import NodeAddress, NodesFile, NodeSpec, PodBlock
-
-_IPV4_MAPPED_PREFIX = 0xFFFF
-"""The first 96 bits of an IPv4-mapped IPv6 address (::ffff:a.b.c.d), which parse_ip refuses with its own message."""
+from components.network.addresses import IPV4_MAPPED_PREFIX, cidr_list, format_ip, parse_cidr, parse_ip
+from components.network.blocks import PodBlock, canonical_block
+from components.network.model import NodeAddress, NodesFile, NodeSpec
 
 # Bound once: parse_addresses runs for every node.
 _inet_pton, _inet_ntop, _AF_INET, _AF_INET6 = socket.inet_pton, socket.inet_ntop, socket.AF_INET, socket.AF_INET6
 _from_bytes = int.from_bytes
-_PREFIX = re.compile(r"0|[1-9][0-9]{0,2}")
+
+NODE_KEYS = ("name", "address", "podCidr")
+"""The fields of a node, in ``nodes`` and in a YAML ``nodesFile``."""
+NODE_REQUIRED_KEYS = ("name", "address")
 
 
 def parse_addresses(text: str, key: str) -> tuple[NodeAddress, ...]:
@@ -34,7 +34,7 @@ def parse_addresses(text: str, key: str) -> tuple[NodeAddress, ...]:
                 continue
             packed = _inet_pton(_AF_INET6, part)
             value = _from_bytes(packed, "big")
-            if value >> 32 != _IPV4_MAPPED_PREFIX:
+            if value >> 32 != IPV4_MAPPED_PREFIX:
                 canonical = _inet_ntop(_AF_INET6, packed)
                 addresses.append(NodeAddress(6, value, canonical if "." not in canonical else format_ip(value, 6)))
                 continue
@@ -52,32 +52,9 @@ def parse_pod_blocks(value: Any, key: str) -> tuple[PodBlock, ...]:
         return tuple(PodBlock.of(network) for network in cidr_list(value, key))
     blocks: list[PodBlock] = []
     for part in value.split(","):
-        block = _canonical_block(part)
+        block = canonical_block(part)
         blocks.append(block if block is not None else PodBlock.of(parse_cidr(part, key)))
     return tuple(blocks)
-
-
-def _canonical_block(text: str) -> PodBlock | None:
-    """The block of a CIDR already in canonical form, or None for anything else (parse_cidr then decides)."""
-    address, slash, prefix_text = text.partition("/")
-    if not slash or not _PREFIX.fullmatch(prefix_text):
-        return None
-    prefix = int(prefix_text)
-    try:
-        if ":" not in address:
-            version, bits, value = 4, 32, _from_bytes(_inet_pton(_AF_INET, address), "big")
-            canonical = text
-        else:
-            packed = _inet_pton(_AF_INET6, address)
-            version, bits, value = 6, 128, _from_bytes(packed, "big")
-            canonical = f"{_inet_ntop(_AF_INET6, packed)}/{prefix_text}"
-            if value >> 32 == _IPV4_MAPPED_PREFIX or "." in canonical:
-                return None
-    except (OSError, ValueError):
-        return None
-    if prefix > bits or value & ((1 << (bits - prefix)) - 1):
-        return None
-    return PodBlock(version, value, prefix, canonical)
 
 
 def parse_node(
@@ -86,7 +63,7 @@ def parse_node(
     """One entry of ``nodes`` (or of a YAML ``nodesFile``, whose ``key`` names its file and line): {name, address,
     podCidr?}; address and podCidr take one value or two (dual-stack)."""
     key = key or f"nodes[{index}]"
-    obj = json_object(item, key, ("name", "address", "podCidr"), ("name", "address"))
+    obj = json_object(item, key, NODE_KEYS, NODE_REQUIRED_KEYS)
     if not isinstance(obj["name"], str):
         raise ConfigError(f"{key}.name", f"{shown(obj['name'])} is not a string",
                           "a node name such as 'worker-0'", safe=True)

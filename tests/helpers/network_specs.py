@@ -6,8 +6,10 @@ from collections.abc import Mapping, Sequence
 
 from components.network.addresses import IPNetwork, parse_cidr, parse_ip
 from components.network.allocation import plan_network
+from components.network.blocks import PodBlock
 from components.network.last_deployment import PreviousDeployment, read_previous_deployment
-from components.network.model import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec, PodBlock
+from components.network.model import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec
+from components.network.output import network_output
 from components.network.rules import validate_network
 
 DUAL_CLUSTER = "10.200.0.0/16,fd00:10:244::/56"
@@ -78,7 +80,7 @@ def previous_of(network: NetworkSpec, pod_cidrs: Mapping[str, Sequence[str]]) ->
 
 def recorded(plan: NetworkPlan) -> PreviousDeployment:
     """The allocation the plan's ``network`` output records, as the next deployment reads it."""
-    previous = read_previous_deployment(plan.to_output())
+    previous = read_previous_deployment(network_output(plan))
     assert previous is not None
     return previous
 

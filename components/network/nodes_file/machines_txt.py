@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from components.config.dns_names import is_dns_name
 from components.config.errors import ConfigError, Problems
+from components.network.blocks import PodBlock
 from components.network.keys import nodes_file_key
-from components.network.model import NodesFile, NodeSpec, PodBlock
+from components.network.model import NodesFile, NodeSpec
 from components.network.node_fields import parse_addresses, parse_pod_blocks
 from components.network.nodes_file.problems import MAX_PROBLEMS, column, name_problem, stopped
 

@@ -16,12 +16,12 @@ import yaml
 
 from components.config.errors import ConfigError, Problems
 from components.config.shown import kind_of
+from components.network.blocks import PodBlock
 from components.network.keys import nodes_file_key
-from components.network.model import NodeAddress, NodesFile, NodeSpec, PodBlock
-from components.network.node_fields import parse_addresses, parse_pod_blocks
+from components.network.model import NodeAddress, NodesFile, NodeSpec
+from components.network.node_fields import NODE_KEYS, NODE_REQUIRED_KEYS, parse_addresses, parse_pod_blocks
 from components.network.nodes_file.problems import KEY, MAX_PROBLEMS, column, name_problem, stopped
 
-ITEM_KEYS = ("name", "address", "podCidr")
 YAML_ACCEPTED = "a YAML list of {name, address, podCidr?} objects"
 _ITEM_ACCEPTED = "an object {name, address, podCidr?}"
 _ALIASES_ACCEPTED = "each node written out, without anchors and aliases"
@@ -131,8 +131,8 @@ def _fields(item: yaml.Node, key: str, lines: _Lines, label: str, seen: set[int]
         scalar = isinstance(key_node, yaml.ScalarNode)
         name = key_node.value if scalar and key_node.tag == _STR_TAG else None
         line = lines.at(key_node.start_mark.index)
-        if name not in ITEM_KEYS:
-            close = difflib.get_close_matches(key_node.value, ITEM_KEYS, n=1) if scalar else []
+        if name not in NODE_KEYS:
+            close = difflib.get_close_matches(key_node.value, NODE_KEYS, n=1) if scalar else []
             problems.errors.append(ConfigError(key, "has a key other than name, address and podCidr" + (
                 f" (did you mean {close[0]}?)" if close else ""), _ITEM_ACCEPTED, safe=True))
         elif name in first_line:
@@ -147,7 +147,7 @@ def _fields(item: yaml.Node, key: str, lines: _Lines, label: str, seen: set[int]
             seen.add(id(value_node))
             fields[name], first_line[name] = value_node, line
     problems.errors += [ConfigError(f"{key}.{required}", "is required", _ITEM_ACCEPTED, safe=True)
-                        for required in ("name", "address") if required not in first_line]
+                        for required in NODE_REQUIRED_KEYS if required not in first_line]
     return fields if len(problems.errors) == before else None
 
 
