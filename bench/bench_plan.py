@@ -112,9 +112,9 @@ def bench_adoption(count: int, dual_stack: bool, repeat: int) -> None:
     carries its neighbour's block, so each one differs from the state's plan and the warning counts them), render
     the output and check it against the cluster."""
     from components.cluster.verify import verify_cluster
-    from components.network.decision import PlannedNetwork
+    from components.network.decision import NetworkDecision
 
-    planned = PlannedNetwork(plan_network(parse_network(network_config(count, dual_stack), nodes_config(count,
+    planned = NetworkDecision(plan_network(parse_network(network_config(count, dual_stack), nodes_config(count,
                                                                                                       dual_stack))))
     names = list(planned.plan.pod_cidrs)
     live = {name: list(planned.plan.pod_cidrs[names[index ^ 1]]) for index, name in enumerate(names)}

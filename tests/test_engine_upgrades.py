@@ -23,7 +23,8 @@ pytestmark = pytest.mark.engine
 
 FIXTURES = ROOT / "tests" / "fixtures" / "states"
 FIXTURE_PASSPHRASE = "kthw-fixture"
-RELEASE_ROWS = {"release-0.1": "0.1", "release-0.1-verify": "0.1 with `verify: true`", "release-0.2": "0.2"}
+RELEASE_ROWS = {"release-0.1": "0.1", "release-0.1-verify": "0.1 with `verify: true`", "release-0.2": "0.2",
+                "release-0.3-before-move": "0.3 before the move into packages (c52bd29)"}
 """Each fixture, and the row of CHANGELOG.md's "Upgrading a stack" table that says what its upgrade shows."""
 
 

@@ -22,9 +22,9 @@ from tests.helpers.network_specs import (
     DUAL_CLUSTER,
     DUAL_SERVICE,
     cidrs,
+    deployed,
+    last_deployment_of,
     node,
-    previous_of,
-    recorded,
     renumber,
     spec,
     valid_plan,
@@ -41,7 +41,7 @@ def refused(network: NetworkSpec) -> ConfigError:
 
 def replan(plan: NetworkPlan, nodes: Sequence[NodeSpec]) -> NetworkPlan:
     """Plan the same network with another node list, keeping the allocation recorded in ``plan``'s output."""
-    return valid_plan(dataclasses.replace(plan.spec, nodes=renumber(nodes)), recorded(plan))
+    return valid_plan(dataclasses.replace(plan.spec, nodes=renumber(nodes)), deployed(plan))
 
 
 # CIDR and address syntax (components/cidr.py)
@@ -648,7 +648,7 @@ def test_huge_ipv6_ranges_by_arithmetic(
     first, second, middle, last = blocks
     nodes = [node(0, "2001:db8::1", last), node(1, "2001:db8::2"), node(2, "2001:db8::3"), node(3, "2001:db8::4")]
     network = spec(cluster, "fc00::/112", nodes, mask6=mask6)
-    plan = valid_plan(network, previous_of(network, {"worker-2": [middle]}))
+    plan = valid_plan(network, last_deployment_of(network, {"worker-2": [middle]}))
     assert plan.max_nodes == 1 << (mask6 - cidrs(cluster)[0].prefixlen)
     assert plan.pod_cidrs == {"worker-0": (last,), "worker-1": (first,), "worker-2": (middle,), "worker-3": (second,)}
 
@@ -659,13 +659,13 @@ def test_huge_ipv6_ranges_by_arithmetic(
 def test_previous_round_trip() -> None:
     # The network output records exactly the allocation it was built from.
     plan = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(3, "46")))
-    assert valid_plan(plan.spec, recorded(plan)).pod_cidrs == plan.pod_cidrs
+    assert valid_plan(plan.spec, deployed(plan)).pod_cidrs == plan.pod_cidrs
 
 
 def test_a_pin_cannot_move_a_node_off_its_previous_block() -> None:
     # pkg/apis/core/validation ValidateNodeUpdate: spec.podCIDRs may be set once, never changed.
     nodes = [node(0, "172.31.0.9", pin="10.200.5.0/24")]
-    previous = previous_of(spec(), {"worker-0": ["10.200.0.0/24"]})
+    previous = last_deployment_of(spec(), {"worker-0": ["10.200.0.0/24"]})
     with pytest.raises(ConfigError) as error:
         allocate(spec("10.200.0.0/16", "10.32.0.0/24", nodes), previous)
     assert error.value.key == "nodes[0].podCidr"

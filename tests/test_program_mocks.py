@@ -14,13 +14,14 @@ from components.network.tables import nodes_of, routes_of
 from tests.helpers.mock_program import DEV_CONFIG, config_with, run_program
 from tests.helpers.pki import make_ca
 
-COMPONENT_TYPES = {
-    "kthw:index:ClusterNetwork",
-    "kthw:index:AdminCredentials",
-    "kthw:index:ApiTunnel",
-    "kthw:index:Kubeconfig",
-    "kthw:index:ClusterVerification",
+COMPONENT_PARENTS = {
+    "kthw:index:ClusterNetwork": "pulumi:pulumi:Stack",
+    "kthw:index:AdminCredentials": "pulumi:pulumi:Stack",
+    "kthw:index:ApiTunnel": "pulumi:pulumi:Stack",
+    "kthw:index:Kubeconfig": "pulumi:pulumi:Stack",
+    "kthw:index:ClusterVerification": "kthw:index:ClusterNetwork",
 }
+"""Each component and the type of its parent (a URN names the parent's type alone): verify is part of the network."""
 CONTRACT_OUTPUTS = {
     "kubeconfig", "tunnelCommand", "apiServerUrl", "clusterName", "contextName", "adminUser", "caCertPem",
     "adminCertPem", "adminKeyPem", "apiServerCertSans", "network", "caCertNotAfter", "adminCertNotAfter",
@@ -70,11 +71,11 @@ def test_every_resource_is_parented_to_a_component() -> None:
     for urn in run.urns:
         qualified_type = urn.split("::")[2]
         own_type = qualified_type.split("$")[-1]
-        if own_type in COMPONENT_TYPES:
-            assert qualified_type == f"pulumi:pulumi:Stack${own_type}", urn
+        if own_type in COMPONENT_PARENTS:
+            assert qualified_type == f"{COMPONENT_PARENTS[own_type]}${own_type}", urn
         else:
             parent_type = qualified_type.split("$")[-2]
-            assert parent_type in COMPONENT_TYPES, urn
+            assert parent_type in COMPONENT_PARENTS, urn
 
 
 def test_admin_certificate_subject_and_allowed_uses() -> None:

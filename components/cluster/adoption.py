@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from components.config.wording import counted, plural, some_names
 from components.network.allocation import plan_network
-from components.network.assigned_blocks import ClusterNodes, some_names
+from components.network.assigned_blocks import ClusterNodes
 from components.network.blocks import PodBlock, lenient_block
-from components.network.last_deployment import PreviousDeployment
+from components.network.last_deployment import LastDeployment
 from components.network.model import NetworkPlan
 
 
@@ -64,18 +65,17 @@ class Adoption:
         if not self.changes:
             return None
         if hide_values:
-            count = len(self.changes)
-            return f"{NOTICE}: {count} node{'' if count == 1 else 's'} (not named: nodes or network is secret config)"
+            return f"{NOTICE}: {counted(len(self.changes), 'node')} (not named: nodes or network is secret config)"
         return f"{NOTICE}: {some_names(list(self.changes))}"
 
 
 def adopt_cluster_allocation(
-    planned: NetworkPlan, previous: PreviousDeployment | None, live: Mapping[str, Sequence[str]]
+    planned: NetworkPlan, last: LastDeployment | None, live: Mapping[str, Sequence[str]]
 ) -> Adoption:
     """The plan for ``planned``'s spec that keeps what the registered nodes (``live``) carry. Raises the
     ConfigErrors of a config that contradicts them, and UnreadableNodeError."""
     cluster = registered_blocks(live)
-    plan = plan_network(planned.spec, previous, cluster)
+    plan = plan_network(planned.spec, last, cluster)
     return Adoption(plan=plan, changes=tuple(adoption_changes(planned, plan, cluster)))
 
 
@@ -91,7 +91,7 @@ def adoption_changes(planned: NetworkPlan, adopted: NetworkPlan, cluster: Cluste
             changes.append(f"{node.name} {','.join(after)} (planned from the state: {','.join(before)})")
         else:
             holders = sorted({carrier[text] for text in before if text in carrier})
-            held = f", which {' and '.join(holders)} carr{'ies' if len(holders) == 1 else 'y'} in the cluster"
+            held = f", which {' and '.join(holders)} {plural(len(holders), 'carries', 'carry')} in the cluster"
             changes.append(f"{node.name} gets {','.join(after)} (planned from the state: {','.join(before)}"
                            f"{held if holders else ''})")
     return changes

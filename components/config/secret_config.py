@@ -12,9 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
+
+Secrecy = tuple[str, ...] | Literal["always", "never"]
+"""Whether a stack output is secret: "always", "never", or the config keys it comes from (secret when one of them is
+set with ``--secret``)."""
 
 
 def output_names(resource_class: type) -> list[str]:
@@ -44,6 +48,7 @@ class SecretConfig:
     """The top-level config keys (without namespace) stored as secrets, and their values as the engine passed them."""
 
     keys: frozenset[str]
+    """The keys set with ``--secret``."""
     values: Mapping[str, Any] = field(default_factory=dict)
     """Key -> value of every secret key that is set (in memory only: for their fingerprints)."""
 
@@ -59,6 +64,15 @@ class SecretConfig:
     def wrap(self, value: Any, *keys: str) -> Any:
         """``value`` as a secret Output when it comes from a secret key, else unchanged."""
         return pulumi.Output.secret(value) if self.any(*keys) else value
+
+    def output(self, value: Any, secrecy: Secrecy) -> Any:
+        """``value`` as a stack output of this ``secrecy``: always secret, never (a plain value made to be shown, such
+        as a keyed digest), or secret when one of the config keys it comes from is."""
+        if secrecy == "always":
+            return pulumi.Output.secret(value)
+        if secrecy == "never":
+            return pulumi.Output.unsecret(pulumi.Output.from_input(value))
+        return self.wrap(value, *secrecy)
 
     def options(self, *keys: str) -> pulumi.ResourceOptions | None:
         """Options for a component built from ``keys``: every input and output of its resources secret when any of

@@ -1,4 +1,4 @@
-"""This stack's outputs from its last deployment, read once at program start.
+"""This stack as the program sees it at start: its name, and the outputs of its last deployment.
 
 The read is the engine's built-in ``pulumi:pulumi:readStackOutputs`` function (what a StackReference reads, without
 registering a resource). It is synchronous and runs in preview too, so what the last deployment recorded (pod
@@ -27,7 +27,7 @@ def own_stack_name() -> str:
     return f"{organization}/{pulumi.get_project()}/{pulumi.get_stack()}"
 
 
-def previous_outputs() -> Mapping[str, Any]:
+def last_deployment_outputs() -> Mapping[str, Any]:
     """Every output of this stack's last deployment (secret ones decrypted), or {} before the first one."""
     stack = own_stack_name()
     for attempt in range(READ_ATTEMPTS):

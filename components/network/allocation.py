@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from components.config.errors import ConfigError, raise_all
+from components.config.wording import counted
 from components.network.addresses import IPNetwork, format_ip
-from components.network.assigned_blocks import AssignedBlocks, ClusterNodes, LastDeployment
+from components.network.assigned_blocks import AssignedBlocks, ClusterNodes, LastDeploymentBlocks
 from components.network.blocks import PodBlock
 from components.network.cycle_collection import without_cycle_collection
 from components.network.keys import CLUSTER_CIDR_KEY, node_key, node_mask_key
-from components.network.last_deployment import PreviousDeployment
+from components.network.last_deployment import LastDeployment
 from components.network.model import NetworkPlan, NetworkSpec, NodeSpec
 
 Choices = list[list[int | None]]
@@ -33,23 +34,32 @@ one is chosen or for a machine that runs no pods."""
 class BlockPool:
     """The node blocks of one cluster range, addressed by index: block i starts at base + (i << shift)."""
 
+    cluster: IPNetwork
+    """The cluster range the blocks are cut from (one entry of network.clusterCidr)."""
+    mask: int
+    """The prefix length of every block (the family's node mask)."""
+    shift: int
+    """The number of address bits inside one block: block i starts at base + (i << shift)."""
+    version: int
+    """The IP version of the range, cached: ipaddress reads it through a property."""
+    base: int
+    """The cluster range's first address as an integer, cached so that no block needs ipaddress."""
+    count: int
+    """The number of blocks in the range: 2^(mask - cluster mask)."""
+    owner: dict[int, str]
+    """The index of every block taken so far -> the name of the node holding it."""
+    _cursor: int
+    """The lowest index that may still be free: every block below it is taken, so the scan for the lowest free block
+    never starts over (cidr_set.go keeps nextCandidate for the same reason)."""
+
     def __init__(self, cluster: IPNetwork, mask: int) -> None:
-        # cluster is the cluster range the blocks are cut from (one entry of network.clusterCidr).
         self.cluster = cluster
-        # mask is the prefix length of every block (the family's node mask).
         self.mask = mask
-        # shift is the number of address bits inside one block: block i starts at base + (i << shift).
         self.shift = cluster.max_prefixlen - mask
-        # version is the IP version of the range, cached: ipaddress reads it through a property.
         self.version = cluster.version
-        # base is the cluster range's first address as an integer, cached so that no block needs ipaddress.
         self.base = int(cluster.network_address)
-        # count is the number of blocks in the range: 2^(mask - cluster mask).
         self.count = 1 << (mask - cluster.prefixlen)
-        # owner maps the index of every block taken so far to the name of the node holding it.
-        self.owner: dict[int, str] = {}
-        # _cursor is the lowest index that may still be free: every block below it is taken, so the scan for
-        # the lowest free block never starts over (cidr_set.go keeps nextCandidate for the same reason).
+        self.owner = {}
         self._cursor = 0
 
     def index_of(self, block: PodBlock) -> int | None:
@@ -194,16 +204,16 @@ def _misordered(blocks: tuple[PodBlock, ...], order: tuple[int, ...]) -> bool:
     return False
 
 
-def _held(spec: NetworkSpec, previous: PreviousDeployment | None, cluster: ClusterNodes | None) -> set[str]:
+def _held(spec: NetworkSpec, last: LastDeployment | None, cluster: ClusterNodes | None) -> set[str]:
     """The listed nodes that hold blocks, and so keep exactly those and get no more (a node's podCIDRs are set once,
     and their number never changes: pkg/apis/core/validation ValidateNodeUpdate; range_allocator.go allocates only
     for a node without podCIDRs): with the cluster read, the nodes that carry podCIDRs; else the nodes the last
     deployment gave blocks."""
     if cluster is not None:
         return {node.name for node in spec.nodes if node.runs_pods and node.name in cluster.blocks}
-    if previous is None:
+    if last is None:
         return set()
-    return {node.name for node in spec.nodes if node.runs_pods and previous.pod_cidrs.get(node.name)}
+    return {node.name for node in spec.nodes if node.runs_pods and last.pod_cidrs.get(node.name)}
 
 
 def _short_pin_problems(spec: NetworkSpec, held: Collection[str]) -> list[ConfigError]:
@@ -213,7 +223,7 @@ def _short_pin_problems(spec: NetworkSpec, held: Collection[str]) -> list[Config
     return [
         ConfigError(
             node_key(node, "podCidr"),
-            f"has {len(node.pinned)} CIDR{'' if len(node.pinned) == 1 else 's'} for {ranges} cluster ranges, and a "
+            f"has {counted(len(node.pinned), 'CIDR')} for {ranges} cluster ranges, and a "
             "node that holds no pod CIDR yet gets one of every range (kube-controller-manager allocates them all "
             "at once)",
             f"one CIDR per range of {CLUSTER_CIDR_KEY}, comma-separated in its order; fewer only for a node deployed "
@@ -261,7 +271,7 @@ def _allocate_lowest_free(spec: NetworkSpec, pools: list[BlockPool], chosen: Cho
 
 def allocate(
     spec: NetworkSpec,
-    previous: PreviousDeployment | None = None,
+    last: LastDeployment | None = None,
     cluster: ClusterNodes | None = None,
     *,
     judge_short_pins: bool = True,
@@ -280,13 +290,13 @@ def allocate(
         problems += _family_order_problems(spec, cluster)
         problems += _keep_assigned_blocks(spec, cluster, pools, chosen, pinned_by)
         problems += _reserve_other_nodes(spec, cluster, pools, pinned_by)
-    if previous is not None:
+    if last is not None:
         raise_all(problems)  # the cluster's refusals first: the last deployment's would only repeat them
-        last = LastDeployment(previous)
+        deployed = LastDeploymentBlocks(last)
         covered = () if cluster is None else cluster.blocks.keys()
-        problems += _family_order_problems(spec, last, covered)
-        problems += _keep_assigned_blocks(spec, last, pools, chosen, pinned_by, covered)
-    held = _held(spec, previous, cluster)
+        problems += _family_order_problems(spec, deployed, covered)
+        problems += _keep_assigned_blocks(spec, deployed, pools, chosen, pinned_by, covered)
+    held = _held(spec, last, cluster)
     if judge_short_pins:
         problems += _short_pin_problems(spec, held)
     raise_all(problems)
@@ -303,11 +313,11 @@ def allocate(
 @without_cycle_collection
 def plan_network(
     spec: NetworkSpec,
-    previous: PreviousDeployment | None = None,
+    last: LastDeployment | None = None,
     cluster: ClusterNodes | None = None,
     *,
     judge_short_pins: bool = True,
 ) -> NetworkPlan:
     """The plan of a spec that ``network_rules.validate_network`` accepted: every node's pod CIDRs, keeping the
     blocks nodes carry in the cluster (when read) and those of the last deployment."""
-    return NetworkPlan(spec=spec, pod_cidrs=allocate(spec, previous, cluster, judge_short_pins=judge_short_pins))
+    return NetworkPlan(spec=spec, pod_cidrs=allocate(spec, last, cluster, judge_short_pins=judge_short_pins))

@@ -13,36 +13,19 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 
 from components.config.errors import ConfigError
+from components.config.wording import counted, plural, some_names
 from components.network.addresses import family_name
 from components.network.blocks import PodBlock
 from components.network.keys import CLUSTER_CIDR_KEY, node_key, node_mask_key
-from components.network.last_deployment import PreviousDeployment
+from components.network.last_deployment import LastDeployment
 from components.network.model import NetworkPlan, NetworkSpec, NodeSpec
-
-NAMES_SHOWN = 5
-"""How many affected nodes a message names before it says how many more there are."""
-
-
-def some_names(names: Sequence[str]) -> str:
-    """``a, b, c``, or the first NAMES_SHOWN and how many more."""
-    more = len(names) - NAMES_SHOWN
-    return ", ".join(names[:NAMES_SHOWN]) + (f" and {more} more" if more > 0 else "")
-
-
-def _nodes(count: int, kind: str = "") -> str:
-    """``1 node``, ``2 deployed nodes``."""
-    return f"{count} {kind + ' ' if kind else ''}node{'' if count == 1 else 's'}"
-
-
-def _count(count: int, noun: str) -> str:
-    """``1 CIDR``, ``2 blocks``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 class AssignedBlocks(ABC):
     """Node name -> the blocks a record says it holds, and the refusals of a config that contradicts them."""
 
     blocks: Mapping[str, tuple[PodBlock, ...]]
+    """Node name -> the blocks the record says it holds."""
 
     @abstractmethod
     def moved(self, key: str, names: list[str], spec: NetworkSpec) -> ConfigError:
@@ -80,30 +63,30 @@ _ADD_A_FAMILY = ("to give it a block of every range, remove it from the node lis
 """How a node deployed before a range was added gets a block of that range (its podCIDRs never change)."""
 
 
-class LastDeployment(AssignedBlocks):
+class LastDeploymentBlocks(AssignedBlocks):
     """The blocks this stack's last deployment gave out (its ``network`` output)."""
 
-    def __init__(self, previous: PreviousDeployment) -> None:
-        self.previous = previous
-        self.blocks = previous.pod_cidrs
+    def __init__(self, last: LastDeployment) -> None:
+        self.last = last
+        self.blocks = last.pod_cidrs
 
     def moved(self, key: str, names: list[str], spec: NetworkSpec) -> ConfigError:
         if key == CLUSTER_CIDR_KEY:
-            before = ",".join(cluster.text for cluster in self.previous.cluster_cidrs)
+            before = ",".join(cluster.text for cluster in self.last.cluster_cidrs)
             after = ",".join(str(cluster) for cluster in spec.cluster_cidrs)
             keep = f"a value whose ranges still hold every node's block (e.g. a range containing {before})"
         else:
             version = 4 if key == node_mask_key(4) else 6
-            before, after = str(self.previous.node_mask(version)), str(spec.node_mask(version))
+            before, after = str(self.last.node_mask(version)), str(spec.node_mask(version))
             keep = f"{before}, the mask the nodes' blocks have"
         return ConfigError(
             key,
             f"changing it from {before} to {after} would move the pod CIDR of "
-            f"{_nodes(len(names), 'deployed')} ({some_names(names)}), and Kubernetes never changes a node's "
+            f"{counted(len(names), 'deployed node')} ({some_names(names)}), and Kubernetes never changes a node's "
             "podCIDR once set",
             f"{keep}; to renumber, remove those nodes from the node list and deploy, then change {key} and add them "
             "back",
-            without_values=f"would move the pod CIDR of {_nodes(len(names), 'deployed')}",
+            without_values=f"would move the pod CIDR of {counted(len(names), 'deployed node')}",
         )
 
     def pin_moves(self, node: NodeSpec, pin: PodBlock, kept: str) -> ConfigError:
@@ -127,8 +110,8 @@ class LastDeployment(AssignedBlocks):
     def pin_count(self, node: NodeSpec, held: tuple[PodBlock, ...]) -> ConfigError:
         return ConfigError(
             node_key(node, "podCidr"),
-            f"has {_count(len(node.pinned), 'CIDR')}, but the last deployment gave node {node.name!r} "
-            f"{_count(len(held), 'block')} ({_texts(held)}), and Kubernetes never adds a podCIDR to a node nor takes "
+            f"has {counted(len(node.pinned), 'CIDR')}, but the last deployment gave node {node.name!r} "
+            f"{counted(len(held), 'block')} ({_texts(held)}), and Kubernetes never adds a podCIDR to a node nor takes "
             "one away",
             f"{_texts(held)}, what the node holds; {_ADD_A_FAMILY}",
             without_values="pins another number of CIDRs than the last deployment gave the node",
@@ -136,10 +119,10 @@ class LastDeployment(AssignedBlocks):
 
     def out_of_order(self, names: list[str], spec: NetworkSpec) -> ConfigError:
         families = ",".join(family_name(cluster.version) for cluster in spec.cluster_cidrs)
-        before = ",".join(family_name(cluster.version) for cluster in self.previous.cluster_cidrs)
+        before = ",".join(family_name(cluster.version) for cluster in self.last.cluster_cidrs)
         return ConfigError(
             CLUSTER_CIDR_KEY,
-            f"lists its ranges as {families}, but the last deployment gave {_nodes(len(names), 'deployed')} "
+            f"lists its ranges as {families}, but the last deployment gave {counted(len(names), 'deployed node')} "
             f"({some_names(names)}) their pod CIDRs in the order {before}, and kube-controller-manager matches a "
             "node's podCIDRs to --cluster-cidr by position",
             f"the ranges in the order {before}, a range of a new family after them",
@@ -167,7 +150,7 @@ class ClusterNodes(AssignedBlocks):
     def _carried(self, names: list[str]) -> str:
         """``2 nodes carry in the cluster (a 10.200.1.0/24, b 10.200.0.0/24)``."""
         carried = some_names([f"{name} {','.join(block.text for block in self.blocks[name])}" for name in names])
-        return f"{_nodes(len(names))} carr{'ies' if len(names) == 1 else 'y'} in the cluster ({carried})"
+        return f"{counted(len(names), 'node')} {plural(len(names), 'carries', 'carry')} in the cluster ({carried})"
 
     def moved(self, key: str, names: list[str], spec: NetworkSpec) -> ConfigError:
         if key == CLUSTER_CIDR_KEY:
@@ -217,8 +200,8 @@ class ClusterNodes(AssignedBlocks):
     def pin_count(self, node: NodeSpec, held: tuple[PodBlock, ...]) -> ConfigError:
         return ConfigError(
             node_key(node, "podCidr"),
-            f"has {_count(len(node.pinned), 'CIDR')}, but node {node.name!r} carries "
-            f"{_count(len(held), 'podCIDR')} in the cluster ({_texts(held)}), and Kubernetes never adds a podCIDR "
+            f"has {counted(len(node.pinned), 'CIDR')}, but node {node.name!r} carries "
+            f"{counted(len(held), 'podCIDR')} in the cluster ({_texts(held)}), and Kubernetes never adds a podCIDR "
             "to a node nor takes one away",
             f"{_texts(held)}, or no pin (the plan keeps the cluster's); {_ADD_A_FAMILY}",
             without_values="contradicts the cluster: the node carries another number of podCIDRs",
@@ -238,12 +221,12 @@ HANDOVER_ADVICE = (
 )
 
 
-def handed_on(plan: NetworkPlan, previous: PreviousDeployment | None) -> list[tuple[str, str, str]]:
+def handed_on(plan: NetworkPlan, last: LastDeployment | None) -> list[tuple[str, str, str]]:
     """(block, the node the last deployment gave it, the node the plan gives it) for every block the plan hands
     from one node to another in the same update, in node-list order."""
-    if previous is None:
+    if last is None:
         return []
-    holder = {block.text: name for name, blocks in previous.pod_cidrs.items() for block in blocks}
+    holder = {block.text: name for name, blocks in last.pod_cidrs.items() for block in blocks}
     return [
         (text, holder[text], node.name)
         for node in plan.spec.nodes
@@ -253,14 +236,14 @@ def handed_on(plan: NetworkPlan, previous: PreviousDeployment | None) -> list[tu
 
 
 def handover_warnings(
-    plan: NetworkPlan, previous: PreviousDeployment | None, hide_values: bool = False
+    plan: NetworkPlan, last: LastDeployment | None, hide_values: bool = False
 ) -> tuple[str, ...]:
     """The warning, if any, that the plan hands blocks the last deployment gave nodes to other nodes; with
     ``hide_values`` (the node list or network is secret config) it counts them and names none."""
-    moves = handed_on(plan, previous)
+    moves = handed_on(plan, last)
     if not moves:
         return ()
-    count = _count(len(moves), "pod CIDR")
+    count = counted(len(moves), "pod CIDR")
     if hide_values:
         return (f"the plan hands {count} the last deployment gave other nodes to new holders (not named: nodes or "
                 f"network is secret config). {HANDOVER_ADVICE}",)

@@ -1,20 +1,25 @@
-"""How the network plan's config keys are spelt in messages, kept out of the plan's domain types."""
+"""How messages name the network's config keys: ``network.clusterCidr``, ``nodes[2].address``, and a node file's
+line and column (``nodesFile (machines.txt:3, IPV4_ADDRESS)``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from components.config.objects import option_key
+from components.network.model import NetworkSpec, NodeSpec
 
-if TYPE_CHECKING:
-    from components.network.model import NodeSpec
 
-CLUSTER_CIDR_KEY = "network.clusterCidr"
-SERVICE_CIDR_KEY = "network.serviceCidr"
-DNS_SERVICE_INDEX_KEY = "network.dnsServiceIndex"
+def network_key(field: str) -> str:
+    """The key of a field of NetworkSpec inside ``network``: ``network.clusterCidr``."""
+    return f"network.{option_key(NetworkSpec, field)}"
+
+
+CLUSTER_CIDR_KEY = network_key("cluster_cidrs")
+SERVICE_CIDR_KEY = network_key("service_cidrs")
+DNS_SERVICE_INDEX_KEY = network_key("dns_service_index")
 
 
 def node_mask_key(version: int) -> str:
     """The config key of the node block mask of one IP family."""
-    return "network.nodeCidrMaskSize" if version == 4 else "network.nodeCidrMaskSizeIpv6"
+    return network_key("node_cidr_mask_size" if version == 4 else "node_cidr_mask_size_ipv6")
 
 
 _MACHINES_TXT_COLUMNS = {"address": "IPV4_ADDRESS", "name": "HOSTNAME", "podCidr": "POD_SUBNET"}

@@ -1,11 +1,11 @@
 """The last deployment's allocation, read back from this stack's own ``network`` output: its ``nodeTable``, or the
-``nodes`` object of a deployment before the tables (components/network_tables.py).
+``nodes`` object of a deployment before the tables.
 
 The output is the only record of which block every node holds, and Kubernetes never changes a node's podCIDR
-once set; so an output that exists but cannot be read stops the program (PreviousOutputError), rather than
+once set; so an output that exists but cannot be read stops the program (LastDeploymentError), rather than
 counting as a first deployment that would hand every node a new block, and so does one that gives a block to two
-nodes (SharedBlockError). Reading is strict but fast: 5,000 nodes' blocks are parsed by integer arithmetic, not by
-``ipaddress``.
+nodes (SharedBlockError). Reading is strict but fast: 5,000 nodes' blocks are read by ``strict_block``, with
+integer arithmetic, not ``ipaddress``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from components.network.blocks import PodBlock, strict_block
 from components.network.tables import NODE_TABLE, TableError, read_nodes
 
 
-class PreviousOutputError(Exception):
-    """The stack's previous ``network`` output exists but does not hold a readable allocation; ``detail`` says
+class LastDeploymentError(Exception):
+    """The last deployment's ``network`` output exists but does not hold a readable allocation; ``detail`` says
     where it breaks (never a whole value)."""
 
     def __init__(self, detail: str) -> None:
@@ -37,8 +37,8 @@ class PreviousOutputError(Exception):
         )
 
 
-class SharedBlockError(PreviousOutputError):
-    """The stack's previous ``network`` output gives one block to two nodes. No cluster holds that (a podCIDR is
+class SharedBlockError(LastDeploymentError):
+    """The last deployment's ``network`` output gives one block to two nodes. No cluster holds that (a podCIDR is
     one node's), so the record is damaged, and only the cluster can say which node holds the block."""
 
     @staticmethod
@@ -54,12 +54,15 @@ class SharedBlockError(PreviousOutputError):
 
 
 @dataclass(frozen=True)
-class PreviousDeployment:
+class LastDeployment:
     """What the last deployment gave out: its cluster ranges, node masks (same order), and each node's blocks."""
 
     cluster_cidrs: tuple[PodBlock, ...]
+    """Its cluster ranges, in the order of its --cluster-cidr."""
     node_masks: tuple[int, ...]
+    """The node mask of each cluster range."""
     pod_cidrs: dict[str, tuple[PodBlock, ...]]
+    """Node name -> the blocks it gave the node (none for a machine that runs no pods)."""
 
     def node_mask(self, version: int) -> int | None:
         """The node mask the last deployment used for one family, or None when it had no such range."""
@@ -74,12 +77,13 @@ def _block_at(text: object, where: str) -> PodBlock:
     try:
         return strict_block(text)
     except ValueError as error:
-        raise PreviousOutputError(f"{where} {error}") from None
+        raise LastDeploymentError(f"{where} {error}") from None
 
 
-def _shown(name: object, position: int, hide_names: bool) -> str:
+def _name_in_message(name: object, position: int, hide_names: bool) -> str:
     """A node name from the output as a message may show it: whole when short, else only its length; only its
-    position among the output's nodes when names are secret config."""
+    position among the output's nodes when names are secret config. (Not ``shown``: a name read from the state is
+    no config value, and is shown unquoted.)"""
     if hide_names:
         return f"<node {position + 1}>"
     text = str(name)
@@ -89,7 +93,7 @@ def _shown(name: object, position: int, hide_names: bool) -> str:
 def _block_where(name: object, position: int, index: int, hide_names: bool, table: bool) -> str:
     """Where a node's block is in the output: ``nodeTable worker-0 POD_CIDRS[1]``, or ``nodes.worker-0.podCidrs[1]``
     in the nodes object of a deployment before the tables."""
-    shown = _shown(name, position, hide_names)
+    shown = _name_in_message(name, position, hide_names)
     return f"{NODE_TABLE} {shown} POD_CIDRS[{index}]" if table else f"nodes.{shown}.podCidrs[{index}]"
 
 
@@ -116,43 +120,44 @@ def _node_blocks(name: str, position: int, texts: list[Any], hide_names: bool, t
         raise
 
 
-def _recorded_pod_cidrs(network_output: Mapping[str, Any], hide_names: bool) -> dict[str, tuple[PodBlock, ...]]:
+def _pod_cidrs_of(network_output: Mapping[str, Any], hide_names: bool) -> dict[str, tuple[PodBlock, ...]]:
     """Each node's blocks: from the ``nodeTable`` text, or from the ``nodes`` object a deployment before the tables
     recorded (``{NAME: {address, podCidrs}}``), so that the first update after the change keeps every block."""
     if NODE_TABLE in network_output:
         try:
             table = read_nodes(network_output[NODE_TABLE])
         except TableError as error:
-            raise PreviousOutputError(str(error)) from None
+            raise LastDeploymentError(str(error)) from None
         return {name: _node_blocks(name, position, texts, hide_names, True)
                 for position, (name, (_, texts)) in enumerate(table.items())}
     nodes = network_output.get("nodes")
     if not isinstance(nodes, Mapping):
-        raise PreviousOutputError(f"it has neither {NODE_TABLE} nor a nodes object")
+        raise LastDeploymentError(f"it has neither {NODE_TABLE} nor a nodes object")
     pod_cidrs: dict[str, tuple[PodBlock, ...]] = {}
     for position, (name, node) in enumerate(nodes.items()):
         if not isinstance(node, Mapping):
-            raise PreviousOutputError(f"nodes.{_shown(name, position, hide_names)} is not an object")
+            raise LastDeploymentError(f"nodes.{_name_in_message(name, position, hide_names)} is not an object")
         texts = node.get("podCidrs")
         if type(texts) is not list:
-            raise PreviousOutputError(f"nodes.{_shown(name, position, hide_names)}.podCidrs is not a list")
+            raise LastDeploymentError(f"nodes.{_name_in_message(name, position, hide_names)}.podCidrs is not a list")
         pod_cidrs[str(name)] = _node_blocks(str(name), position, texts, hide_names, False)
     return pod_cidrs
 
 
 def _list(value: object, where: str) -> list[Any]:
     if not isinstance(value, list):
-        raise PreviousOutputError(f"{where} is not a list")
+        raise LastDeploymentError(f"{where} is not a list")
     return value
 
 
-def read_previous_deployment(network_output: object, hide_names: bool = False) -> PreviousDeployment | None:
-    """The allocation the last deployment recorded; None before the first deployment (no output at all).
-    ``hide_names``: the node list or network is secret config, so a refusal names nodes by position only."""
+def read_last_deployment(network_output: object, hide_names: bool = False) -> LastDeployment | None:
+    """The allocation of the last deployment, from its ``network`` output; None before the first deployment (no
+    output at all). ``hide_names``: the node list or network is secret config, so a refusal names nodes by position
+    only."""
     if network_output is None:
         return None
     if not isinstance(network_output, Mapping):
-        raise PreviousOutputError("it is not an object")
+        raise LastDeploymentError("it is not an object")
     clusters = tuple(
         _block_at(text, f"clusterCidrs[{i}]")
         for i, text in enumerate(_list(network_output.get("clusterCidrs"), "clusterCidrs"))
@@ -160,10 +165,10 @@ def read_previous_deployment(network_output: object, hide_names: bool = False) -
     # Numbers come back from the engine as floats (24.0).
     masks = _list(network_output.get("nodeCidrMaskSizes"), "nodeCidrMaskSizes")
     if len(masks) != len(clusters) or not all(type(mask) in (int, float) and mask == int(mask) for mask in masks):
-        raise PreviousOutputError("nodeCidrMaskSizes does not hold one integer per cluster range")
-    pod_cidrs = _recorded_pod_cidrs(network_output, hide_names)
+        raise LastDeploymentError("nodeCidrMaskSizes does not hold one integer per cluster range")
+    pod_cidrs = _pod_cidrs_of(network_output, hide_names)
     if len({block[:3] for blocks in pod_cidrs.values() for block in blocks}) < sum(map(len, pod_cidrs.values())):
         _raise_shared(pod_cidrs, hide_names, NODE_TABLE in network_output)
-    return PreviousDeployment(
+    return LastDeployment(
         cluster_cidrs=clusters, node_masks=tuple(int(mask) for mask in masks), pod_cidrs=pod_cidrs
     )

@@ -1,10 +1,9 @@
 """What a preview changes of the node list, said in one plain line that the pull-request workflow puts at the top of
 its comment (scripts/preview_comment.py), however long the diff below it.
 
-The program reads the last deployment's ``network`` output at start anyway (components/cluster_network.py);
-comparing it with the new plan gives the nodes added, removed, moved (their pod CIDRs changed) and readdressed
-without reading the diff. When ``nodes`` or ``network`` is secret config the line gives counts only: no name,
-address or CIDR.
+Comparing the last deployment's ``network`` output, read at start, with the new plan gives the nodes added,
+removed, moved (their pod CIDRs changed) and readdressed without reading the diff. When ``nodes`` or ``network`` is
+secret config the line gives counts only: no name, address or CIDR.
 """
 
 from __future__ import annotations
@@ -12,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from components.network.last_deployment import PreviousDeployment
+from components.config.wording import some_names
+from components.network.last_deployment import LastDeployment
 from components.network.model import NetworkPlan
 from components.network.tables import NODE_TABLE, TableError, read_nodes
 
 SUMMARY_PREFIX = "kthw nodes:"
 """How the line starts: the workflow finds it by this."""
 NAMES_SHOWN = 10
-"""Names listed per kind of change; past that, a count of the others."""
+"""Names listed per kind of change; past that, a count of the others (the line stands alone at the top of a
+comment, so it names more than a message does)."""
 HIDDEN = "names hidden: nodes or network is secret config"
 
 
@@ -29,7 +30,7 @@ class NodeChanges(NamedTuple):
     planned: int
     """Nodes in the new plan."""
     deployed: int | None
-    """Nodes the last deployment recorded; None before the first."""
+    """Nodes of the last deployment; None before the first."""
     added: list[str]
     """Planned, not deployed (sorted)."""
     removed: list[str]
@@ -40,8 +41,8 @@ class NodeChanges(NamedTuple):
     """In both, with other addresses (sorted)."""
 
 
-def recorded_addresses(network_output: Any) -> dict[str, str]:
-    """Each node's addresses (comma-separated) as the last deployment's ``network`` output recorded them, from its
+def last_addresses(network_output: Any) -> dict[str, str]:
+    """Each node's addresses (comma-separated) as the last deployment's ``network`` output gives them, from its
     ``nodeTable`` or the ``nodes`` object of a deployment before the tables; {} when it holds neither."""
     if not isinstance(network_output, Mapping):
         return {}
@@ -57,12 +58,12 @@ def recorded_addresses(network_output: Any) -> dict[str, str]:
             if isinstance(node, Mapping) and isinstance(node.get("address"), str)}
 
 
-def node_changes(last: PreviousDeployment | None, recorded: Any, plan: NetworkPlan) -> NodeChanges:
-    """Compare the plan's nodes with what the last deployment recorded: ``last``, its allocation (None: no
-    deployment yet), and ``recorded``, its ``network`` output."""
+def node_changes(last: LastDeployment | None, last_output: Any, plan: NetworkPlan) -> NodeChanges:
+    """Compare the plan's nodes with the last deployment's: ``last``, its allocation (None: no deployment yet), and
+    ``last_output``, its ``network`` output."""
     blocks = {} if last is None else {name: tuple(block.text for block in node_blocks)
                                       for name, node_blocks in last.pod_cidrs.items()}
-    addresses = recorded_addresses(recorded)
+    addresses = last_addresses(last_output)
     planned = plan.pod_cidrs
     return NodeChanges(
         planned=len(planned),
@@ -76,9 +77,7 @@ def node_changes(last: PreviousDeployment | None, recorded: Any, plan: NetworkPl
 
 
 def _names(names: list[str]) -> str:
-    shown = ", ".join(names[:NAMES_SHOWN])
-    more = len(names) - NAMES_SHOWN
-    return f" ({shown} and {more} more)" if more > 0 else f" ({shown})"
+    return f" ({some_names(names, NAMES_SHOWN)})"
 
 
 def summary_line(changes: NodeChanges, *, hide_names: bool) -> str:

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from components.config.errors import ConfigError, Problems, raise_all
-from components.config.values import decoded, integer_in, json_object, or_default
+from components.config.objects import OptionsObject, known_keys
+from components.config.values import decoded, integer_in, json_object
 from components.network.addresses import cidr_list
 from components.network.cycle_collection import without_cycle_collection
 from components.network.model import NetworkSpec, NodeSpec
@@ -17,7 +18,8 @@ from components.network.nodes_file.reader import read_nodes_file
 from components.network.rules import network_problems
 
 _NODES_ACCEPTED = "a list of {name, address, podCidr?} objects, or nodesFile: a file of the project listing them"
-_NETWORK_KEYS = ("clusterCidr", "serviceCidr", "nodeCidrMaskSize", "nodeCidrMaskSizeIpv6", "dnsServiceIndex")
+NETWORK_KEYS = ("network", "nodes")
+"""The top-level keys the network's values come from: they are secret when one of these is set with --secret."""
 
 
 def parse_nodes(value: Any) -> tuple[NodeSpec, ...]:
@@ -52,31 +54,21 @@ def parse_network(value: Any, nodes: Any, nodes_file: Any = None, project_dir: P
     """``network`` and the node list (``nodes``, or ``nodesFile`` read relative to ``project_dir``, by default the
     working directory, which Pulumi sets to the project's), checked together against every rule of the network
     plan. Every problem is reported at once: those of reading each key first; the rules between keys once every
-    key could be read (a rule checked on a half-read list would blame the wrong thing)."""
+    key could be read (a rule checked on a half-read list would blame the wrong thing). An unknown key of
+    ``network`` leaves the others unread: they would be read with the wrong meaning."""
     problems = Problems()
     unread: dict[str, Any] = {}
-    obj = problems.check(lambda: json_object({} if value is None else value, "network", _NETWORK_KEYS), unread)
-    cluster_cidrs = problems.check(lambda: cidr_list(or_default(obj, "clusterCidr", "10.200.0.0/16"),
-                                                     "network.clusterCidr"), None)
-    service_cidrs = problems.check(lambda: cidr_list(or_default(obj, "serviceCidr", "10.32.0.0/24"),
-                                                     "network.serviceCidr"), None)
-    mask = problems.check(lambda: integer_in(or_default(obj, "nodeCidrMaskSize", 24),
-                                             "network.nodeCidrMaskSize", 0, 32), None)
-    mask6 = problems.check(lambda: integer_in(or_default(obj, "nodeCidrMaskSizeIpv6", 64),
-                                              "network.nodeCidrMaskSizeIpv6", 0, 128), None)
-    dns = problems.check(lambda: integer_in(or_default(obj, "dnsServiceIndex", 10),
-                                            "network.dnsServiceIndex", 0, 2**20), None)
-    node_specs = problems.check(lambda: parse_node_list(nodes, nodes_file, project_dir or Path.cwd()), None)
-    problems.raise_any()
-    assert cluster_cidrs is not None and service_cidrs is not None and node_specs is not None
-    assert mask is not None and mask6 is not None and dns is not None
+    obj = OptionsObject(NetworkSpec, "network", problems.check(
+        lambda: json_object({} if value is None else value, "network", known_keys(NetworkSpec)), unread), problems)
     spec = NetworkSpec(
-        cluster_cidrs=cluster_cidrs,
-        service_cidrs=service_cidrs,
-        node_cidr_mask_size=mask,
-        node_cidr_mask_size_ipv6=mask6,
-        dns_service_index=dns,
-        nodes=node_specs,
+        cluster_cidrs=obj.field("cluster_cidrs", cidr_list),
+        service_cidrs=obj.field("service_cidrs", cidr_list),
+        node_cidr_mask_size=obj.field("node_cidr_mask_size", lambda mask, key: integer_in(mask, key, 0, 32)),
+        node_cidr_mask_size_ipv6=obj.field("node_cidr_mask_size_ipv6",
+                                           lambda mask, key: integer_in(mask, key, 0, 128)),
+        dns_service_index=obj.field("dns_service_index", lambda index, key: integer_in(index, key, 0, 2**20)),
+        nodes=problems.check(lambda: parse_node_list(nodes, nodes_file, project_dir or Path.cwd()), ()),
     )
+    problems.raise_any()
     raise_all(network_problems(spec))
     return spec

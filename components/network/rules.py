@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from components.config.errors import ConfigError, raise_all
 from components.config.shown import shown
+from components.config.wording import counted
 from components.network.addresses import IPNetwork, family_name
 from components.network.keys import (
     CLUSTER_CIDR_KEY,
@@ -278,8 +279,7 @@ def validate_node_blocks(spec: NetworkSpec) -> list[ConfigError]:
         ranges = ", ".join(f"{cidr} in /{spec.node_mask(cidr.version)} blocks" for cidr in spec.cluster_cidrs)
         problems.append(ConfigError(
             "nodesFile" if spec.nodes[0].source is not None else "nodes",
-            f"{pod_nodes} nodes do not fit: {CLUSTER_CIDR_KEY} holds {capacity} node "
-            f"block{'' if capacity == 1 else 's'} ({ranges})",
+            f"{pod_nodes} nodes do not fit: {CLUSTER_CIDR_KEY} holds {counted(capacity, 'node block')} ({ranges})",
             f"at most {capacity} nodes, a larger {CLUSTER_CIDR_KEY} or a longer node mask",
             without_values=f"holds more nodes than {CLUSTER_CIDR_KEY} has node blocks",
         ))
@@ -324,7 +324,7 @@ def _check_pins(
 ) -> None:
     if len(node.pinned) > len(ranges):
         problems.append(ConfigError(node_key(node, "podCidr"), f"has {len(node.pinned)} CIDRs for "
-                                    f"{len(ranges)} cluster range{'' if len(ranges) == 1 else 's'}",
+                                    f"{counted(len(ranges), 'cluster range')}",
                                     _pins_accepted(spec),
                                     without_values="has more CIDRs than there are cluster ranges"))
         return  # which pin is meant for which range is anyone's guess

@@ -12,20 +12,42 @@ protected, so that a replacement or `destroy` stops with the engine's "protected
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
 import pulumi_tls as tls
 
 from components.pki.last_ca import GENERATED_CA_SUBJECT
-from components.pki.lifetimes import rfc3339
+from components.pki.lifetimes import expired_ca_problem, generated_ca_not_after, lifetime_warnings, rfc3339
 from components.pki.options import PkiOptions
 
 ADMIN_ORGANIZATION = "system:masters"
 ADMIN_ALLOWED_USES = ("client_auth", "digital_signature", "key_encipherment")
 CA_ALLOWED_USES = ("cert_signing", "crl_signing", "digital_signature", "key_encipherment")
 CA_SUBJECT = GENERATED_CA_SUBJECT
+
+
+def check_certificate_lifetimes(last_outputs: Mapping[str, Any], pki: PkiOptions,
+                                configured_ca_not_after: datetime | None) -> None:
+    """Before any resource: stop with the rotation steps when the CA this stack generated has expired (the engine
+    would meet a protected CA the provider replaces), and warn of every certificate the last deployment recorded
+    that expires soon (or of the configured CA)."""
+    now = datetime.now(UTC)
+    generated_ca_end = generated_ca_not_after(last_outputs, configured_ca_not_after)
+    if generated_ca_end is not None and (expired := expired_ca_problem(generated_ca_end, now)):
+        raise pulumi.RunError(expired)
+    for warning in lifetime_warnings(
+        last_outputs,
+        early_renewal_hours=pki.early_renewal_hours,
+        ca_warning_days=pki.ca_expiry_warning_days,
+        existing_ca_not_after=configured_ca_not_after,
+        now=now,
+        validity_hours=pki.validity_hours,
+        dry_run=pulumi.runtime.is_dry_run(),
+    ):
+        pulumi.log.warn(warning)
 
 
 def private_key_args(pki: PkiOptions) -> dict[str, Any]:

@@ -31,12 +31,12 @@ def ca_source(configured: bool) -> CaSource:
     return "caCertPem" if configured else "generated"
 
 
-def last_ca(previous: Mapping[str, Any]) -> LastCa | None:
+def last_ca(last_outputs: Mapping[str, Any]) -> LastCa | None:
     """The last deployment's CA, from its outputs; None before the first deployment."""
-    recorded = previous.get(CA_SOURCE_OUTPUT)
-    if recorded in ("generated", "caCertPem"):
-        return LastCa(recorded)
-    cert_pem = previous.get("caCertPem")
+    source = last_outputs.get(CA_SOURCE_OUTPUT)
+    if source in ("generated", "caCertPem"):
+        return LastCa(source)
+    cert_pem = last_outputs.get("caCertPem")
     if not isinstance(cert_pem, str):
         return None
     return LastCa("generated" if _has_generated_subject(cert_pem) else "caCertPem")

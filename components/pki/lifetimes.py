@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from components.config.wording import counted
 from components.pki.last_ca import last_ca
 
 HOURS_PER_DAY = 24
@@ -35,7 +36,7 @@ def rfc3339(moment: datetime) -> str:
 
 
 def parse_rfc3339(text: object) -> datetime | None:
-    """An RFC 3339 time as recorded in a previous deployment's outputs, or None when it is absent or unreadable."""
+    """An RFC 3339 time as the last deployment's outputs record it, or None when it is absent or unreadable."""
     if not isinstance(text, str):
         return None
     try:
@@ -49,7 +50,7 @@ def _in(delta: timedelta) -> str:
     """A remaining time in words: "in 3 days", "in 5 hours", "2 days ago"."""
     hours = int(abs(delta.total_seconds()) // 3600)
     amount, unit = (hours // HOURS_PER_DAY, "day") if hours >= 2 * HOURS_PER_DAY else (hours, "hour")
-    words = f"{amount} {unit}{'' if amount == 1 else 's'}"
+    words = counted(amount, unit)
     return f"in {words}" if delta.total_seconds() >= 0 else f"{words} ago"
 
 
@@ -109,13 +110,13 @@ def certificate_sha256(cert_pem: str) -> str:
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
-def recorded_ca_not_after(previous: Mapping[str, Any]) -> datetime | None:
+def last_ca_not_after(last_outputs: Mapping[str, Any]) -> datetime | None:
     """When the last deployment's CA expires: its ``caCertNotAfter``, or, for a stack deployed before that output
     existed, the expiry its ``caCertPem`` carries; None before the first deployment."""
-    recorded = parse_rfc3339(previous.get("caCertNotAfter"))
-    cert_pem = previous.get("caCertPem")
-    if recorded is not None or not isinstance(cert_pem, str):
-        return recorded
+    not_after = parse_rfc3339(last_outputs.get("caCertNotAfter"))
+    cert_pem = last_outputs.get("caCertPem")
+    if not_after is not None or not isinstance(cert_pem, str):
+        return not_after
     # Imported here: cryptography costs a tenth of a second at every start, and only such a stack needs it.
     from cryptography import x509
 
@@ -125,27 +126,27 @@ def recorded_ca_not_after(previous: Mapping[str, Any]) -> datetime | None:
         return None
 
 
-def generated_ca_not_after(previous: Mapping[str, Any], existing_ca_not_after: datetime | None) -> datetime | None:
+def generated_ca_not_after(last_outputs: Mapping[str, Any], existing_ca_not_after: datetime | None) -> datetime | None:
     """When the CA this stack generated expires, as the last deployment recorded it; None with a configured CA, after
     one, or before the first deployment."""
-    last = last_ca(previous)
+    last = last_ca(last_outputs)
     if existing_ca_not_after is not None or last is None or last.source != "generated":
         return None
-    return recorded_ca_not_after(previous)
+    return last_ca_not_after(last_outputs)
 
 
-def lifetime_warnings(previous: Mapping[str, Any], *, early_renewal_hours: int, ca_warning_days: int,
+def lifetime_warnings(last_outputs: Mapping[str, Any], *, early_renewal_hours: int, ca_warning_days: int,
                       existing_ca_not_after: datetime | None, now: datetime, dry_run: bool,
                       validity_hours: int) -> list[str]:
     """Every warning about the certificates the last deployment recorded (``adminCertNotAfter``,
     ``caCertNotAfter``), or, for an existing CA, the expiry of the one configured now."""
     warnings = []
-    admin_end = parse_rfc3339(previous.get("adminCertNotAfter"))
+    admin_end = parse_rfc3339(last_outputs.get("adminCertNotAfter"))
     if admin_end is not None:
         warning = admin_renewal_warning(CertificateExpiry("the admin certificate", admin_end), early_renewal_hours,
                                         now, dry_run=dry_run)
         warnings += [warning] if warning else []
-    ca_end = existing_ca_not_after or recorded_ca_not_after(previous)
+    ca_end = existing_ca_not_after or last_ca_not_after(last_outputs)
     if ca_end is not None:
         warning = ca_expiry_warning(CertificateExpiry("the CA", ca_end), ca_warning_days, now,
                                     generated=existing_ca_not_after is None)

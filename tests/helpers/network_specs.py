@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from components.network.addresses import IPNetwork, parse_cidr, parse_ip
 from components.network.allocation import plan_network
 from components.network.blocks import PodBlock
-from components.network.last_deployment import PreviousDeployment, read_previous_deployment
+from components.network.last_deployment import LastDeployment, read_last_deployment
 from components.network.model import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec
 from components.network.output import network_output
 from components.network.rules import validate_network
@@ -67,25 +67,25 @@ def spec(
     )
 
 
-def previous_of(network: NetworkSpec, pod_cidrs: Mapping[str, Sequence[str]]) -> PreviousDeployment:
+def last_deployment_of(network: NetworkSpec, pod_cidrs: Mapping[str, Sequence[str]]) -> LastDeployment:
     """A last deployment with the ranges and masks of ``network`` that gave these blocks (node name -> CIDRs)."""
-    previous = read_previous_deployment({
+    last = read_last_deployment({
         "clusterCidrs": [str(cluster) for cluster in network.cluster_cidrs],
         "nodeCidrMaskSizes": [network.node_mask(cluster.version) for cluster in network.cluster_cidrs],
         "nodes": {name: {"podCidrs": list(blocks)} for name, blocks in pod_cidrs.items()},
     })
-    assert previous is not None
-    return previous
+    assert last is not None
+    return last
 
 
-def recorded(plan: NetworkPlan) -> PreviousDeployment:
-    """The allocation the plan's ``network`` output records, as the next deployment reads it."""
-    previous = read_previous_deployment(network_output(plan))
-    assert previous is not None
-    return previous
+def deployed(plan: NetworkPlan) -> LastDeployment:
+    """The last deployment once ``plan`` is deployed: what its ``network`` output gives, as the next run reads it."""
+    last = read_last_deployment(network_output(plan))
+    assert last is not None
+    return last
 
 
-def valid_plan(network: NetworkSpec, previous: PreviousDeployment | None = None) -> NetworkPlan:
+def valid_plan(network: NetworkSpec, last: LastDeployment | None = None) -> NetworkPlan:
     """The plan of a spec that must pass every rule, as the program makes it: validate, then allocate."""
     validate_network(network)
-    return plan_network(network, previous)
+    return plan_network(network, last)

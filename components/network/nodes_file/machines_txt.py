@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from components.config.dns_names import is_dns_name
 from components.config.errors import ConfigError, Problems
+from components.config.wording import counted
 from components.network.blocks import PodBlock
 from components.network.keys import nodes_file_key
 from components.network.model import NodesFile, NodeSpec
@@ -66,7 +67,7 @@ def parse_machines_txt(text: str, source: NodesFile) -> tuple[NodeSpec, ...]:
             continue
         if len(fields) not in (3, 4):
             errors.append(ConfigError(nodes_file_key(source.path, line),
-                                      f"has {len(fields)} field{'' if len(fields) == 1 else 's'}", LINE_ACCEPTED,
+                                      f"has {counted(len(fields), 'field')}", LINE_ACCEPTED,
                                       without_values="does not have 3 or 4 fields"))
             continue
         node = _machine(fields, line, len(nodes), source, problems)
