@@ -1,4 +1,4 @@
-"""The admin certificate never outlives its CA, at the exact edge of both rules (components/settings.py):
+"""The admin certificate never outlives its CA, at the exact edge of both rules (components/pki/options.py):
 an admin certificate ending exactly when the CA does is accepted, one ending an hour later is refused.
 
 A configured CA (caCertPem): an admin certificate issued now lasts pki.validityHours from now. A generated CA is

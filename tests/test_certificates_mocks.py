@@ -11,7 +11,8 @@ import pulumi
 import pytest
 from cryptography import x509
 
-from components.pki.lifetimes import certificate_sha256, rfc3339
+from components.kubeconfig.summary import certificate_sha256
+from components.pki.lifetimes import rfc3339
 from tests.helpers.mock_program import DEV_CONFIG, run_program
 from tests.helpers.pki import make_ca
 

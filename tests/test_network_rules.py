@@ -44,7 +44,7 @@ def replan(plan: NetworkPlan, nodes: Sequence[NodeSpec]) -> NetworkPlan:
     return valid_plan(dataclasses.replace(plan.spec, nodes=renumber(nodes)), deployed(plan))
 
 
-# CIDR and address syntax (components/cidr.py)
+# CIDR and address syntax (components/network/addresses.py)
 
 
 @pytest.mark.parametrize("text", ["10.200.0.0/16", "fd00:10:244::/56", "0.0.0.0/0", "::/0", "10.0.0.1/32",

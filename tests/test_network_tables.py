@@ -1,4 +1,4 @@
-"""The ``network`` output's nodes and routes as text tables (components/network_tables.py): what they hold, that a
+"""The ``network`` output's nodes and routes as text tables (components/network/tables.py): what they hold, that a
 node's change touches its own lines only, and that the last deployment reads back from them and from the objects
 the output held before them."""
 
@@ -141,7 +141,7 @@ def test_a_table_giving_one_block_to_two_nodes_is_refused_naming_secret_nodes_by
     assert hidden.value.detail == "nodeTable <node 1> POD_CIDRS[0] and nodeTable <node 2> POD_CIDRS[0]"
 
 
-# The preview's line about the nodes (components/node_changes.py)
+# The preview's line about the nodes (components/network/node_changes.py)
 
 
 def _changes(before: list[str], after: list[str]) -> NodeChanges:

@@ -23,8 +23,8 @@ from unittest import mock
 import pulumi
 import pytest
 
-from components.tunnel.command import tunnel_command
-from components.tunnel.component import ApiTunnel, TunnelError, fail_unless_opened, interpreter, opened
+from components.tunnel.command import interpreter, tunnel_command
+from components.tunnel.component import ApiTunnel, TunnelError, fail_unless_opened
 from components.tunnel.options import LoadBalancer, TunnelOptions, parse_tunnel
 from components.tunnel.preflight import SSH_MISSING
 from components.tunnel.record import (
@@ -32,6 +32,7 @@ from components.tunnel.record import (
     TunnelRecord,
     down_reason,
     is_recorded_ssh,
+    opened,
     parse_record,
     read_local_record,
     start_time,

@@ -3,10 +3,10 @@
 A stack's state can be lost, destroyed or made anew while the cluster lives on, and a fresh plan would hand out
 blocks in node-list order, whatever kube-controller-manager gave the nodes. When verify reads the cluster (during
 ``pulumi up``), every registered node keeps exactly the podCIDRs it carries (no more: a node registered before a
-cluster range was added has none of it), a block the cluster gives a node outside the
-plan stays that node's, and only then do the last deployment's blocks and the lowest free ones follow
-(components/pod_cidr_allocation.py). A config that contradicts the cluster is refused naming the key; a plan that
-differs from the one the preview showed is said in a warning.
+cluster range was added has none of it), a block the cluster gives a node outside the plan stays that node's, and
+only then do the last deployment's blocks and the lowest free ones follow (network/allocation.py). A config that
+contradicts the cluster is refused naming the key; a plan that differs from the one the preview showed is said in
+a warning.
 """
 
 from __future__ import annotations

@@ -3,11 +3,19 @@ preview shows what changed (server, names, which certificates) and a person know
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 import pulumi
 
-from components.pki.lifetimes import certificate_sha256
+
+def certificate_sha256(cert_pem: str) -> str:
+    """The SHA-256 fingerprint of a PEM certificate's DER bytes, as ``openssl x509 -fingerprint -sha256`` prints
+    it (upper-case hex pairs joined by colons)."""
+    body = "".join(line for line in cert_pem.strip().splitlines() if not line.startswith("-----"))
+    digest = hashlib.sha256(base64.b64decode(body)).hexdigest().upper()
+    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
 def summary(*, server: str, cluster_name: str, user: str, ca_cert_pem: str, client_cert_pem: str) -> dict[str, str]:

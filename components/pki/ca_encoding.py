@@ -4,7 +4,7 @@ Go's crypto/x509 (parser.go, parseCertificate; pkcs8.go, ParsePKCS8PrivateKey) i
 places and reads fields cryptography does not expose: the version, a negative serial, the two signature algorithm
 fields, the string types of names, the public key's algorithm identifier. The tls provider and kube-apiserver both
 read the CA with it, so what it refuses is refused here before anything is signed. The extensions it hands on are
-judged by components/ca_extensions.py.
+judged by ca_extensions.py.
 """
 
 from __future__ import annotations

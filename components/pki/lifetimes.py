@@ -7,8 +7,6 @@ ever announced, from ``pki.caExpiryWarningDays`` before it.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -100,14 +98,6 @@ def expired_ca_problem(ca_not_after: datetime, now: datetime) -> str | None:
             "replaces the CA. Rotate it as the README's 'Rotating the CA' says: `pulumi state unprotect --all`, then "
             "`pulumi up --replace` with the URN of the CA key (`pulumi stack --show-urns` lists it, ending in "
             "::admin-ca-key), then give kube-apiserver and the kubelets the new caCertPem")
-
-
-def certificate_sha256(cert_pem: str) -> str:
-    """The SHA-256 fingerprint of a PEM certificate's DER bytes, as ``openssl x509 -fingerprint -sha256`` prints
-    it (upper-case hex pairs joined by colons)."""
-    body = "".join(line for line in cert_pem.strip().splitlines() if not line.startswith("-----"))
-    digest = hashlib.sha256(base64.b64decode(body)).hexdigest().upper()
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
 def last_ca_not_after(last_outputs: Mapping[str, Any]) -> datetime | None:

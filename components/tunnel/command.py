@@ -1,5 +1,5 @@
-"""The ssh command line of the tunnel: what a person runs (``tunnelCommand``) and the options the managed tunnel
-shares with it.
+"""The ssh command line of the tunnel: what a person runs (``tunnelCommand``), the options the managed tunnel shares
+with it, and the managed tunnel's shell program (the ssh line, then tunnel.sh).
 
 Every value is passed through ``shlex``; settings already refused anything ssh would read as syntax. ``~`` in a
 path reaches ssh as it is, and ssh expands it (``-i`` and ``UserKnownHostsFile`` both do), so the same text works
@@ -9,9 +9,12 @@ from a shell, from ``sh -c`` and from the managed tunnel.
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 from components.tunnel.options import LoadBalancer, TunnelOptions
 
+TUNNEL_SCRIPT = Path(__file__).with_name("tunnel.sh")
+"""The managed tunnel's open and close, in a file of their own language."""
 CONNECT_TIMEOUT_SECONDS = 10
 SERVER_ALIVE_INTERVAL_SECONDS = 15
 """How often ssh asks the load balancer whether the connection still works, when nothing else crossed it."""
@@ -71,3 +74,18 @@ def managed_ssh_arguments(load_balancer: LoadBalancer, tunnel: TunnelOptions) ->
         *ssh_options(load_balancer, tunnel, default_checking="yes"),
         destination(load_balancer),
     ]
+
+
+def tunnel_script(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> str:
+    """The managed tunnel's shell program: ``ssh_tunnel SOCKET`` (every config value quoted), then tunnel.sh, which
+    runs ``open`` or ``close`` as its first argument says."""
+    arguments = shlex.join(managed_ssh_arguments(load_balancer, tunnel))
+    ssh = f'ssh -f -N -M -S "$1" {arguments}'
+    return f"ssh_tunnel() {{ {ssh}; }}\n{TUNNEL_SCRIPT.read_text()}"
+
+
+def interpreter(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> list[str]:
+    """pulumi-command appends the command (``open`` or ``close``) to this: ``/bin/sh -c SCRIPT kthw-tunnel open``,
+    so an error of the script itself (ssh not installed, say) reads ``running "open"`` and its message, not the
+    whole script."""
+    return ["/bin/sh", "-c", tunnel_script(load_balancer, tunnel), "kthw-tunnel"]

@@ -2,11 +2,10 @@
 and, with ``tunnel.manage``, a pulumi-command resource that opens it in the background on create and closes it on
 delete.
 
-The managed tunnel's Command runs components/tunnel.sh (``open`` and ``close``) with the ssh arguments defined
-above it; its stdout records the ssh process it started, and so does a file beside the control socket. Its
-triggers come from components/tunnel_record.py: they stay the recorded ones while that process runs on this
-machine, and name a new tunnel (with the reason) when it does not, so a dead tunnel previews as a replacement and
-``pulumi up`` reopens it.
+The managed tunnel's Command runs tunnel.sh (``open`` and ``close``) with the ssh arguments defined above it
+(command.py); its stdout records the ssh process it started, and so does a file beside the control socket. Its
+triggers stay the recorded ones while that process runs on this machine, and name a new tunnel (with the reason)
+when it does not (record.py), so a dead tunnel previews as a replacement and ``pulumi up`` reopens it.
 
 When the tunnel cannot be opened (ssh fails, or is missing, or its directory cannot be made), the Command still
 completes, recording the failed attempt (and the message as its stderr): the engine goes on to create the
@@ -22,44 +21,26 @@ has said whether it is open.
 from __future__ import annotations
 
 import os
-import shlex
-from pathlib import Path
 
 import pulumi
 import pulumi_command
 
 from components.config.stack import own_stack_name
-from components.tunnel.command import managed_ssh_arguments, tunnel_command
+from components.tunnel.command import interpreter, tunnel_command
 from components.tunnel.options import LoadBalancer, TunnelOptions
 from components.tunnel.record import (
-    TunnelRecord,
     down_reason,
-    parse_record,
+    opened,
     read_local_record,
     this_machine,
+    this_run_s_attempt,
     tunnel_trigger,
 )
 from components.tunnel.socket_directory import project_directory, tunnel_directory
 
-TUNNEL_SCRIPT = Path(__file__).with_name("tunnel.sh")
-
 
 class TunnelError(pulumi.RunError):
     """The managed tunnel could not be opened; the message is the open script's (ssh's own, when ssh ran)."""
-
-
-def this_run_s_attempt(stdout: str, trigger: str) -> TunnelRecord | None:
-    """The record in the Command's stdout when it is of the tunnel this run asked for (opened with ``trigger``);
-    None for a record the engine handed back without running the Command, or no record at all."""
-    record = parse_record(stdout)
-    return record if record is not None and record.trigger == trigger else None
-
-
-def opened(stdout: str, trigger: str) -> bool:
-    """Whether the Command's stdout records a running tunnel opened with ``trigger`` (not a failed attempt, and not
-    a tunnel of an earlier run that this run did not open)."""
-    record = this_run_s_attempt(stdout, trigger)
-    return record is not None and record.failed is None
 
 
 def fail_unless_opened(stdout: str, stderr: str, trigger: str) -> None:
@@ -67,21 +48,6 @@ def fail_unless_opened(stdout: str, stderr: str, trigger: str) -> None:
     record = this_run_s_attempt(stdout, trigger)
     if record is not None and record.failed is not None:
         raise TunnelError(stderr.strip() or f"the managed tunnel could not be opened ({record.failed})")
-
-
-def tunnel_script(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> str:
-    """The managed tunnel's shell program: ``ssh_tunnel SOCKET`` (every config value quoted), then
-    components/tunnel.sh, which runs ``open`` or ``close`` as its first argument says."""
-    arguments = shlex.join(managed_ssh_arguments(load_balancer, tunnel))
-    ssh = f'ssh -f -N -M -S "$1" {arguments}'
-    return f"ssh_tunnel() {{ {ssh}; }}\n{TUNNEL_SCRIPT.read_text()}"
-
-
-def interpreter(load_balancer: LoadBalancer, tunnel: TunnelOptions) -> list[str]:
-    """pulumi-command appends the command (``open`` or ``close``) to this: ``/bin/sh -c SCRIPT kthw-tunnel open``,
-    so an error of the script itself (ssh not installed, say) reads ``running "open"`` and its message, not the
-    whole script."""
-    return ["/bin/sh", "-c", tunnel_script(load_balancer, tunnel), "kthw-tunnel"]
 
 
 class ApiTunnel(pulumi.ComponentResource):

@@ -1,4 +1,5 @@
-"""Whether this stack's managed tunnel is open on this machine, and the Command ``triggers`` that follow from it.
+"""The managed tunnel's record: whether the tunnel is open on this machine, the Command ``triggers`` that follow
+from it, and whether this run's attempt opened it.
 
 pulumi-command cannot read a command back, so ``pulumi refresh`` never sees a dead tunnel. Instead the program
 reads the record the open script kept beside the control socket (machine, boot, ssh pid and start time, socket,
@@ -24,7 +25,7 @@ RECORD_VERSION = "1"
 
 @dataclass(frozen=True)
 class TunnelRecord:
-    """What the open script recorded about one attempt to open the tunnel (see components/tunnel.sh)."""
+    """What the open script (tunnel.sh) recorded about one attempt to open the tunnel."""
 
     host: str
     """uname -n of the machine that opened it, for messages."""
@@ -53,7 +54,7 @@ class MachineIdentity:
 
 
 def machine_hash(machine_id: str) -> str:
-    """What components/tunnel.sh's machine_id prints for the same /etc/machine-id content."""
+    """What tunnel.sh's machine_id prints for the same /etc/machine-id content."""
     return hashlib.sha256(f"kthw-machine:{machine_id}".encode()).hexdigest()[:16]
 
 
@@ -159,3 +160,17 @@ def tunnel_trigger(text: str | None, reason: str | None, host: str | None = None
     if reason is None and record is not None and record.trigger:
         return record.trigger
     return f"tunnel {secrets.token_hex(3)} on {host or socket.gethostname()}: opened because {reason}"
+
+
+def this_run_s_attempt(stdout: str, trigger: str) -> TunnelRecord | None:
+    """The record in the Command's stdout when it is of the tunnel this run asked for (opened with ``trigger``);
+    None for a record the engine handed back without running the Command, or no record at all."""
+    record = parse_record(stdout)
+    return record if record is not None and record.trigger == trigger else None
+
+
+def opened(stdout: str, trigger: str) -> bool:
+    """Whether the Command's stdout records a running tunnel opened with ``trigger`` (not a failed attempt, and not
+    a tunnel of an earlier run that this run did not open)."""
+    record = this_run_s_attempt(stdout, trigger)
+    return record is not None and record.failed is None

@@ -106,7 +106,7 @@ give_up() {
 }
 
 # lacking MESSAGE WHY: what this machine lacks for the tunnel, worded as the program's own check at its start
-# (components/tunnel_preflight.py) words it, which this meets only when the machine changed in between.
+# (preflight.py) words it, which this meets only when the machine changed in between.
 lacking() {
 	printf 'kthw:tunnel.manage: %s\n' "$1" >&2
 	give_up "$2"
