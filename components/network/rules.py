@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from components.config.errors import ConfigError, raise_all
 from components.config.shown import shown
@@ -60,6 +60,8 @@ _NAME_ACCEPTED = (
     f"{DNS1123_SUBDOMAIN_MAX_LENGTH} characters (e.g. 'worker-0')"
 )
 _ADDRESSES_ACCEPTED = "one address, or one IPv4 and one IPv6 address separated by a comma"
+
+K = TypeVar("K")
 
 Ranges = list[tuple[int, int, IPNetwork]]
 """(first address, last address, range) of every cluster and service range of one family."""
@@ -218,17 +220,24 @@ def _no_cluster_family(spec: NetworkSpec, node: NodeSpec) -> ConfigError:
     )
 
 
+def _claimed(seen: dict[K, NodeSpec], identity: K, node: NodeSpec) -> NodeSpec | None:
+    """The node that has ``identity`` (a name, an address, a block) already; None when ``node`` is the first, which
+    then has it."""
+    first = seen.get(identity)
+    if first is None:
+        seen[identity] = node
+    return first
+
+
 def _check_name(node: NodeSpec, seen: dict[str, NodeSpec], problems: list[ConfigError]) -> None:
     if not is_dns1123_subdomain(node.name):
         problems.append(ConfigError(node_key(node, "name"),
                                     f"{shown(node.name)} is not a lowercase RFC 1123 subdomain", _NAME_ACCEPTED,
                                     safe=True))
-    elif node.name in seen:
+    elif (owner := _claimed(seen, node.name, node)) is not None:
         problems.append(ConfigError(node_key(node, "name"), f"{node.name!r} is already used by "
-                                    f"{node_label(seen[node.name])}", "a unique node name",
-                                    without_values=f"is already used by {node_label(seen[node.name])}"))
-    else:
-        seen[node.name] = node
+                                    f"{node_label(owner)}", "a unique node name",
+                                    without_values=f"is already used by {node_label(owner)}"))
 
 
 def _check_addresses(
@@ -260,13 +269,10 @@ def _check_addresses(
                 problems.append(ConfigError(node_key(node, "address"), f"{address} lies inside {network}",
                                             f"a node address outside {CLUSTER_CIDR_KEY} and {SERVICE_CIDR_KEY}",
                                             without_values="lies inside a cluster or service range"))
-        identity = (version, value)
-        if identity in seen:
+        if (owner := _claimed(seen, (version, value), node)) is not None:
             problems.append(ConfigError(node_key(node, "address"), f"{address} is already used by "
-                                        f"{node_label(seen[identity])}", "a unique node address",
-                                        without_values=f"is already used by {node_label(seen[identity])}"))
-        else:
-            seen[identity] = node
+                                        f"{node_label(owner)}", "a unique node address",
+                                        without_values=f"is already used by {node_label(owner)}"))
 
 
 def validate_node_blocks(spec: NetworkSpec) -> list[ConfigError]:
@@ -345,12 +351,10 @@ def _check_pins(
             problems.append(ConfigError(node_key(node, "podCidr"), f"{pin} is a /{pin.prefix}, not a node block of "
                                         f"/{mask} ({node_mask_key(version)})", _pins_accepted(spec),
                                         without_values=f"is not a node block of {node_mask_key(version)}"))
-        elif (identity := (pin.version, pin.value, pin.prefix)) in seen:
+        elif (owner := _claimed(seen, (pin.version, pin.value, pin.prefix), node)) is not None:
             problems.append(ConfigError(node_key(node, "podCidr"), f"{pin} is already pinned by "
-                                        f"{node_label(seen[identity])}", "a unique block per node",
-                                        without_values=f"is already pinned by {node_label(seen[identity])}"))
-        else:
-            seen[identity] = node
+                                        f"{node_label(owner)}", "a unique block per node",
+                                        without_values=f"is already pinned by {node_label(owner)}"))
 
 
 def network_problems(spec: NetworkSpec) -> list[ConfigError]:

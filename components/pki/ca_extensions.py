@@ -110,10 +110,14 @@ def _alt_name_refusal(name: Element) -> Refusal | None:
         good = value.isascii() and (name.tag != URI or uri_readable(value.decode("ascii")))
     if good:
         return None
-    what = f"{len(value)} bytes" if name.tag == IP else shown(value.decode("latin-1"))
-    return Refusal(f"has a subjectAltName {kind} Go cannot read: {what}",
+    return Refusal(f"has a subjectAltName {kind} Go cannot read: {_unreadable(name)}",
                    "subject alternative names in ASCII; URIs of the form scheme:rest, with a host Go reads as a DNS "
                    "name or an IP address")
+
+
+def _unreadable(name: Element) -> str:
+    """A GeneralName Go cannot read, as a refusal shows it: an IP address by its length, anything else as text."""
+    return f"{len(name.content)} bytes" if name.tag == IP else shown(name.content.decode("latin-1"))
 
 
 def uri_readable(text: str) -> bool:
@@ -188,8 +192,7 @@ def _constraint_refusal(base: Element) -> Refusal | None:
             else not (base.tag == URI and _is_ip(text)) and domain_name_valid(text, constraint=True))
     if good:
         return None
-    what = f"{len(value)} bytes" if base.tag == IP else shown(value.decode("latin-1"))
-    return Refusal(f"has a nameConstraints {kind} Go cannot read: {what}",
+    return Refusal(f"has a nameConstraints {kind} Go cannot read: {_unreadable(base)}",
                    "name constraints Go reads: DNS names and domains without a trailing dot or empty labels "
                    "('.example.com' for subdomains), an address with a contiguous mask")
 
