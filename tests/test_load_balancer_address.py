@@ -55,7 +55,7 @@ def accepted(address: str) -> bool:
     ("10.32.0.1", "10.32.0.0/24"),
 ])
 def test_a_load_balancer_inside_a_cluster_or_service_range_is_refused(address: str, inside: str) -> None:
-    # The rule node addresses follow (network_rules.validate_node_identities): inside the ranges, kube-proxy's
+    # The rule node addresses follow (network rules.validate_node_identities): inside the ranges, kube-proxy's
     # Service rules and the pod routes take the load balancer's packets.
     error = refusal(config(address))
     assert (error.key, error.problem, error.accepted) == (

@@ -105,7 +105,7 @@ def networks(draw: st.DrawFn, spare: int = 0) -> NetworkSpec:
     clusters = tuple(pairs[v][0] for v in families)
     services = tuple(pairs[v][1] for v in draw(st.permutations(families)))
     need = (count + spare - 1).bit_length()
-    # A mask leaves host-local at least 2 host bits (network_rules.NODE_BLOCK_MIN_HOST_BITS).
+    # A mask leaves host-local at least 2 host bits (network rules.NODE_BLOCK_MIN_HOST_BITS).
     masks = {c.version: draw(st.integers(c.prefixlen + need, min(c.prefixlen + 16, c.max_prefixlen - 2)))
              for c in clusters}
     first = services[0]

@@ -192,8 +192,8 @@ def test_a_preview_logs_the_line_and_an_update_does_not(caplog: pytest.LogCaptur
     caplog.set_level(logging.INFO)
     deployed = run_program(DEV)
     more = {**DEV, "nodes": [*DEV["nodes"], {"name": "worker-2", "address": "172.31.104.203"}]}
-    run_program(more, previous_outputs=deployed.outputs, preview=True)
-    run_program(more, previous_outputs=deployed.outputs)
+    run_program(more, last_outputs=deployed.outputs, preview=True)
+    run_program(more, last_outputs=deployed.outputs)
     lines = [record.getMessage() for record in caplog.records if "kthw nodes:" in record.getMessage()]
     assert lines == ["kthw nodes: 3 planned, 2 deployed: 1 added (worker-2)"]
 
@@ -202,6 +202,6 @@ def test_a_preview_of_secret_nodes_logs_counts_only(caplog: pytest.LogCaptureFix
     caplog.set_level(logging.INFO)
     deployed = run_program(DEV, secret_keys=("nodes",))
     more = {**DEV, "nodes": [*DEV["nodes"], {"name": "worker-2", "address": "172.31.104.203"}]}
-    run_program(more, secret_keys=("nodes",), previous_outputs=deployed.outputs, preview=True)
+    run_program(more, secret_keys=("nodes",), last_outputs=deployed.outputs, preview=True)
     (line,) = [record.getMessage() for record in caplog.records if "kthw nodes:" in record.getMessage()]
     assert line == "kthw nodes: 3 planned, 2 deployed: 1 added (names hidden: nodes or network is secret config)"

@@ -154,7 +154,7 @@ def test_an_unreadable_output_stops_the_plan(output: object, detail: str) -> Non
 def test_the_program_stops_on_an_unreadable_previous_output() -> None:
     # The whole program under mocks: a clear RunError, no resource registered.
     with pytest.raises(pulumi.RunError, match="previous network output cannot be read"):
-        run_program(DEV_CONFIG, previous_outputs={"network": {"nodes": "garbage"}})
+        run_program(DEV_CONFIG, last_outputs={"network": {"nodes": "garbage"}})
 
 
 def test_the_program_refuses_a_moving_cluster_range() -> None:
@@ -162,7 +162,7 @@ def test_the_program_refuses_a_moving_cluster_range() -> None:
     first = run_program(DEV_CONFIG)
     moved = {**DEV_CONFIG, "network": {"clusterCidr": "10.100.0.0/16", "serviceCidr": "10.32.0.0/24"}}
     with pytest.raises(pulumi.RunError, match=r"kthw:network\.clusterCidr: changing it from 10\.200\.0\.0/16"):
-        run_program(moved, previous_outputs=first.outputs)
+        run_program(moved, last_outputs=first.outputs)
 
 
 def test_a_dual_stack_node_moved_in_both_families_is_counted_once() -> None:

@@ -318,6 +318,6 @@ def plan_network(
     *,
     judge_short_pins: bool = True,
 ) -> NetworkPlan:
-    """The plan of a spec that ``network_rules.validate_network`` accepted: every node's pod CIDRs, keeping the
+    """The plan of a spec that ``rules.validate_network`` accepted: every node's pod CIDRs, keeping the
     blocks nodes carry in the cluster (when read) and those of the last deployment."""
     return NetworkPlan(spec=spec, pod_cidrs=allocate(spec, last, cluster, judge_short_pins=judge_short_pins))

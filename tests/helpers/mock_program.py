@@ -67,8 +67,8 @@ def fake_pem(kind: str, name: str) -> str:
 class RecordingMocks(pulumi.runtime.Mocks):
     """Answers like the providers would, and records every resource registered or read."""
 
-    def __init__(self, previous_outputs: Mapping[str, Any] | None) -> None:
-        self.previous_outputs = dict(previous_outputs or {})
+    def __init__(self, last_outputs: Mapping[str, Any] | None) -> None:
+        self.last_outputs = dict(last_outputs or {})
         self.registered: list[pulumi.runtime.MockResourceArgs] = []
         self.calls: list[pulumi.runtime.MockCallArgs] = []
 
@@ -96,7 +96,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         self.calls.append(args)
         if args.token == "pulumi:pulumi:readStackOutputs":
-            return {"name": args.args["name"], "outputs": self.previous_outputs, "secretOutputNames": []}, []
+            return {"name": args.args["name"], "outputs": self.last_outputs, "secretOutputNames": []}, []
         return {}, []
 
 
@@ -136,13 +136,13 @@ def run_program(
     config: Mapping[str, Any],
     *,
     secret_keys: tuple[str, ...] = (),
-    previous_outputs: Mapping[str, Any] | None = None,
+    last_outputs: Mapping[str, Any] | None = None,
     preview: bool = False,
     service_cluster_ip: str = "10.32.0.1",
     list_nodes: Any = None,
 ) -> ProgramRun:
     """Run __main__.py with ``config`` (keys without namespace) and resolve every export."""
-    mocks = RecordingMocks(previous_outputs)
+    mocks = RecordingMocks(last_outputs)
     pulumi.runtime.set_mocks(mocks, project="kthw", stack="dev", preview=preview, organization="organization")
     pulumi.runtime.set_all_config(_config_values(config), [f"kthw:{key}" for key in secret_keys])
     run = ProgramRun(mocks=mocks)

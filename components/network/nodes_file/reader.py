@@ -9,10 +9,10 @@ few thousand nodes does not fit in ``nodes``. Two formats:
   tutorial lists its control-plane host ``server`` that way): it is checked like any node and listed in the plan,
   but takes no pod block and gets no route.
 * A YAML list of the same objects as ``nodes`` (``{name, address, podCidr?}``), for a file whose name ends in
-  ``.yaml`` or ``.yml`` in any case (``nodes_yaml``); a node without podCidr gets the lowest free block.
+  ``.yaml`` or ``.yml`` in any case (yaml_list.py); a node without podCidr gets the lowest free block.
 
 The file must lie inside the project directory once every symbolic link and ``..`` is resolved (``project_file``),
-and no message quotes it (``nodes_file_problems``). Problems name the file and line
+and no message quotes it (problems.py). Problems name the file and line
 (``nodesFile (machines.txt:3, IPV4_ADDRESS)``, ``nodesFile (nodes.yaml:7).address``), or the line alone where the
 path is not shown (``nodesFile (line 3, IPV4_ADDRESS)``), and all of them are reported together.
 """
