@@ -69,32 +69,29 @@ network = ClusterNetwork(
 summary = kubeconfig_summary(server=settings.api_server_url, cluster_name=settings.cluster_name,
                              user=settings.admin_user, ca_cert_pem=credentials.ca_cert_pem,
                              client_cert_pem=credentials.admin_cert_pem)
+# Keyed digests that show a change of secret config without showing it.
+secret_fingerprints = credentials.ca_key_pem.apply(lambda key: fingerprints(key, secret.values))
+sans = api_server_cert_sans(settings.load_balancer.address, decision.plan.kubernetes_service_ip)
 
 OUTPUTS: tuple[tuple[str, Any, Secrecy], ...] = (
-    # output                    value                                         secret: always, never, or as these keys
-    ("kubeconfig",              kubeconfig.kubeconfig,                        "always"),
-    ("tunnelCommand",           tunnel.tunnel_command,                        TUNNEL_KEYS),
-    ("apiServerUrl",            settings.api_server_url,                      ("tunnel",)),
-    ("clusterName",             settings.cluster_name,                        ("clusterName",)),
-    ("contextName",             settings.cluster_name,                        ("clusterName",)),
-    ("adminUser",               settings.admin_user,                          ("adminUser",)),
-    ("caCertPem",               credentials.ca_cert_pem,                      ("caCertPem",)),
-    ("caCertNotAfter",          credentials.ca_cert_not_after,                ("caCertPem", "pki")),
-    ("adminCertPem",            credentials.admin_cert_pem,                   CREDENTIAL_KEYS),
-    ("adminCertNotAfter",       credentials.admin_cert_not_after,             ("pki",)),
-    ("kubeconfigSummary",       summary,                                      ("clusterName", "tunnel",
-                                                                               *CREDENTIAL_KEYS)),
-    ("adminKeyPem",             credentials.admin_key_pem,                    "always"),
-    (CA_SOURCE_OUTPUT,          ca_source(settings.ca_cert_pem is not None),  ()),
-    # Keyed digests that show a change of secret config without showing it.
-    ("secretConfigFingerprints", credentials.ca_key_pem.apply(lambda key: fingerprints(key, secret.values)),
-                                                                              "never"),
-    ("apiServerCertSans",       api_server_cert_sans(settings.load_balancer.address,
-                                                     decision.plan.kubernetes_service_ip),
-                                                                              ("loadBalancer", *NETWORK_KEYS)),
-    (NETWORK_OUTPUT,            network.network,                              NETWORK_KEYS),
-    # Only with verify: what was read from the live cluster.
-    ("verification",            network.verification,                         NETWORK_KEYS),
+    # output                     value                              secret: "always", "never", or as the keys it is from
+    ("kubeconfig",               kubeconfig.kubeconfig,             "always"),
+    ("tunnelCommand",            tunnel.tunnel_command,             TUNNEL_KEYS),
+    ("apiServerUrl",             settings.api_server_url,           ("tunnel",)),
+    ("clusterName",              settings.cluster_name,             ("clusterName",)),
+    ("contextName",              settings.cluster_name,             ("clusterName",)),
+    ("adminUser",                settings.admin_user,               ("adminUser",)),
+    ("caCertPem",                credentials.ca_cert_pem,           ("caCertPem",)),
+    ("caCertNotAfter",           credentials.ca_cert_not_after,     ("caCertPem", "pki")),
+    ("adminCertPem",             credentials.admin_cert_pem,        CREDENTIAL_KEYS),
+    ("adminCertNotAfter",        credentials.admin_cert_not_after,  ("pki",)),
+    ("adminKeyPem",              credentials.admin_key_pem,         "always"),
+    ("kubeconfigSummary",        summary,                           ("clusterName", "tunnel", *CREDENTIAL_KEYS)),
+    (CA_SOURCE_OUTPUT,           ca_source(settings.ca_cert_pem),   ()),
+    ("secretConfigFingerprints", secret_fingerprints,               "never"),
+    ("apiServerCertSans",        sans,                              ("loadBalancer", *NETWORK_KEYS)),
+    (NETWORK_OUTPUT,             network.network,                   NETWORK_KEYS),
+    ("verification",             network.verification,              NETWORK_KEYS),  # None (not exported) without verify
 )
 
 for name, value, secrecy in OUTPUTS:

@@ -114,14 +114,14 @@ def bench_adoption(count: int, dual_stack: bool, repeat: int) -> None:
     from components.cluster.verify import verify_cluster
     from components.network.decision import NetworkDecision
 
-    planned = NetworkDecision(plan_network(parse_network(network_config(count, dual_stack), nodes_config(count,
+    decision = NetworkDecision(plan_network(parse_network(network_config(count, dual_stack), nodes_config(count,
                                                                                                       dual_stack))))
-    names = list(planned.plan.pod_cidrs)
-    live = {name: list(planned.plan.pod_cidrs[names[index ^ 1]]) for index, name in enumerate(names)}
-    service_ip = planned.plan.kubernetes_service_ip
+    names = list(decision.plan.pod_cidrs)
+    live = {name: list(decision.plan.pod_cidrs[names[index ^ 1]]) for index, name in enumerate(names)}
+    service_ip = decision.plan.kubernetes_service_ip
 
     def run() -> object:
-        outcome = verify_cluster(service_ip, live, planned)
+        outcome = verify_cluster(service_ip, live, decision)
         assert outcome.problem is None, outcome.problem
         return outcome
 

@@ -26,9 +26,9 @@ class LastCa:
     """"generated" (by the stack, protected in its state) or "caCertPem" (the cluster's own, given in config)."""
 
 
-def ca_source(configured: bool) -> CaSource:
-    """The ``caSource`` output of this deployment."""
-    return "caCertPem" if configured else "generated"
+def ca_source(ca_cert_pem: str | None) -> CaSource:
+    """The ``caSource`` output of this deployment: which CA signs (``caCertPem`` when the config gives one)."""
+    return "caCertPem" if ca_cert_pem is not None else "generated"
 
 
 def last_ca(last_outputs: Mapping[str, Any]) -> LastCa | None:
