@@ -3,8 +3,8 @@
 Two records say which block a node holds: this stack's last deployment (its own ``network`` output) and the
 cluster itself (the podCIDRs its Node objects carry, read by verify during ``pulumi up``). Kubernetes never changes
 a node's podCIDR once set (pkg/apis/core/validation ValidateNodeUpdate), so the allocation keeps both, the
-cluster's first (allocation.py). Here is what each says when a config contradicts it, and
-how to get out of it, and the warning when the plan hands a block the last deployment gave one node to another.
+cluster's first (allocation.py). Here is what each says when a config contradicts it, and how to get out of it, and
+the warning when the plan hands a block the last deployment gave one node to another.
 """
 
 from __future__ import annotations

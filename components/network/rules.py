@@ -15,7 +15,7 @@ The rules and their sources:
 * CNI host-local (plugins/ipam/host-local/backend/allocator/range.go Canonicalize): a node block keeps at least 2
   host bits, or no pod gets an address from it.
 * kubelet (pkg/kubelet/kubelet_node_status.go validateNodeIP): no loopback, multicast, link-local or unspecified
-  node IP (see ``usable_address``).
+  node IP (usable_address.py).
 * node names are DNS-1123 subdomains (apimachinery validation.IsDNS1123Subdomain).
 """
 

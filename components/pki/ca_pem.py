@@ -4,9 +4,8 @@ A CA is refused here for everything Go's crypto/x509 refuses when the tls provid
 it and kube-apiserver verifies that certificate for client authentication: what its parser refuses in the encoding
 (ca_encoding.py), extensions it does not handle or usages without clientAuth (ca_extensions.py), not a CA, keyUsage
 without keyCertSign, expired or not yet valid, a key the provider cannot sign with, a key that is not the
-certificate's. tests/test_ca_go_x509.py compares these checks with Go over a
-corpus of CAs; kthw is stricter in two places it lists (RSA below 2048 bits, a version 1 certificate). Messages
-never show key material.
+certificate's. tests/test_ca_go_x509.py compares these checks with Go over a corpus of CAs; kthw is stricter in two
+places it lists (RSA below 2048 bits, a version 1 certificate). Messages never show key material.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Admin credentials signed by the cluster CA: an existing CA from config, or one the stack creates.
+"""``kthw:index:AdminCredentials``: admin credentials signed by the cluster CA, an existing CA from config or one the
+stack creates; and, before any resource, the check that the certificates the last deployment recorded are not
+expired or about to.
 
 The admin certificate is what the tutorial's admin-csr.json produces: CN=<adminUser>, O=system:masters (the group
 kube-apiserver always authorizes), for client authentication only. Inputs hold no timestamps or random values, so

@@ -4,17 +4,17 @@ Pulumi hands a program its whole config in one environment variable, which Linux
 few thousand nodes does not fit in ``nodes``. Two formats:
 
 * Kubernetes the Hard Way's ``machines.txt``, one machine a line: ``IPV4_ADDRESS FQDN HOSTNAME [POD_SUBNET]``,
-  read as the tutorial's loops read it (``machines_txt``). HOSTNAME is the node name, POD_SUBNET pins the node's
+  read as the tutorial's loops read it (machines_txt.py). HOSTNAME is the node name, POD_SUBNET pins the node's
   pod CIDR (comma-separated when dual-stack). A line without POD_SUBNET is a machine that runs no pods (the
   tutorial lists its control-plane host ``server`` that way): it is checked like any node and listed in the plan,
   but takes no pod block and gets no route.
 * A YAML list of the same objects as ``nodes`` (``{name, address, podCidr?}``), for a file whose name ends in
   ``.yaml`` or ``.yml`` in any case (yaml_list.py); a node without podCidr gets the lowest free block.
 
-The file must lie inside the project directory once every symbolic link and ``..`` is resolved (``project_file``),
-and no message quotes it (problems.py). Problems name the file and line
-(``nodesFile (machines.txt:3, IPV4_ADDRESS)``, ``nodesFile (nodes.yaml:7).address``), or the line alone where the
-path is not shown (``nodesFile (line 3, IPV4_ADDRESS)``), and all of them are reported together.
+The file must lie inside the project directory once every symbolic link and ``..`` is resolved (project_file.py),
+and no message quotes it (problems.py). Problems name the file and line (``nodesFile (machines.txt:3,
+IPV4_ADDRESS)``, ``nodesFile (nodes.yaml:7).address``), or the line alone where the path is not shown (``nodesFile
+(line 3, IPV4_ADDRESS)``), and all of them are reported together.
 """
 
 from __future__ import annotations
