@@ -29,7 +29,7 @@ from components.kubeconfig.options import (
 from components.network.model import NetworkSpec
 from components.network.options import parse_network
 from components.pki.last_ca import LastCa
-from components.pki.options import PkiOptions, parse_ca_pair, parse_pki
+from components.pki.options import NO_CA, PkiOptions, parse_ca_pair, parse_pki
 from components.tunnel.options import (
     LoadBalancer,
     TunnelOptions,
@@ -107,14 +107,12 @@ def parse_settings(
     load_balancer = read("loadBalancer", lambda: required_load_balancer(raw.get("loadBalancer")), None)
     tunnel = read("tunnel", lambda: parse_tunnel(raw.get("tunnel")), TunnelOptions())
     pki = read("pki", lambda: parse_pki(raw.get("pki")), None)
-    no_ca: tuple[str | None, str | None, datetime.datetime | None] = (None, None, None)
     # caKeyPem is always secret, and no message shows anything of it: what hides values is caCertPem or pki.
     ca_cert, ca_key, ca_not_after = read("caCertPem pki", lambda: parse_ca_pair(raw, secret_keys, pki, now, last),
-                                         no_ca)
+                                         NO_CA)
     network = read("network nodes nodesFile",
                    lambda: parse_network(raw.get("network"), raw.get("nodes"), raw.get("nodesFile")), None)
-    verify = read("verify", lambda: boolean(or_default(raw, "verify", default_of(Settings, "verify")), "verify"),
-                  False)
+    verify = read("verify", lambda: boolean(or_default(raw, "verify", default_of(Settings, "verify")), "verify"), False)
     if load_balancer is not None and network is not None:
         read("loadBalancer network", lambda: load_balancer_outside_ranges(load_balancer.address, network), None)
     problems.raise_any()

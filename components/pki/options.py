@@ -23,6 +23,8 @@ VALIDITY_HOURS_MAX = 10 * 8784
 ALGORITHMS = ("RSA", "ECDSA")
 RSA_BITS = (2048, 3072, 4096)
 ECDSA_CURVES = ("P256", "P384", "P521")
+NO_CA: tuple[str | None, str | None, datetime.datetime | None] = (None, None, None)
+"""parse_ca_pair's result without caCertPem and caKeyPem: the stack generates its CA."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ def parse_ca_pair(
             pki, _unset(raw.get("pki"), "validityHours"), _unset(raw.get("pki"), "caValidityHours"))
         if problem is not None:
             raise problem
-        return None, None, None
+        return NO_CA
     if (ca_cert is None) != (ca_key is None):
         missing = "caKeyPem" if ca_key is None else "caCertPem"
         raise ConfigError(missing, "is unset while its pair is set", "both caCertPem and caKeyPem, or neither",

@@ -76,39 +76,42 @@ class ApiTunnel(pulumi.ComponentResource):
     ) -> None:
         super().__init__("kthw:index:ApiTunnel", name, None, opts)
         self.tunnel_command = pulumi.Output.from_input(tunnel_command(load_balancer, tunnel))
-        self.command = None
-        self.down_reason = None
+        self.command, self.down_reason, self.check = None, None, None
         self.opened = pulumi.Output.from_input(True)
-        self.check = None
         if tunnel.manage:
-            directory = tunnel_directory(os.environ, project_directory(), own_stack_name())
-            recorded = read_local_record(directory)
-            self.down_reason = down_reason(recorded, this_machine())
-            trigger = tunnel_trigger(recorded, self.down_reason)
-            if recorded is not None and self.down_reason is not None:
-                pulumi.log.warn(
-                    f"the managed tunnel is not open: {self.down_reason}; `pulumi up` opens a new one", self
-                )
-            self.command = pulumi_command.local.Command(
-                f"{name}-ssh",
-                create="open",
-                delete="close",
-                interpreter=interpreter(load_balancer, tunnel),
-                environment={"KTHW_TUNNEL_DIR": directory, "KTHW_TUNNEL_TRIGGER": trigger},
-                triggers=[trigger],
-                # ssh's message is reported once, as the update's error, not also as the Command's log.
-                logging=pulumi_command.local.Logging.NONE,
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    # The new tunnel binds the same local port: the old one must close first.
-                    delete_before_replace=True,
-                    # Any change means a different tunnel: replace, never re-run open beside the running one.
-                    replace_on_changes=["*"],
-                ),
-            )
-            self.opened = self.command.stdout.apply(lambda stdout: opened(stdout, trigger))
-            # Nothing exports this: it fails the update only once every export has been saved.
-            self.check = pulumi.Output.all(self.command.stdout, self.command.stderr).apply(
-                lambda values: fail_unless_opened(values[0], values[1], trigger)
-            )
+            self._manage(name, load_balancer, tunnel)
         self.register_outputs({})  # none of its own: the stack's outputs are the record (see secret_config)
+
+    def _manage(self, name: str, load_balancer: LoadBalancer, tunnel: TunnelOptions) -> None:
+        """The managed tunnel: a Command that opens it (anew when the one recorded on this machine is down) and
+        closes it, and what this run's attempt gave."""
+        directory = tunnel_directory(os.environ, project_directory(), own_stack_name())
+        record_text = read_local_record(directory)
+        self.down_reason = down_reason(record_text, this_machine())
+        trigger = tunnel_trigger(record_text, self.down_reason)
+        if record_text is not None and self.down_reason is not None:
+            pulumi.log.warn(
+                f"the managed tunnel is not open: {self.down_reason}; `pulumi up` opens a new one", self
+            )
+        self.command = pulumi_command.local.Command(
+            f"{name}-ssh",
+            create="open",
+            delete="close",
+            interpreter=interpreter(load_balancer, tunnel),
+            environment={"KTHW_TUNNEL_DIR": directory, "KTHW_TUNNEL_TRIGGER": trigger},
+            triggers=[trigger],
+            # ssh's message is reported once, as the update's error, not also as the Command's log.
+            logging=pulumi_command.local.Logging.NONE,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # The new tunnel binds the same local port: the old one must close first.
+                delete_before_replace=True,
+                # Any change means a different tunnel: replace, never re-run open beside the running one.
+                replace_on_changes=["*"],
+            ),
+        )
+        self.opened = self.command.stdout.apply(lambda stdout: opened(stdout, trigger))
+        # Nothing exports this: it fails the update only once every export has been saved.
+        self.check = pulumi.Output.all(self.command.stdout, self.command.stderr).apply(
+            lambda values: fail_unless_opened(values[0], values[1], trigger)
+        )
