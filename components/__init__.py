@@ -1,6 +1,7 @@
-"""kthw's components: one package per concern, each shaped alike: its options (the config keys it reads, parsed into
-frozen dataclasses that declare each default once), plain modules that do the work, and its ComponentResource in
-component.py. Each package's docstring maps its modules.
+"""kthw's components: one package per concern, each shaped alike: its options (options.py: the config keys it reads,
+parsed into frozen dataclasses that declare each default once; cluster/ reads none of its own, verify being a
+top-level boolean of Settings), plain modules that do the work, and its ComponentResource in component.py. Each
+package's docstring maps its modules.
 
 config/      the config as a whole: errors and how messages show values, readers, secret config, the program's start
 network/     the network plan: addresses, pod CIDR blocks, rules, allocation, the last deployment, the network output
