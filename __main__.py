@@ -1,105 +1,48 @@
 """kthw: remote access (SSH tunnel, admin credentials, kubeconfig) and the network plan of a hard-way cluster.
 
-Thin on purpose: read and validate all config first (so bad config registers no resource), then build the
-components and export the outputs of the contract.
+Read and check all config first (bad config registers no resource), build the components, then export the outputs
+of the contract from one table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
 
-from components.api_server_sans import api_server_cert_sans
-from components.certificate_lifetimes import expired_ca_problem, generated_ca_not_after, lifetime_warnings
-from components.cluster_network import (
-    NETWORK_OUTPUT,
-    ClusterNetwork,
-    PlannedNetwork,
-    last_deployment,
-    plan_from_state,
-    state_refusal_warning,
-)
-from components.config_fingerprints import fingerprints
-from components.credentials import AdminCredentials
-from components.errors import AnyConfigError, problem_lines
-from components.kubeconfig import Kubeconfig
-from components.kubeconfig_summary import kubeconfig_summary
-from components.last_ca import CA_SOURCE_OUTPUT, ca_source, last_ca
-from components.node_changes import node_changes, summary_line
-from components.previous_deployment import PreviousDeployment
-from components.previous_outputs import previous_outputs
-from components.secret_config import SecretConfig
-from components.settings import Settings, parse_settings
-from components.tunnel import ApiTunnel
-from components.tunnel_preflight import check_tunnel_host
-from components.verify import ClusterVerification
-
-NAMESPACE = "kthw"
-
-
-def namespace_config() -> dict[str, Any]:
-    """Every key of the ``kthw`` namespace the engine passed, known or not (``pulumi.Config`` reads only the keys it
-    is asked for, so a misspelt key would go unnoticed)."""
-    prefix = f"{NAMESPACE}:"
-    passed = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
-    return {key.removeprefix(prefix): value for key, value in passed.items() if key.startswith(prefix)}
-
-
-def read_settings(
-    raw: dict[str, Any], secret: SecretConfig, previous: Mapping[str, Any], last: PreviousDeployment | None
-) -> tuple[Settings, PlannedNetwork]:
-    """Every ``kthw:`` config value (``raw``), validated against the last deployment's outputs (``previous``), and
-    the network plan that keeps the blocks it gave (``last``); every problem is reported together, each naming its
-    config key, before any resource is registered."""
-    try:
-        settings = parse_settings(raw, secret.keys, last=last_ca(previous))
-    except AnyConfigError as error:
-        raise pulumi.RunError(str(error)) from None
-    hide_values = secret.any(*NETWORK_KEYS)
-    try:
-        return settings, plan_from_state(settings.network, last, previous.get(NETWORK_OUTPUT), verify=settings.verify,
-                                         hide_values=hide_values)
-    except AnyConfigError as error:
-        raise pulumi.RunError("\n".join(problem_lines(error.errors, hide_values))) from None
-
-
-# The keys each value comes from: whatever comes from a key set with --secret stays secret.
-NETWORK_KEYS = ("network", "nodes")
-TUNNEL_KEYS = ("loadBalancer", "tunnel")
-CREDENTIAL_KEYS = ("adminUser", "pki", "caCertPem")
+from components.config.fingerprints import fingerprints
+from components.config.load import namespace_config, read_settings, secret_config
+from components.config.secret_config import Secrecy
+from components.config.stack import last_deployment_outputs, own_stack_name
+from components.dns.component import ClusterDns, dns_objects
+from components.dns.component import announce as announce_dns
+from components.kubeconfig.component import Kubeconfig
+from components.kubeconfig.summary import kubeconfig_summary
+from components.kubernetes.component import ClusterConnection
+from components.network.component import ClusterNetwork, announce
+from components.network.options import NETWORK_KEYS
+from components.network.output import NETWORK_OUTPUT
+from components.pki.api_server_sans import api_server_cert_sans
+from components.pki.component import AdminCredentials, check_certificate_lifetimes
+from components.pki.last_ca import CA_SOURCE_OUTPUT, ca_source
+from components.pki.options import CREDENTIAL_KEYS
+from components.podnetwork.component import PodNetwork, pod_network_objects
+from components.podnetwork.component import announce as announce_pod_network
+from components.tunnel.component import ApiTunnel
+from components.tunnel.options import TUNNEL_KEYS
+from components.tunnel.preflight import check_tunnel_host
 
 raw = namespace_config()
-secret = SecretConfig.of((key for key in raw if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")), raw)
-previous = previous_outputs()
-last = last_deployment(previous, hide_names=secret.any(*NETWORK_KEYS))
-settings, planned = read_settings(raw, secret, previous, last)
+secret = secret_config(raw)
+last_outputs = last_deployment_outputs()
+settings, decision = read_settings(raw, secret, last_outputs)
 check_tunnel_host(settings.tunnel, hide_values=secret.any(*TUNNEL_KEYS))
-plan = planned.plan
-if planned.state_refusals and pulumi.runtime.is_dry_run():
-    pulumi.log.warn(state_refusal_warning(planned.state_refusals))
-if pulumi.runtime.is_dry_run():  # one line for the pull-request comment's summary (scripts/preview_comment.py)
-    pulumi.log.info(summary_line(node_changes(planned.last, planned.recorded, plan),
-                                 hide_names=secret.any(*NETWORK_KEYS)))
-for warning in planned.warnings:
-    pulumi.log.warn(warning)
-now = datetime.now(UTC)
-generated_ca_end = generated_ca_not_after(previous, settings.ca_cert_not_after)
-if generated_ca_end is not None and (expired := expired_ca_problem(generated_ca_end, now)):
-    raise pulumi.RunError(expired)  # before the engine meets the protected CA the provider would replace
-for warning in lifetime_warnings(
-    previous,
-    early_renewal_hours=settings.pki.early_renewal_hours,
-    ca_warning_days=settings.pki.ca_expiry_warning_days,
-    existing_ca_not_after=settings.ca_cert_not_after,
-    now=now,
-    validity_hours=settings.pki.validity_hours,
-    dry_run=pulumi.runtime.is_dry_run(),
-):
-    pulumi.log.warn(warning)
-network = ClusterNetwork("network", planned=planned)
+announce(decision, hide_names=secret.any(*NETWORK_KEYS))
+announce_pod_network(settings.pod_network, decision.plan, last_outputs.get(NETWORK_OUTPUT),
+                     hide_values=secret.any(*NETWORK_KEYS))
+announce_dns(settings.dns, decision.plan, last_outputs.get(NETWORK_OUTPUT), hide_values=secret.any(*NETWORK_KEYS))
+check_certificate_lifetimes(last_outputs, settings.pki, settings.ca_cert_not_after)
+
 credentials = AdminCredentials(
     "admin",
     admin_user=settings.admin_user,
@@ -121,46 +64,54 @@ kubeconfig = Kubeconfig(
     client_cert_pem=credentials.admin_cert_pem,
     client_key_pem=credentials.admin_key_pem,
 )
-
-pulumi.export("kubeconfig", kubeconfig.kubeconfig)  # secret
-pulumi.export("tunnelCommand", secret.wrap(tunnel.tunnel_command, *TUNNEL_KEYS))
-pulumi.export("apiServerUrl", secret.wrap(settings.api_server_url, "tunnel"))
-pulumi.export("clusterName", secret.wrap(settings.cluster_name, "clusterName"))
-pulumi.export("contextName", secret.wrap(settings.cluster_name, "clusterName"))
-pulumi.export("adminUser", secret.wrap(settings.admin_user, "adminUser"))
-pulumi.export("caCertPem", secret.wrap(credentials.ca_cert_pem, "caCertPem"))
-pulumi.export("caCertNotAfter", secret.wrap(credentials.ca_cert_not_after, "caCertPem", "pki"))
-pulumi.export("adminCertPem", secret.wrap(credentials.admin_cert_pem, *CREDENTIAL_KEYS))
-pulumi.export("adminCertNotAfter", secret.wrap(credentials.admin_cert_not_after, "pki"))
-pulumi.export("kubeconfigSummary", secret.wrap(kubeconfig_summary(
-    server=settings.api_server_url,
-    cluster_name=settings.cluster_name,
-    user=settings.admin_user,
-    ca_cert_pem=credentials.ca_cert_pem,
-    client_cert_pem=credentials.admin_cert_pem,
-), "clusterName", "tunnel", *CREDENTIAL_KEYS))
-pulumi.export("adminKeyPem", credentials.admin_key_pem)  # secret
-pulumi.export(CA_SOURCE_OUTPUT, ca_source(settings.ca_cert_pem is not None))
-# Plain: keyed digests that show a change of secret config without showing it.
-pulumi.export("secretConfigFingerprints", pulumi.Output.unsecret(
-    credentials.ca_key_pem.apply(lambda key: fingerprints(key, secret.values))))
-pulumi.export(
-    "apiServerCertSans",
-    secret.wrap(api_server_cert_sans(settings.load_balancer.address, plan.kubernetes_service_ip),
-                "loadBalancer", *NETWORK_KEYS),
+network = ClusterNetwork(
+    "network",
+    decision=decision,
+    verify=settings.verify,
+    kubeconfig=kubeconfig.kubeconfig,
+    tunnel_opened=tunnel.opened,
+    hide_values=secret.any(*NETWORK_KEYS),
+    opts=secret.options("clusterName", *NETWORK_KEYS),
 )
 
-if settings.verify:
-    # The cluster's nodes keep their podCIDRs: an update records the plan verify made with them.
-    verification = ClusterVerification(
-        "verify",
-        kubeconfig=kubeconfig.kubeconfig,
-        planned=planned,
-        tunnel_opened=tunnel.opened,
-        hide_values=secret.any(*NETWORK_KEYS),
-        opts=secret.options("clusterName", *NETWORK_KEYS),
+if settings.needs_cluster:
+    pod_objects = pod_network_objects(settings.pod_network, decision.plan)
+    server_objects = dns_objects(settings.dns, decision.plan)
+    connection = ClusterConnection(
+        "cluster", kubeconfig=kubeconfig.kubeconfig, objects=[*pod_objects, *server_objects],
+        stack=own_stack_name(), options=settings.cluster_objects, tunnel=tunnel.command, tunnel_opened=tunnel.opened,
     )
-    pulumi.export("network", secret.wrap(verification.network, *NETWORK_KEYS))
-    pulumi.export("verification", secret.wrap(verification.result, *NETWORK_KEYS))
-else:
-    pulumi.export("network", secret.wrap(network.network, *NETWORK_KEYS))
+    PodNetwork("pod-network", objects=pod_objects, connection=connection)
+    ClusterDns("dns", objects=server_objects, connection=connection)
+
+summary = kubeconfig_summary(server=settings.api_server_url, cluster_name=settings.cluster_name,
+                             user=settings.admin_user, ca_cert_pem=credentials.ca_cert_pem,
+                             client_cert_pem=credentials.admin_cert_pem)
+# Keyed digests that show a change of secret config without showing it.
+secret_fingerprints = credentials.ca_key_pem.apply(lambda key: fingerprints(key, secret.values))
+sans = api_server_cert_sans(settings.load_balancer.address, decision.plan.kubernetes_service_ip)
+
+OUTPUTS: tuple[tuple[str, Any, Secrecy], ...] = (
+    # output                     value                              secret: "always", "never", or as the keys it is from
+    ("kubeconfig",               kubeconfig.kubeconfig,             "always"),
+    ("tunnelCommand",            tunnel.tunnel_command,             TUNNEL_KEYS),
+    ("apiServerUrl",             settings.api_server_url,           ("tunnel",)),
+    ("clusterName",              settings.cluster_name,             ("clusterName",)),
+    ("contextName",              settings.cluster_name,             ("clusterName",)),
+    ("adminUser",                settings.admin_user,               ("adminUser",)),
+    ("caCertPem",                credentials.ca_cert_pem,           ("caCertPem",)),
+    ("caCertNotAfter",           credentials.ca_cert_not_after,     ("caCertPem", "pki")),
+    ("adminCertPem",             credentials.admin_cert_pem,        CREDENTIAL_KEYS),
+    ("adminCertNotAfter",        credentials.admin_cert_not_after,  ("pki",)),
+    ("adminKeyPem",              credentials.admin_key_pem,         "always"),
+    ("kubeconfigSummary",        summary,                           ("clusterName", "tunnel", *CREDENTIAL_KEYS)),
+    (CA_SOURCE_OUTPUT,           ca_source(settings.ca_cert_pem),   ()),
+    ("secretConfigFingerprints", secret_fingerprints,               "never"),
+    ("apiServerCertSans",        sans,                              ("loadBalancer", *NETWORK_KEYS)),
+    (NETWORK_OUTPUT,             network.network,                   NETWORK_KEYS),
+    ("verification",             network.verification,              NETWORK_KEYS),  # None (not exported) without verify
+)
+
+for name, value, secrecy in OUTPUTS:
+    if value is not None:
+        pulumi.export(name, secret.output(value, secrecy))

@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_engine import timed
-from tests.backends import BACKEND_KINDS, state_backend
-from tests.engine import EngineProject
+from tests.helpers.backends import BACKEND_KINDS, state_backend
+from tests.helpers.engine import EngineProject
 
 COMMANDS = {"preview": ("preview",), "no-change up": ("up", "--yes", "--skip-preview")}
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.engine import EngineProject
+from tests.helpers.engine import EngineProject
 
 EMPTY_PROJECT = """name: empty
 runtime:

@@ -32,7 +32,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_plan import machines_txt, network_config, nodes_config
-from tests.engine import EngineProject
+from tests.helpers.engine import EngineProject
 
 CPU_SECONDS: dict[tuple[Path, str], float] = {}
 """(project, command) -> the least CPU time one run of the command took (less subject to the machine's load)."""

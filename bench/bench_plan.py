@@ -23,8 +23,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.network_settings import parse_network
-from components.pod_cidr_allocation import plan_network
+from components.network.allocation import plan_network
+from components.network.options import parse_network
+from components.network.output import network_output
 
 NODE_ADDRESSES = ipaddress.IPv4Network("172.16.0.0/12")
 
@@ -70,7 +71,7 @@ def bench_plan(count: int, dual_stack: bool, repeat: int) -> float:
     network, nodes = network_config(count, dual_stack), nodes_config(count, dual_stack)
 
     def run() -> object:
-        return plan_network(parse_network(network, nodes)).to_output()
+        return network_output(plan_network(parse_network(network, nodes)))
 
     best, median, cpu, peak = measure(run, repeat)
     label = "dual-stack " if dual_stack else "single-stack"
@@ -99,7 +100,7 @@ def bench_nodes_file(count: int, repeat: int) -> None:
         (project / "nodes.yaml").write_text(yaml.safe_dump(nodes_config(count, False)))
         for name in ("machines.txt", "nodes.yaml"):
             def run(name: str = name) -> object:
-                return plan_network(parse_network(network_config(count, False), None, name, project)).to_output()
+                return network_output(plan_network(parse_network(network_config(count, False), None, name, project)))
 
             best, median, cpu, peak = measure(run, repeat)
             print(f"nodesFile {name:12} {count:>6} nodes: best {best * 1000:8.1f} ms  median {median * 1000:8.1f} ms"
@@ -110,17 +111,17 @@ def bench_adoption(count: int, dual_stack: bool, repeat: int) -> None:
     """What verify adds to an update: plan again keeping ``count`` registered nodes' podCIDRs (here every node
     carries its neighbour's block, so each one differs from the state's plan and the warning counts them), render
     the output and check it against the cluster."""
-    from components.cluster_network import PlannedNetwork
-    from components.verify import verify_cluster
+    from components.cluster.verify import verify_cluster
+    from components.network.decision import NetworkDecision
 
-    planned = PlannedNetwork(plan_network(parse_network(network_config(count, dual_stack), nodes_config(count,
+    decision = NetworkDecision(plan_network(parse_network(network_config(count, dual_stack), nodes_config(count,
                                                                                                       dual_stack))))
-    names = list(planned.plan.pod_cidrs)
-    live = {name: list(planned.plan.pod_cidrs[names[index ^ 1]]) for index, name in enumerate(names)}
-    service_ip = planned.plan.kubernetes_service_ip
+    names = list(decision.plan.pod_cidrs)
+    live = {name: list(decision.plan.pod_cidrs[names[index ^ 1]]) for index, name in enumerate(names)}
+    service_ip = decision.plan.kubernetes_service_ip
 
     def run() -> object:
-        outcome = verify_cluster(service_ip, live, planned)
+        outcome = verify_cluster(service_ip, live, decision)
         assert outcome.problem is None, outcome.problem
         return outcome
 
@@ -131,7 +132,7 @@ def bench_adoption(count: int, dual_stack: bool, repeat: int) -> None:
 
 
 def bench_program(count: int, repeat: int) -> None:
-    from tests.mock_program import DEV_CONFIG, run_program
+    from tests.helpers.mock_program import DEV_CONFIG, run_program
 
     config = {**DEV_CONFIG, "network": network_config(count, False), "nodes": nodes_config(count, False)}
     best, median, cpu, peak = measure(lambda: run_program(config), repeat)

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_plan import measure
-from components.tunnel_record import down_reason, read_local_record, start_time, this_machine, tunnel_trigger
+from components.tunnel.record import down_reason, read_local_record, start_time, this_machine, tunnel_trigger
 
 
 def main() -> None:

@@ -3,12 +3,12 @@ its cut marked plainly. The whole diff is the workflow run's artifact (.github/w
 
     .venv/bin/python scripts/preview_comment.py preview.txt --status 0 --stack dev --artifact NAME > preview.md
 
-The summary: the program's own line about the nodes (components/node_changes.py: added, removed, moved, or counts
-only when the node list is secret config), the outputs the preview changes (the top-level keys of its outputs
-section), the resource counts, and any warning or error lines. It reads only what the preview printed, which shows
-secrets as [secret]. GitHub refuses a comment over 65,536 characters, and a diff cut without a word hides what comes
-after it (a removed node can be hundreds of kilobytes down): the comment stays under LIMIT bytes, says where it
-stops, and its summary is read from the whole diff.
+The summary: the program's own line about the nodes (components/network/node_changes.py: added, removed, moved, or
+counts only when the node list is secret config), the outputs the preview changes (the top-level keys of its
+outputs section), the resource counts, and any warning or error lines. It reads only what the preview printed,
+which shows secrets as [secret]. GitHub refuses a comment over 65,536 characters, and a diff cut without a word
+hides what comes after it (a removed node can be hundreds of kilobytes down): the comment stays under LIMIT bytes,
+says where it stops, and its summary is read from the whole diff.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.node_changes import SUMMARY_PREFIX
+from components.network.node_changes import SUMMARY_PREFIX
 
 LIMIT = 60_000
 """Bytes of the whole comment (GitHub's limit is 65,536 characters; a character is at least a byte)."""

@@ -29,12 +29,12 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from components.network_tables import nodes_of, registered_of
-from components.tunnel_port import local_port_warnings, read_port_settings
-from components.tunnel_preflight import SSH_MISSING
-from components.tunnel_record import TunnelRecord, parse_record, start_time, this_machine
-from components.tunnel_state import tunnel_directory
-from tests.cluster import (
+from components.network.tables import nodes_of, registered_of
+from components.tunnel.local_port import local_port_warnings, read_port_settings
+from components.tunnel.preflight import SSH_MISSING
+from components.tunnel.record import TunnelRecord, parse_record, start_time, this_machine
+from components.tunnel.socket_directory import tunnel_directory
+from tests.helpers.cluster import (
     CertPair,
     Cluster,
     Etcd,
@@ -54,9 +54,9 @@ from tests.cluster import (
     tool_env,
     wait_until,
 )
-from tests.engine import ADMIN_CERT_TYPE, REPLACED, ROOT, EngineProject, diff_lines
-from tests.host_faults import bound_by_mode_bits, path_without
-from tests.server_process import RunAs
+from tests.helpers.engine import ADMIN_CERT_TYPE, REPLACED, ROOT, EngineProject, diff_lines
+from tests.helpers.host_faults import bound_by_mode_bits, path_without
+from tests.helpers.server_process import RunAs
 
 pytestmark = pytest.mark.e2e
 

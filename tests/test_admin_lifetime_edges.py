@@ -1,4 +1,4 @@
-"""The admin certificate never outlives its CA, at the exact edge of both rules (components/settings.py):
+"""The admin certificate never outlives its CA, at the exact edge of both rules (components/pki/options.py):
 an admin certificate ending exactly when the CA does is accepted, one ending an hour later is refused.
 
 A configured CA (caCertPem): an admin certificate issued now lasts pki.validityHours from now. A generated CA is
@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from components.errors import ConfigError
-from components.settings import parse_settings
-from tests.mock_program import DEV_CONFIG
-from tests.pki import Pem, make_ca
+from components.config.errors import ConfigError
+from components.config.settings import parse_settings
+from tests.helpers.mock_program import DEV_CONFIG
+from tests.helpers.pki import Pem, make_ca
 
 HOUR = datetime.timedelta(hours=1)
 SECRET = ("caKeyPem",)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import minio_server, postgres_server
-from tests.s3_client import S3Client, S3Error
-from tests.server_process import RunAs
+from tests.helpers.backends import minio_server, postgres_server
+from tests.helpers.s3_client import S3Client, S3Error
+from tests.helpers.server_process import RunAs
 
 pytestmark = pytest.mark.engine  # the servers exist for the engine tests; a fresh machine builds MinIO first
 LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1 as /proc/net/tcp* spell them

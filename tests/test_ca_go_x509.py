@@ -1,9 +1,9 @@
-"""kthw's CA checks (components/ca_pem.py) against Go's crypto/x509, row by row over a corpus of CA certificates.
+"""kthw's CA checks (components/pki/ca_pem.py) against Go's crypto/x509, row by row over a corpus of CA certificates.
 
-Each row is a CA made with cryptography (tests/pki.py), good or unusual in one way. Go's verdict comes from the real
-x509check (toolchain/x509check/): it parses the certificate and key as the tls provider does, signs the admin
-certificate with x509.CreateCertificate, and verifies it as kube-apiserver does for a client certificate. kthw must
-never accept a CA Go refuses; where kthw is stricter, the row is listed in STRICTER with its reason.
+Each row is a CA made with cryptography (tests/helpers/pki.py), good or unusual in one way. Go's verdict comes from
+the real x509check (toolchain/x509check/): it parses the certificate and key as the tls provider does, signs the
+admin certificate with x509.CreateCertificate, and verifies it as kube-apiserver does for a client certificate. kthw
+must never accept a CA Go refuses; where kthw is stricter, the row is listed in STRICTER with its reason.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from components import der
-from components.errors import AnyConfigError, ConfigError
-from components.settings import parse_settings
-from tests import pki
-from tests.engine import toolchain_script
-from tests.mock_program import DEV_CONFIG
-from tests.pki import Pem, make_ca
+from components.config.errors import AnyConfigError, ConfigError
+from components.config.settings import parse_settings
+from components.pki import der
+from tests.helpers import pki
+from tests.helpers.engine import toolchain_script
+from tests.helpers.mock_program import DEV_CONFIG
+from tests.helpers.pki import Pem, make_ca
 
 DAY = datetime.timedelta(days=1)
 UNKNOWN_OID = ObjectIdentifier("1.3.6.1.4.1.55555.1")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from components.certificate_lifetimes import (
+from components.pki.lifetimes import (
     CertificateExpiry,
     admin_renewal_warning,
     ca_expiry_warning,

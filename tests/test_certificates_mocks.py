@@ -11,9 +11,10 @@ import pulumi
 import pytest
 from cryptography import x509
 
-from components.certificate_lifetimes import certificate_sha256, rfc3339
-from tests.mock_program import DEV_CONFIG, run_program
-from tests.pki import make_ca
+from components.kubeconfig.summary import certificate_sha256
+from components.pki.lifetimes import rfc3339
+from tests.helpers.mock_program import DEV_CONFIG, run_program
+from tests.helpers.pki import make_ca
 
 
 def warnings_of(config: dict[str, Any] = DEV_CONFIG, **kwargs: Any) -> list[str]:
@@ -47,25 +48,25 @@ def test_no_warning_for_a_fresh_stack_or_certificates_far_from_expiry() -> None:
     far = datetime.now(UTC) + timedelta(days=300)
     farther = datetime.now(UTC) + timedelta(days=400)  # beyond an admin certificate issued now (365 days)
     assert warnings_of() == []
-    assert warnings_of(previous_outputs={"adminCertNotAfter": rfc3339(far), "caCertNotAfter": rfc3339(farther)}) == []
+    assert warnings_of(last_outputs={"adminCertNotAfter": rfc3339(far), "caCertNotAfter": rfc3339(farther)}) == []
 
 
 def test_a_generated_ca_that_ends_before_a_new_admin_certificate_warns_with_its_real_expiry() -> None:
     """A CA made by an earlier version with the admin's one-year validity: the first preview says so."""
     ends = datetime.now(UTC) + timedelta(days=300)
-    (warning,) = warnings_of(previous_outputs={"caCertNotAfter": rfc3339(ends)}, preview=True)
+    (warning,) = warnings_of(last_outputs={"caCertNotAfter": rfc3339(ends)}, preview=True)
     assert warning.startswith(f"the CA this stack generated expires {rfc3339(ends)} (in 29")
     assert "before an admin certificate issued now would (pki.validityHours 8760)" in warning
     assert "Rotating the CA" in warning
     assert warnings_of(config={**DEV_CONFIG, "pki": {"validityHours": 24 * 299, "earlyRenewalHours": 24}},
-                       previous_outputs={"caCertNotAfter": rfc3339(ends)}) == []
+                       last_outputs={"caCertNotAfter": rfc3339(ends)}) == []
 
 
 def test_an_expired_generated_ca_stops_the_program_with_the_rotation_steps() -> None:
     """The provider would replace it and the engine stop at its protection: kthw says why and what to do first."""
     ended = datetime.now(UTC) - timedelta(days=2)
     with pytest.raises(pulumi.RunError) as caught:
-        run_program(DEV_CONFIG, previous_outputs={"caSource": "generated", "caCertNotAfter": rfc3339(ended)},
+        run_program(DEV_CONFIG, last_outputs={"caSource": "generated", "caCertNotAfter": rfc3339(ended)},
                     preview=True)
     assert str(caught.value).startswith(f"kthw: the CA this stack generated expired {rfc3339(ended)} (2 days ago)")
     assert "pulumi state unprotect --all" in str(caught.value)
@@ -73,15 +74,15 @@ def test_an_expired_generated_ca_stops_the_program_with_the_rotation_steps() -> 
 
 def test_admin_certificate_in_its_window_warns_that_up_renews_it() -> None:
     soon = datetime.now(UTC) + timedelta(days=5)
-    (preview,) = warnings_of(previous_outputs={"adminCertNotAfter": rfc3339(soon)}, preview=True)
+    (preview,) = warnings_of(last_outputs={"adminCertNotAfter": rfc3339(soon)}, preview=True)
     assert preview.startswith("the admin certificate expires ") and "the next `pulumi up` renews it" in preview
-    (update,) = warnings_of(previous_outputs={"adminCertNotAfter": rfc3339(soon)})
+    (update,) = warnings_of(last_outputs={"adminCertNotAfter": rfc3339(soon)})
     assert "this update renews it" in update
 
 
 def test_generated_ca_near_expiry_warns_and_says_up_never_rotates_it() -> None:
     soon = datetime.now(UTC) + timedelta(days=30)
-    (warning,) = warnings_of(previous_outputs={"caCertNotAfter": rfc3339(soon)})
+    (warning,) = warnings_of(last_outputs={"caCertNotAfter": rfc3339(soon)})
     assert warning.startswith("the CA this stack generated expires ")
     assert "a routine `pulumi up` never does" in warning
 

@@ -8,12 +8,23 @@ import re
 
 import pytest
 
-from components.cluster_adoption import UnreadableNodeError, adopt_cluster_allocation, canonical_block
-from components.cluster_network import PlannedNetwork, plan_from_state, state_refusal_warning
-from components.errors import CollectedConfigError, ConfigError
-from components.network_tables import nodes_of, routes_of
-from components.verify import VerificationError, unread_cluster, verify_cluster
-from tests.network_specs import DUAL_CLUSTER, DUAL_SERVICE, cidrs, node, recorded, spec, valid_plan, workers
+from components.cluster.adoption import UnreadableNodeError, adopt_cluster_allocation
+from components.cluster.verify import VerificationError, unread_cluster, verify_cluster
+from components.config.errors import CollectedConfigError, ConfigError
+from components.network.blocks import lenient_block
+from components.network.decision import NetworkDecision, plan_from_state, state_refusal_warning
+from components.network.output import network_output
+from components.network.tables import nodes_of, routes_of
+from tests.helpers.network_specs import (
+    DUAL_CLUSTER,
+    DUAL_SERVICE,
+    cidrs,
+    deployed,
+    node,
+    spec,
+    valid_plan,
+    workers,
+)
 
 SWAPPED = {"worker-0": ["10.200.1.0/24"], "worker-1": ["10.200.0.0/24"]}
 """What kube-controller-manager gave two nodes that registered in the other order."""
@@ -35,8 +46,8 @@ def test_a_lost_state_takes_the_cluster_s_blocks_and_says_which_nodes_differ() -
 def test_the_cluster_wins_over_a_state_that_disagrees() -> None:
     # The state recorded list order (a deployment without verify after the state was lost); the cluster wins.
     first = valid_plan(spec(nodes=workers(3)))
-    planned = valid_plan(first.spec, recorded(first))
-    adoption = adopt_cluster_allocation(planned, recorded(first), SWAPPED)
+    planned = valid_plan(first.spec, deployed(first))
+    adoption = adopt_cluster_allocation(planned, deployed(first), SWAPPED)
     assert adoption.plan.pod_cidrs == {
         "worker-0": ("10.200.1.0/24",), "worker-1": ("10.200.0.0/24",), "worker-2": ("10.200.2.0/24",)}
 
@@ -44,7 +55,7 @@ def test_the_cluster_wins_over_a_state_that_disagrees() -> None:
 def test_an_agreeing_cluster_changes_nothing_and_says_nothing() -> None:
     first = valid_plan(spec(nodes=workers(3)))
     live = {"worker-0": ["10.200.0.0/24"], "worker-1": [], "controller-0": []}
-    adoption = adopt_cluster_allocation(valid_plan(first.spec, recorded(first)), recorded(first), live)
+    adoption = adopt_cluster_allocation(valid_plan(first.spec, deployed(first)), deployed(first), live)
     assert adoption.plan.pod_cidrs == first.pod_cidrs
     assert adoption.notice() is None
 
@@ -62,7 +73,7 @@ def test_an_unregistered_node_of_the_state_moves_off_a_block_the_cluster_gave_an
     # worker-2 never registered: the block the state gave it is worker-1's in the cluster, so worker-2 moves.
     first = valid_plan(spec(nodes=workers(3)))
     live = {"worker-0": ["10.200.0.0/24"], "worker-1": ["10.200.2.0/24"]}
-    adoption = adopt_cluster_allocation(valid_plan(first.spec, recorded(first)), recorded(first), live)
+    adoption = adopt_cluster_allocation(valid_plan(first.spec, deployed(first)), deployed(first), live)
     assert adoption.plan.pod_cidrs == {
         "worker-0": ("10.200.0.0/24",), "worker-1": ("10.200.2.0/24",), "worker-2": ("10.200.1.0/24",)}
     assert "worker-2 gets 10.200.1.0/24 (planned from the state: 10.200.2.0/24, which worker-1 carries" in str(
@@ -83,7 +94,7 @@ def test_a_pin_the_cluster_agrees_with_is_kept_though_the_state_disagrees() -> N
                                                     node(1, "172.31.100.2")))
     # The plan made from the state would refuse the pin; the program stops there before verify runs, so this
     # case arises when the state was written by a deployment without verify, and the pin follows the cluster.
-    adoption = adopt_cluster_allocation(dataclasses.replace(first, spec=pinned), recorded(first), SWAPPED)
+    adoption = adopt_cluster_allocation(dataclasses.replace(first, spec=pinned), deployed(first), SWAPPED)
     assert adoption.plan.pod_cidrs == {"worker-0": ("10.200.1.0/24",), "worker-1": ("10.200.0.0/24",)}
 
 
@@ -164,7 +175,7 @@ def test_a_pod_cidr_written_as_kube_apiserver_accepts_it_is_read_as_its_block() 
     # netutils.ParseCIDRSloppy: host bits and any IPv6 spelling pass the API's validation.
     fresh = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(1, "46")))
     outcome = verify_cluster("10.32.0.1", {"worker-0": ["10.200.1.5/24", "fd00:10:244:1:0::/64"]},
-                             PlannedNetwork(fresh))
+                             NetworkDecision(fresh))
     assert outcome.problem is None
     assert nodes_of(outcome.network)["worker-0"]["podCidrs"] == ["10.200.1.0/24", "fd00:10:244:1::/64"]
 
@@ -199,8 +210,8 @@ def test_an_unregistered_node_the_state_gave_one_family_gets_both_once_a_range_i
     # The cluster is the truth: a node that never registered holds nothing, and will get a block of every range.
     first = valid_plan(spec(nodes=workers(2, "46")))
     dual = dataclasses.replace(first.spec, cluster_cidrs=cidrs(DUAL_CLUSTER), service_cidrs=cidrs(DUAL_SERVICE))
-    planned = valid_plan(dual, recorded(first))
-    adoption = adopt_cluster_allocation(planned, recorded(first), {"worker-0": ["10.200.0.0/24"]})
+    planned = valid_plan(dual, deployed(first))
+    adoption = adopt_cluster_allocation(planned, deployed(first), {"worker-0": ["10.200.0.0/24"]})
     assert adoption.plan.pod_cidrs == {"worker-0": ("10.200.0.0/24",),
                                        "worker-1": ("10.200.1.0/24", "fd00:10:244::/64")}
 
@@ -223,7 +234,7 @@ def test_a_machine_listed_without_pods_that_the_cluster_gave_a_block_settles_the
     # reserved (no node gets it), and the machine runs no pods in the plan.
     first = valid_plan(spec(nodes=workers(3)))
     machines = (workers(3)[0], workers(3)[1]._replace(runs_pods=False), workers(3)[2])
-    planned = plan_from_state(dataclasses.replace(first.spec, nodes=machines), recorded(first), first.to_output(),
+    planned = plan_from_state(dataclasses.replace(first.spec, nodes=machines), deployed(first), network_output(first),
                               verify=True)
     assert [refusal.key for refusal in planned.state_refusals] == ["nodes[1].podCidr"]
     live = {"worker-0": ["10.200.0.0/24"], "worker-1": ["10.200.1.0/24"], "worker-2": ["10.200.2.0/24"]}
@@ -239,7 +250,7 @@ def test_a_machine_listed_without_pods_that_the_cluster_gave_a_block_settles_the
 
 def test_verify_records_the_adopted_plan_and_passes() -> None:
     fresh = valid_plan(spec(nodes=workers(2)))
-    outcome = verify_cluster("10.32.0.1", SWAPPED, PlannedNetwork(fresh))
+    outcome = verify_cluster("10.32.0.1", SWAPPED, NetworkDecision(fresh))
     assert outcome.problem is None
     assert nodes_of(outcome.network)["worker-0"]["podCidrs"] == ["10.200.1.0/24"]
     assert routes_of(outcome.network)["worker-0"] == [{"destination": "10.200.1.0/24", "via": "172.31.100.1"}]
@@ -254,8 +265,8 @@ def test_a_refused_config_keeps_the_recorded_network_and_lists_every_problem() -
     other = valid_plan(spec("10.100.0.0/16", nodes=(node(0, "172.31.100.1", pin="10.100.0.0/24"),
                                                      node(1, "172.31.100.2"))))
     live = SWAPPED | {"worker-9": ["10.100.0.0/24"]}
-    outcome = verify_cluster("10.32.0.1", live, PlannedNetwork(other, recorded(first), first.to_output()))
-    assert outcome.network == first.to_output() and outcome.result is None
+    outcome = verify_cluster("10.32.0.1", live, NetworkDecision(other, deployed(first), network_output(first)))
+    assert outcome.network == network_output(first) and outcome.result is None
     message = str(outcome.problem)
     assert message.startswith("verify: the config contradicts the podCIDRs the cluster's nodes carry")
     assert "\n  invalid config kthw:network.clusterCidr: 10.100.0.0/16 does not hold" in message
@@ -265,7 +276,7 @@ def test_a_refused_config_keeps_the_recorded_network_and_lists_every_problem() -
 def test_a_machine_listed_without_pods_that_carries_a_pod_cidr_passes_verify() -> None:
     machines = (workers(1)[0]._replace(name="controller-0", runs_pods=False), node(1, "172.31.100.2"))
     outcome = verify_cluster("10.32.0.1", {"controller-0": ["10.200.0.0/24"]},
-                             PlannedNetwork(valid_plan(spec(nodes=machines))))
+                             NetworkDecision(valid_plan(spec(nodes=machines))))
     assert outcome.problem is None
 
 
@@ -273,7 +284,7 @@ def test_a_single_stack_node_under_a_dual_stack_plan_keeps_exactly_its_one_block
     # range_allocator.go AllocateOrOccupyCIDR: a node with podCIDRs is only occupied, never given more; and
     # ValidateNodeUpdate forbids changing their number. A new node still gets one block of each range.
     fresh = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(2, "46")))
-    outcome = verify_cluster("10.32.0.1", {"worker-0": ["10.200.3.0/24"]}, PlannedNetwork(fresh))
+    outcome = verify_cluster("10.32.0.1", {"worker-0": ["10.200.3.0/24"]}, NetworkDecision(fresh))
     assert outcome.problem is None
     assert nodes_of(outcome.network)["worker-0"]["podCidrs"] == ["10.200.3.0/24"]
     assert routes_of(outcome.network)["worker-0"] == [{"destination": "10.200.3.0/24", "via": "172.31.100.1"}]
@@ -283,18 +294,18 @@ def test_a_single_stack_node_under_a_dual_stack_plan_keeps_exactly_its_one_block
 
 def test_widening_the_range_around_the_cluster_s_blocks_is_fine() -> None:
     wider = valid_plan(spec(nodes=workers(2), cluster="10.200.0.0/15"))
-    assert verify_cluster("10.32.0.1", SWAPPED, PlannedNetwork(wider)).problem is None
+    assert verify_cluster("10.32.0.1", SWAPPED, NetworkDecision(wider)).problem is None
 
 
 def test_secret_nodes_are_counted_not_named_in_the_warning_and_the_refusal() -> None:
     # `pulumi config set --secret nodes ...`: names and blocks must not reach the update's log.
     fresh = valid_plan(spec(nodes=workers(2)))
-    adopted = verify_cluster("10.32.0.1", SWAPPED, PlannedNetwork(fresh), hide_values=True)
+    adopted = verify_cluster("10.32.0.1", SWAPPED, NetworkDecision(fresh), hide_values=True)
     assert adopted.notice is not None and adopted.notice.endswith(
         ": 2 nodes (not named: nodes or network is secret config)")
     assert "worker" not in adopted.notice and "10.200" not in adopted.notice
     other = valid_plan(spec("10.100.0.0/16", nodes=workers(2)))
-    refused = verify_cluster("10.32.0.1", SWAPPED, PlannedNetwork(other), hide_values=True)
+    refused = verify_cluster("10.32.0.1", SWAPPED, NetworkDecision(other), hide_values=True)
     message = str(refused.problem)
     assert "invalid config kthw:network.clusterCidr: contradicts the cluster" in message
     assert "(the values come from secret config and are not shown)" in message
@@ -303,7 +314,7 @@ def test_secret_nodes_are_counted_not_named_in_the_warning_and_the_refusal() -> 
 
 def test_a_secret_disagreement_is_described_without_its_values() -> None:
     fresh = valid_plan(spec(nodes=workers(2)))
-    outcome = verify_cluster("10.0.0.1", {}, PlannedNetwork(fresh), hide_values=True)
+    outcome = verify_cluster("10.0.0.1", {}, NetworkDecision(fresh), hide_values=True)
     message = str(outcome.problem)
     assert message.startswith("verify: the cluster disagrees with the plan (the values come from secret config")
     assert "10.0.0.1" not in message and "10.32" not in message
@@ -312,18 +323,18 @@ def test_a_secret_disagreement_is_described_without_its_values() -> None:
 # A state that disagrees with the config: with verify, the cluster decides
 
 
-def _state_at(cluster: str) -> tuple[PlannedNetwork, PlannedNetwork]:
+def _state_at(cluster: str) -> tuple[NetworkDecision, NetworkDecision]:
     """A state recorded in node-list order under ``cluster`` (a deployment without verify), and the plan made from
     it with verify for the dev range 10.200.0.0/16."""
     first = valid_plan(spec(cluster, nodes=workers(2)))
-    return PlannedNetwork(first), plan_from_state(spec(nodes=workers(2)), recorded(first), first.to_output(),
+    return NetworkDecision(first), plan_from_state(spec(nodes=workers(2)), deployed(first), network_output(first),
                                                   verify=True)
 
 
 def test_without_verify_the_state_refuses_the_config() -> None:
     first = valid_plan(spec("10.100.0.0/16", nodes=workers(2)))
     with pytest.raises(ConfigError, match=re.escape("changing it from 10.100.0.0/16 to 10.200.0.0/16")):
-        plan_from_state(spec(nodes=workers(2)), recorded(first), first.to_output(), verify=False)
+        plan_from_state(spec(nodes=workers(2)), deployed(first), network_output(first), verify=False)
 
 
 def test_with_verify_the_state_s_refusal_waits_for_the_cluster() -> None:
@@ -360,7 +371,7 @@ def test_an_unread_cluster_leaves_the_state_s_refusal_standing() -> None:
                               "so the allocation the stack's state records stands")
     assert "\n  invalid config kthw:network.clusterCidr: changing it from 10.100.0.0/16" in message
     assert unread_cluster(planned, None).problem is not None  # the tunnel did not open: refused all the same
-    assert unread_cluster(PlannedNetwork(state.plan), None) == (state.output, None, None, None)
+    assert unread_cluster(NetworkDecision(state.plan), None) == (state.output, None, None, None)
 
 
 @pytest.mark.parametrize(("text", "block"), [
@@ -375,5 +386,5 @@ def test_an_unread_cluster_leaves_the_state_s_refusal_standing() -> None:
     ("/24", None),
 ])
 def test_pod_cidrs_read_as_kube_apiserver_accepts_them(text: str, block: str | None) -> None:
-    parsed = canonical_block(text)
+    parsed = lenient_block(text)
     assert (parsed.text if parsed else None) == block

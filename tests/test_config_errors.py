@@ -20,9 +20,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from components.errors import AnyConfigError, CollectedConfigError, ConfigError
-from components.settings import LoadBalancer, PkiOptions, TunnelOptions, parse_settings
-from tests.pki import Pem, key_pem, make_ca, rsa_key
+from components.config.errors import AnyConfigError, CollectedConfigError, ConfigError
+from components.config.settings import parse_settings
+from components.pki.options import PkiOptions
+from components.tunnel.options import LoadBalancer, TunnelOptions
+from tests.helpers.pki import Pem, key_pem, make_ca, rsa_key
 
 Raw = dict[str, Any]
 

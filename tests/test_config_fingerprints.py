@@ -7,9 +7,8 @@ import hashlib
 import json
 from typing import Any
 
-from components.config_fingerprints import canonical_value, fingerprint, fingerprints
-from tests.mock_program import DEV_CONFIG, run_program
-from tests.test_secret_config import plain_places, with_changes
+from components.config.fingerprints import canonical_value, fingerprint, fingerprints
+from tests.helpers.mock_program import DEV_CONFIG, config_with, plain_places, run_program
 
 KEY = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIKc\n-----END PRIVATE KEY-----\n"
 LOAD_BALANCER = {"address": "172.31.108.99", "user": "cloud_user"}
@@ -60,11 +59,11 @@ def test_the_program_fingerprints_every_secret_key_and_nothing_else() -> None:
 
 def test_a_changed_secret_node_list_changes_its_fingerprint_alone() -> None:
     before = secret_run(DEV_CONFIG, "loadBalancer", "nodes")
-    more = with_changes(nodes=[*DEV_CONFIG["nodes"], {"name": "worker-2", "address": "172.31.104.203"}])
+    more = config_with(nodes=[*DEV_CONFIG["nodes"], {"name": "worker-2", "address": "172.31.104.203"}])
     after = secret_run(more, "loadBalancer", "nodes")
     assert after["nodes"] != before["nodes"] and after["loadBalancer"] == before["loadBalancer"]
 
 
 def test_the_fingerprints_output_shows_no_secret_value() -> None:
-    run = run_program(with_changes(clusterName="secretlab"), secret_keys=("clusterName",))
+    run = run_program(config_with(clusterName="secretlab"), secret_keys=("clusterName",))
     assert plain_places(run, "secretlab") == []

@@ -8,20 +8,20 @@ value; and an accepted config carries no key material anywhere but in ``caKeyPem
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
 import json
-import re
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.errors import SHOWN_MAX_CHARACTERS, AnyConfigError
-from components.settings import TOP_LEVEL_KEYS, Settings, parse_settings
-from tests.mock_program import DEV_CONFIG, plain_strings
-from tests.pki import make_ca
+from components.config.errors import AnyConfigError
+from components.config.settings import TOP_LEVEL_KEYS, Settings, parse_settings
+from components.config.shown import SHOWN_MAX_CHARACTERS
+from tests.helpers.leaks import assert_shows_nothing_of
+from tests.helpers.mock_program import DEV_CONFIG, plain_strings
+from tests.helpers.pki import make_ca
 
 CA = make_ca()
 KEY_MARKERS = ("PRIVATE KEY", CA.key.splitlines()[1])
@@ -125,23 +125,6 @@ def assert_message_is_clean(error: AnyConfigError, raw: dict[str, Any],
             assert raw[top] not in line.removeprefix(f"invalid config kthw:{problem.key}"), line
         if top in secret_keys:
             assert_shows_nothing_of(line.removeprefix(f"invalid config kthw:{problem.key}"), raw.get(top))
-
-
-ADDRESS_LIKE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+|[0-9a-fA-F]*::[0-9a-fA-F]|/[0-9]+\b")
-"""An IPv4 address, an IPv6 address or a prefix length: what a secret network or node list must not leak, even
-derived ("did you mean 10.200.0.0/16?")."""
-
-
-def assert_shows_nothing_of(text: str, secret: Any) -> None:
-    """A message about a key set with --secret shows no address or prefix, and no leaf of the value (but words of the
-    messages' own vocabulary)."""
-    assert not ADDRESS_LIKE.search(text), text
-    if isinstance(secret, str):
-        with contextlib.suppress(ValueError):
-            secret = json.loads(secret)
-    for leaf in plain_strings(secret):
-        if len(leaf) >= 5 and not leaf.isalpha():
-            assert leaf not in text, (leaf, text)
 
 
 def assert_no_key_material(settings_: Settings) -> None:

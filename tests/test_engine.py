@@ -15,9 +15,9 @@ import pytest
 from pulumi import automation as auto
 from pulumi.runtime.rpc import UNKNOWN
 
-from components.network_tables import nodes_of
-from tests.cluster import Pki
-from tests.engine import EngineProject, diff_lines, diff_sections
+from components.network.tables import nodes_of
+from tests.helpers.cluster import Pki
+from tests.helpers.engine import EngineProject, diff_lines, diff_sections
 
 pytestmark = pytest.mark.engine
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine import ADMIN_CERT_TYPE, REPLACED, EngineProject
+from tests.helpers.engine import ADMIN_CERT_TYPE, REPLACED, EngineProject
 
 pytestmark = pytest.mark.engine
 

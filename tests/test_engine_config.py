@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from pulumi import automation as auto
 
-from tests.engine import EngineProject
+from tests.helpers.engine import EngineProject
 
 pytestmark = pytest.mark.engine
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from components.network_tables import nodes_of, routes_of
-from tests.engine import EngineProject, diff_lines
+from components.network.tables import nodes_of, routes_of
+from tests.helpers.engine import EngineProject, diff_lines
 
 pytestmark = pytest.mark.engine
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from components.network_tables import NODE_TABLE, ROUTE_TABLE, nodes_of, routes_of
-from tests.engine import EngineProject, diff_lines
+from components.network.tables import NODE_TABLE, ROUTE_TABLE, nodes_of, routes_of
+from tests.helpers.engine import EngineProject, diff_lines
 
 pytestmark = pytest.mark.engine
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster import free_port
-from tests.engine import EngineProject, diff_sections
+from tests.helpers.cluster import free_port
+from tests.helpers.engine import EngineProject, diff_sections
 
 pytestmark = pytest.mark.engine
 

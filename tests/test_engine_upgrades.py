@@ -15,15 +15,16 @@ from typing import Any
 
 import pytest
 
-from components.network_tables import NODE_TABLE, nodes_of
-from tests.cluster import CertPair, Cluster, Pki, tool_env, write_private
-from tests.engine import ROOT, EngineProject, diff_sections
+from components.network.tables import NODE_TABLE, nodes_of
+from tests.helpers.cluster import CertPair, Cluster, Pki, tool_env, write_private
+from tests.helpers.engine import ROOT, EngineProject, diff_sections
 
 pytestmark = pytest.mark.engine
 
 FIXTURES = ROOT / "tests" / "fixtures" / "states"
 FIXTURE_PASSPHRASE = "kthw-fixture"
-RELEASE_ROWS = {"release-0.1": "0.1", "release-0.1-verify": "0.1 with `verify: true`", "release-0.2": "0.2"}
+RELEASE_ROWS = {"release-0.1": "0.1", "release-0.1-verify": "0.1 with `verify: true`", "release-0.2": "0.2",
+                "release-0.3-before-move": "0.3 before the move into packages (c52bd29)"}
 """Each fixture, and the row of CHANGELOG.md's "Upgrading a stack" table that says what its upgrade shows."""
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from components.network_rules import validate_node_masks
-from tests.engine import toolchain_script
-from tests.network_specs import spec
-from tests.server_process import RunAs
+from components.network.rules import validate_node_masks
+from tests.helpers.engine import toolchain_script
+from tests.helpers.network_specs import spec
+from tests.helpers.server_process import RunAs
 
 
 @functools.cache

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.errors import ConfigError
+from components.config.errors import ConfigError
 from components.podnetwork.images import image_problem, parse_image
-from tests.engine import toolchain_script
+from tests.helpers.engine import toolchain_script
 
 SHA256 = "sha256:" + "0123456789abcdef" * 4
 CORPUS = [

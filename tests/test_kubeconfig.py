@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from components.errors import ConfigError
-from components.kubeconfig import dump_like_kubectl, kubeconfig_dict, render_kubeconfig
-from components.settings import CLUSTER_NAME_MAX, COMMON_NAME_MAX, parse_name
-from tests.pki import make_ca, make_client
+from components.config.errors import ConfigError
+from components.kubeconfig.options import CLUSTER_NAME_MAX, COMMON_NAME_MAX, parse_name
+from components.kubeconfig.render import dump_like_kubectl, kubeconfig_dict, render_kubeconfig
+from tests.helpers.pki import make_ca, make_client
 
 KUBECTL = shutil.which("kubectl")
 

@@ -6,11 +6,11 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from components.errors import ConfigError
-from components.last_ca import LastCa, last_ca
-from components.settings import parse_settings
-from tests.mock_program import DEV_CONFIG, run_program
-from tests.pki import make_ca
+from components.config.errors import ConfigError
+from components.config.settings import parse_settings
+from components.pki.last_ca import LastCa, last_ca
+from tests.helpers.mock_program import DEV_CONFIG, run_program
+from tests.helpers.pki import make_ca
 
 CLUSTER_CA = make_ca("Cluster CA")
 
@@ -41,7 +41,7 @@ def test_each_deployment_records_its_ca_source() -> None:
 
 def test_dropping_the_cluster_s_ca_is_refused_before_any_resource() -> None:
     with pytest.raises(Exception) as caught:
-        run_program(DEV_CONFIG, previous_outputs={"caSource": "caCertPem", "caCertPem": CLUSTER_CA.cert})
+        run_program(DEV_CONFIG, last_outputs={"caSource": "caCertPem", "caCertPem": CLUSTER_CA.cert})
     assert "invalid config kthw:caCertPem: is unset, but the last deployment signed with the cluster's own CA" in str(
         caught.value)
     assert "pki.allowNewCa true" in str(caught.value)
@@ -49,7 +49,7 @@ def test_dropping_the_cluster_s_ca_is_refused_before_any_resource() -> None:
 
 def test_a_new_ca_is_generated_when_asked_for() -> None:
     config = {**DEV_CONFIG, "pki": {"allowNewCa": True}}
-    run = run_program(config, previous_outputs={"caSource": "caCertPem", "caCertPem": CLUSTER_CA.cert})
+    run = run_program(config, last_outputs={"caSource": "caCertPem", "caCertPem": CLUSTER_CA.cert})
     assert run.outputs["caSource"] == "generated"
     assert run.of_type("tls:index/selfSignedCert:SelfSignedCert")
 

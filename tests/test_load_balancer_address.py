@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.cidr import format_ip, getaddrinfo_ipv4
-from components.errors import ConfigError
-from components.settings import parse_settings
-from tests.cluster import free_port
-from tests.mock_program import DEV_CONFIG
+from components.config.errors import ConfigError
+from components.config.settings import parse_settings
+from components.network.addresses import format_ip, getaddrinfo_ipv4
+from tests.helpers.cluster import free_port
+from tests.helpers.mock_program import DEV_CONFIG
 
 SSH = shutil.which("ssh")
 CONNECTING = re.compile(r"^debug1: Connecting to .* \[([0-9a-fA-F.:]+)\] port \d+\.$", re.MULTILINE)
@@ -55,7 +55,7 @@ def accepted(address: str) -> bool:
     ("10.32.0.1", "10.32.0.0/24"),
 ])
 def test_a_load_balancer_inside_a_cluster_or_service_range_is_refused(address: str, inside: str) -> None:
-    # The rule node addresses follow (network_rules.validate_node_identities): inside the ranges, kube-proxy's
+    # The rule node addresses follow (network rules.validate_node_identities): inside the ranges, kube-proxy's
     # Service rules and the pod routes take the load balancer's packets.
     error = refusal(config(address))
     assert (error.key, error.problem, error.accepted) == (

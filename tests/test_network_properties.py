@@ -11,10 +11,11 @@ from collections.abc import Collection, Sequence
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from components.cidr import IPAddress, IPNetwork
-from components.network_plan import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec, PodBlock
-from components.usable_address import unusable_address_reason
-from tests.network_specs import recorded, renumber, valid_plan
+from components.network.addresses import IPAddress, IPNetwork
+from components.network.blocks import PodBlock
+from components.network.model import NetworkPlan, NetworkSpec, NodeAddress, NodeSpec
+from components.network.usable_address import unusable_address_reason
+from tests.helpers.network_specs import deployed, renumber, valid_plan
 
 PROPERTY_SETTINGS = settings(max_examples=100, deadline=None)
 MAX_NODES = 8
@@ -104,7 +105,7 @@ def networks(draw: st.DrawFn, spare: int = 0) -> NetworkSpec:
     clusters = tuple(pairs[v][0] for v in families)
     services = tuple(pairs[v][1] for v in draw(st.permutations(families)))
     need = (count + spare - 1).bit_length()
-    # A mask leaves host-local at least 2 host bits (network_rules.NODE_BLOCK_MIN_HOST_BITS).
+    # A mask leaves host-local at least 2 host bits (network rules.NODE_BLOCK_MIN_HOST_BITS).
     masks = {c.version: draw(st.integers(c.prefixlen + need, min(c.prefixlen + 16, c.max_prefixlen - 2)))
              for c in clusters}
     first = services[0]
@@ -207,7 +208,7 @@ def test_remaining_nodes_keep_their_blocks(spec: NetworkSpec, data: st.DataObjec
     anchor = data.draw(st.integers(0, len(spec.nodes) - 1))
     remaining = [node for i, (node, kept) in enumerate(zip(spec.nodes, keep)) if kept or i == anchor]
     shuffled = renumber(data.draw(st.permutations(remaining)))
-    replanned = valid_plan(dataclasses.replace(spec, nodes=shuffled), recorded(plan))
+    replanned = valid_plan(dataclasses.replace(spec, nodes=shuffled), deployed(plan))
     assert {n.name: replanned.pod_cidrs[n.name] for n in shuffled} == {n.name: plan.pod_cidrs[n.name] for n in shuffled}
     assert_plan_is_sound(replanned)
 
@@ -223,7 +224,7 @@ def test_added_node_gets_the_lowest_free_block(spec: NetworkSpec, data: st.DataO
     added = NodeSpec(position=0, name="added", addresses=(NodeAddress.of(outside(version, start, ranges(spec), used)),))
     nodes = list(spec.nodes)
     nodes.insert(data.draw(st.integers(0, len(nodes))), added)
-    replanned = valid_plan(dataclasses.replace(spec, nodes=renumber(nodes)), recorded(plan))
+    replanned = valid_plan(dataclasses.replace(spec, nodes=renumber(nodes)), deployed(plan))
     expected = tuple(
         lowest_free(cluster, spec.node_mask(cluster.version), {blocks[f] for blocks in plan.pod_cidrs.values()})
         for f, cluster in enumerate(spec.cluster_cidrs)
@@ -266,15 +267,15 @@ def test_a_range_added_later_gives_deployed_nodes_none_and_new_nodes_one(
         dns_service_index=2,  # the first service range may be another one now, smaller: 2 fits every range
     )
     assume(single.nodes)
-    deployed = valid_plan(single)
+    single_plan = valid_plan(single)
     used = {address(a.version, a.value) for node in spec.nodes for a in node.addresses}
     start = data.draw(st.integers(0, (1 << bits(first_family)) - 1))
     added = NodeSpec(position=0, name="added",
                      addresses=(NodeAddress.of(outside(first_family, start, ranges(spec), used)),))
     # Deployed nodes pin at most what they hold: the first range's block.
     grown = dataclasses.replace(spec, nodes=renumber([*single.nodes, *others, added]))
-    replanned = valid_plan(grown, recorded(deployed))
-    assert {n.name: replanned.pod_cidrs[n.name] for n in single.nodes} == deployed.pod_cidrs
+    replanned = valid_plan(grown, deployed(single_plan))
+    assert {n.name: replanned.pod_cidrs[n.name] for n in single.nodes} == single_plan.pod_cidrs
     assert all(len(replanned.pod_cidrs[n.name]) == 2 for n in [*others, added])
-    assert_plan_is_sound(replanned, held=deployed.pod_cidrs)
-    assert valid_plan(grown, recorded(replanned)).pod_cidrs == replanned.pod_cidrs
+    assert_plan_is_sound(replanned, held=single_plan.pod_cidrs)
+    assert valid_plan(grown, deployed(replanned)).pod_cidrs == replanned.pod_cidrs

@@ -10,19 +10,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.cidr import format_ip, parse_cidr, parse_ip
-from components.errors import AnyConfigError, CollectedConfigError, ConfigError, hiding_values
-from components.network_plan import NetworkPlan, NetworkSpec, NodeSpec
-from components.network_rules import validate_families, validate_network
-from components.network_tables import routes_of
-from components.pod_cidr_allocation import allocate
-from tests.network_specs import (
+from components.config.errors import AnyConfigError, CollectedConfigError, ConfigError
+from components.config.shown import hiding_values
+from components.network.addresses import format_ip, parse_cidr, parse_ip
+from components.network.allocation import allocate
+from components.network.model import NetworkPlan, NetworkSpec, NodeSpec
+from components.network.output import flags, network_output, routes
+from components.network.rules import validate_families, validate_network
+from components.network.tables import routes_of
+from tests.helpers.network_specs import (
     DUAL_CLUSTER,
     DUAL_SERVICE,
     cidrs,
+    deployed,
+    last_deployment_of,
     node,
-    previous_of,
-    recorded,
     renumber,
     spec,
     valid_plan,
@@ -39,10 +41,10 @@ def refused(network: NetworkSpec) -> ConfigError:
 
 def replan(plan: NetworkPlan, nodes: Sequence[NodeSpec]) -> NetworkPlan:
     """Plan the same network with another node list, keeping the allocation recorded in ``plan``'s output."""
-    return valid_plan(dataclasses.replace(plan.spec, nodes=renumber(nodes)), recorded(plan))
+    return valid_plan(dataclasses.replace(plan.spec, nodes=renumber(nodes)), deployed(plan))
 
 
-# CIDR and address syntax (components/cidr.py)
+# CIDR and address syntax (components/network/addresses.py)
 
 
 @pytest.mark.parametrize("text", ["10.200.0.0/16", "fd00:10:244::/56", "0.0.0.0/0", "::/0", "10.0.0.1/32",
@@ -495,7 +497,7 @@ def test_pin_on_the_last_block_accepted() -> None:
 
 def test_flags_single_stack_ipv4() -> None:
     # cmd/kube-controller-manager/app/core.go: --node-cidr-mask-size for a single cluster CIDR.
-    assert valid_plan(spec()).flags() == {
+    assert flags(valid_plan(spec())) == {
         "kubeApiserver": ["--service-cluster-ip-range=10.32.0.0/24"],
         "kubeControllerManager": ["--allocate-node-cidrs=true", "--cluster-cidr=10.200.0.0/16",
                                   "--service-cluster-ip-range=10.32.0.0/24", "--node-cidr-mask-size=24"],
@@ -507,7 +509,7 @@ def test_flags_single_stack_ipv4() -> None:
 def test_flags_single_stack_ipv6() -> None:
     # cmd/kube-controller-manager/app/core.go setNodeCIDRMaskSizes: --node-cidr-mask-size also sets the IPv6 mask.
     plan = valid_plan(spec("fd00:10:244::/56", "fd00:10:96::/112"))
-    assert plan.flags() == {
+    assert flags(plan) == {
         "kubeApiserver": ["--service-cluster-ip-range=fd00:10:96::/112"],
         "kubeControllerManager": ["--allocate-node-cidrs=true", "--cluster-cidr=fd00:10:244::/56",
                                   "--service-cluster-ip-range=fd00:10:96::/112", "--node-cidr-mask-size=64"],
@@ -520,7 +522,7 @@ def test_flags_single_stack_ipv6() -> None:
 def test_flags_dual_stack_in_config_order() -> None:
     # cmd/kube-controller-manager/app/core.go: dual-stack refuses --node-cidr-mask-size, needs -ipv4/-ipv6.
     plan = valid_plan(spec("fd00:10:244::/56,10.200.0.0/16", DUAL_SERVICE, mask4=25, mask6=72))
-    controller_manager = plan.flags()["kubeControllerManager"]
+    controller_manager = flags(plan)["kubeControllerManager"]
     assert controller_manager == [
         "--allocate-node-cidrs=true",
         "--cluster-cidr=fd00:10:244::/56,10.200.0.0/16",
@@ -528,7 +530,7 @@ def test_flags_dual_stack_in_config_order() -> None:
         "--node-cidr-mask-size-ipv4=25",
         "--node-cidr-mask-size-ipv6=72",
     ]
-    assert plan.flags()["kubeProxy"] == ["--cluster-cidr=fd00:10:244::/56,10.200.0.0/16"]
+    assert flags(plan)["kubeProxy"] == ["--cluster-cidr=fd00:10:244::/56,10.200.0.0/16"]
     assert plan.pod_cidrs["worker-1"] == ("fd00:10:244:0:100::/72", "10.200.0.128/25")
     assert plan.node_masks == (72, 25)
 
@@ -537,7 +539,7 @@ def test_routes_match_families() -> None:
     # pkg/controller/route/route_controller.go: one route per podCIDR, towards the node's address of that family.
     nodes = [node(0, "2001:db8::60,172.31.101.60"), node(1, "172.31.104.202")]
     plan = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, nodes))
-    assert plan.routes() == {
+    assert routes(plan) == {
         "worker-0": [{"destination": "10.200.0.0/24", "via": "172.31.101.60"},
                      {"destination": "fd00:10:244::/64", "via": "2001:db8::60"}],
         "worker-1": [{"destination": "10.200.1.0/24", "via": "172.31.104.202"}],
@@ -548,7 +550,7 @@ def test_routes_are_keyed_by_node_so_removing_one_changes_only_its_entry() -> No
     # A preview diff keys what is keyed in reality: removing worker-0 removes its routes and touches no other.
     first = valid_plan(spec(nodes=workers(3)))
     second = replan(first, first.spec.nodes[1:])
-    before, after = routes_of(first.to_output()), routes_of(second.to_output())
+    before, after = routes_of(network_output(first)), routes_of(network_output(second))
     assert set(before) - set(after) == {"worker-0"}
     assert {name: routes for name, routes in before.items() if name != "worker-0"} == after
 
@@ -556,7 +558,7 @@ def test_routes_are_keyed_by_node_so_removing_one_changes_only_its_entry() -> No
 def test_dev_stack_output() -> None:
     # The network output of the tutorial's cluster: kube-controller-manager hands out 10.200.0.0/24, 10.200.1.0/24.
     nodes = [node(0, "172.31.101.60"), node(1, "172.31.104.202")]
-    output = valid_plan(spec(nodes=nodes)).to_output()
+    output = network_output(valid_plan(spec(nodes=nodes)))
     assert {key: value for key, value in output.items() if key != "flags"} == {
         "clusterCidrs": ["10.200.0.0/16"],
         "serviceCidrs": ["10.32.0.0/24"],
@@ -571,6 +573,12 @@ def test_dev_stack_output() -> None:
         "routeTable": "NODE DESTINATION VIA\n"
                       "worker-0 10.200.0.0/24 172.31.101.60\n"
                       "worker-1 10.200.1.0/24 172.31.104.202\n",
+        "kubeProxyConfiguration": {"kind": "KubeProxyConfiguration",
+                                   "apiVersion": "kubeproxy.config.k8s.io/v1alpha1", "clusterCIDR": "10.200.0.0/16"},
+        "kubeletConfiguration": {"kind": "KubeletConfiguration", "apiVersion": "kubelet.config.k8s.io/v1beta1",
+                                 "clusterDNS": ["10.32.0.10"], "clusterDomain": "cluster.local"},
+        "podNetwork": {"name": "none", "podAddressesFromNodePodCidrs": True, "routesNeeded": True},
+        "dns": "none",
     }
 
 
@@ -646,7 +654,7 @@ def test_huge_ipv6_ranges_by_arithmetic(
     first, second, middle, last = blocks
     nodes = [node(0, "2001:db8::1", last), node(1, "2001:db8::2"), node(2, "2001:db8::3"), node(3, "2001:db8::4")]
     network = spec(cluster, "fc00::/112", nodes, mask6=mask6)
-    plan = valid_plan(network, previous_of(network, {"worker-2": [middle]}))
+    plan = valid_plan(network, last_deployment_of(network, {"worker-2": [middle]}))
     assert plan.max_nodes == 1 << (mask6 - cidrs(cluster)[0].prefixlen)
     assert plan.pod_cidrs == {"worker-0": (last,), "worker-1": (first,), "worker-2": (middle,), "worker-3": (second,)}
 
@@ -657,13 +665,13 @@ def test_huge_ipv6_ranges_by_arithmetic(
 def test_previous_round_trip() -> None:
     # The network output records exactly the allocation it was built from.
     plan = valid_plan(spec(DUAL_CLUSTER, DUAL_SERVICE, workers(3, "46")))
-    assert valid_plan(plan.spec, recorded(plan)).pod_cidrs == plan.pod_cidrs
+    assert valid_plan(plan.spec, deployed(plan)).pod_cidrs == plan.pod_cidrs
 
 
 def test_a_pin_cannot_move_a_node_off_its_previous_block() -> None:
     # pkg/apis/core/validation ValidateNodeUpdate: spec.podCIDRs may be set once, never changed.
     nodes = [node(0, "172.31.0.9", pin="10.200.5.0/24")]
-    previous = previous_of(spec(), {"worker-0": ["10.200.0.0/24"]})
+    previous = last_deployment_of(spec(), {"worker-0": ["10.200.0.0/24"]})
     with pytest.raises(ConfigError) as error:
         allocate(spec("10.200.0.0/16", "10.32.0.0/24", nodes), previous)
     assert error.value.key == "nodes[0].podCidr"

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.cidr import parse_ip
-from components.errors import AnyConfigError, ConfigError
-from components.network_settings import parse_network
-from components.node_fields import parse_addresses
+from components.config.errors import AnyConfigError, ConfigError
+from components.network.addresses import parse_ip
+from components.network.node_fields import parse_addresses
+from components.network.options import parse_network
 
 
 def keys_refused(network: object, nodes: object) -> list[str]:

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from components.errors import AnyConfigError, ConfigError, hiding_values, problem_lines
-from components.machines_txt import line_fields, text_lines
-from components.network_settings import parse_network
-from components.network_tables import nodes_of, routes_of
-from components.nodes_file_problems import MAX_PROBLEMS
-from components.pod_cidr_allocation import plan_network
-from components.settings import parse_settings
+from components.config.errors import AnyConfigError, ConfigError, problem_lines
+from components.config.settings import parse_settings
+from components.config.shown import hiding_values
+from components.network.allocation import plan_network
+from components.network.nodes_file.machines_txt import line_fields, text_lines
+from components.network.nodes_file.problems import MAX_PROBLEMS
+from components.network.options import parse_network
+from components.network.output import network_output
+from components.network.tables import nodes_of, routes_of
 
 # The tutorial's machines.txt (docs/03-compute-resources.md), with addresses filled in.
 TUTORIAL = """\
@@ -80,7 +82,7 @@ def assert_quotes_nothing(errors: list[ConfigError], secrets: list[str]) -> None
 def test_the_tutorials_machines_txt_plans_its_nodes(tmp_path: Path) -> None:
     # A given POD_SUBNET pins the node's block; the server line has none: it runs no pods, takes no block.
     spec = parse_network(None, None, "machines.txt", project_with(tmp_path, "machines.txt", TUTORIAL))
-    output = plan_network(spec).to_output()
+    output = network_output(plan_network(spec))
     assert nodes_of(output) == {
         "server": {"address": "172.31.100.10", "podCidrs": []},
         "node-0": {"address": "172.31.100.20", "podCidrs": ["10.200.0.0/24"]},

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from components.config.errors import AnyConfigError, ConfigError
+from components.config.shown import hiding_values
 from components.dns.coredns import coredns_objects, corefile
 from components.dns.options import parse_dns
 from components.dns.rules import moved_dns_warning
-from components.errors import AnyConfigError, ConfigError, hiding_values
 from components.kubernetes.existing import api_path, owned, refusal, someone_elses
 from components.kubernetes.objects import MANAGED_BY_LABEL, SKIP_AWAIT_ANNOTATION, STACK_ANNOTATION, ClusterObject
 from components.kubernetes.options import parse_cluster_objects
@@ -18,7 +19,7 @@ from components.podnetwork.bridge import bridge_conf
 from components.podnetwork.flannel import flannel_objects, net_conf
 from components.podnetwork.node_cidrs import node_objects
 from components.podnetwork.options import PodNetworkOptions, WeaveOptions, parse_pod_network
-from components.podnetwork.rules import pod_network_problems, switch_warning
+from components.podnetwork.rules import pod_network_problems, switch_warning, weave_range_problem
 from components.podnetwork.weave import weave_objects
 
 STACK = "organization/kthw/dev"
@@ -133,24 +134,24 @@ def test_dns_and_cluster_objects_config() -> None:
 
 def test_weave_is_ipv4_only_and_keeps_a_deployed_range() -> None:
     weave = PodNetworkOptions(mode="weave")
-    (problem,) = pod_network_problems(weave, [4, 6], "10.200.0.0/16", None, None, nodes_secret=False)
+    (problem,) = pod_network_problems(weave, [4, 6], nodes_secret=False)
     assert problem.key == "podNetwork" and "IPv4 only" in str(problem)
-    (moved,) = pod_network_problems(weave, [4], "10.201.0.0/16", "weave", "10.200.0.0/16", nodes_secret=False)
-    assert moved.key == "network.clusterCidr" and "Incompatible IP allocation ranges" in str(moved)
+    moved = weave_range_problem(weave, "weave", "10.200.0.0/16", "10.201.0.0/16")
+    assert moved is not None and moved.key == "network.clusterCidr"
+    assert "Incompatible IP allocation ranges" in str(moved)
     asked = PodNetworkOptions(mode="weave", weave=WeaveOptions(change_range=True))
-    assert pod_network_problems(asked, [4], "10.201.0.0/16", "weave", "10.200.0.0/16", nodes_secret=False) == []
+    assert weave_range_problem(asked, "weave", "10.200.0.0/16", "10.201.0.0/16") is None
+    assert weave_range_problem(weave, "flannel", "10.200.0.0/16", "10.201.0.0/16") is None
     with hiding_values():
-        (hidden,) = pod_network_problems(weave, [4], "10.201.0.0/16", "weave", "10.200.0.0/16", nodes_secret=False)
+        hidden = weave_range_problem(weave, "weave", "10.200.0.0/16", "10.201.0.0/16")
     assert "10.20" not in str(hidden)
 
 
 def test_node_applies_refuse_a_secret_node_list() -> None:
     for mode in ("flannel", "bridge"):
-        (problem,) = pod_network_problems(PodNetworkOptions(mode=mode), [4], "10.200.0.0/16", None, None,
-                                          nodes_secret=True)
+        (problem,) = pod_network_problems(PodNetworkOptions(mode=mode), [4], nodes_secret=True)
         assert problem.key == "podNetwork"
-    assert pod_network_problems(PodNetworkOptions(mode="weave"), [4], "10.200.0.0/16", None, None,
-                                nodes_secret=True) == []
+    assert pod_network_problems(PodNetworkOptions(mode="weave"), [4], nodes_secret=True) == []
 
 
 def test_switching_networks_and_moving_the_dns_ip_warn() -> None:

@@ -19,11 +19,11 @@ import pytest
 import yaml
 
 from bench.bench_plan import machines_txt, network_config
-from components.network_tables import nodes_of
+from components.network.tables import nodes_of
 from scripts.preview_comment import LIMIT
-from tests.backends import MinioServer, minio_server
-from tests.engine import PASSPHRASE, ROOT, EngineProject, diff_lines, diff_sections
-from tests.workflow_runner import JobRun, load_workflow, run_job, shell_steps
+from tests.helpers.backends import MinioServer, minio_server
+from tests.helpers.engine import PASSPHRASE, ROOT, EngineProject, diff_lines, diff_sections
+from tests.helpers.workflow_runner import JobRun, load_workflow, run_job, shell_steps
 
 pytestmark = pytest.mark.engine
 

@@ -10,28 +10,23 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.network_tables import nodes_of, routes_of
-from tests.mock_program import DEV_CONFIG, run_program
-from tests.pki import make_ca
+from components.network.tables import nodes_of, routes_of
+from tests.helpers.mock_program import DEV_CONFIG, config_with, run_program
+from tests.helpers.pki import make_ca
 
-COMPONENT_TYPES = {
-    "kthw:index:ClusterNetwork",
-    "kthw:index:AdminCredentials",
-    "kthw:index:ApiTunnel",
-    "kthw:index:Kubeconfig",
-    "kthw:index:ClusterVerification",
+COMPONENT_PARENTS = {
+    "kthw:index:ClusterNetwork": "pulumi:pulumi:Stack",
+    "kthw:index:AdminCredentials": "pulumi:pulumi:Stack",
+    "kthw:index:ApiTunnel": "pulumi:pulumi:Stack",
+    "kthw:index:Kubeconfig": "pulumi:pulumi:Stack",
+    "kthw:index:ClusterVerification": "kthw:index:ClusterNetwork",
 }
+"""Each component and the type of its parent (a URN names the parent's type alone): verify is part of the network."""
 CONTRACT_OUTPUTS = {
     "kubeconfig", "tunnelCommand", "apiServerUrl", "clusterName", "contextName", "adminUser", "caCertPem",
     "adminCertPem", "adminKeyPem", "apiServerCertSans", "network", "caCertNotAfter", "adminCertNotAfter",
     "kubeconfigSummary", "secretConfigFingerprints", "caSource",
 }
-
-
-def config_with(**changes: Any) -> dict[str, Any]:
-    config = copy.deepcopy(DEV_CONFIG)
-    config.update(changes)
-    return config
 
 
 def test_dev_stack_exports_every_output_of_the_contract() -> None:
@@ -76,11 +71,11 @@ def test_every_resource_is_parented_to_a_component() -> None:
     for urn in run.urns:
         qualified_type = urn.split("::")[2]
         own_type = qualified_type.split("$")[-1]
-        if own_type in COMPONENT_TYPES:
-            assert qualified_type == f"pulumi:pulumi:Stack${own_type}", urn
+        if own_type in COMPONENT_PARENTS:
+            assert qualified_type == f"{COMPONENT_PARENTS[own_type]}${own_type}", urn
         else:
             parent_type = qualified_type.split("$")[-2]
-            assert parent_type in COMPONENT_TYPES, urn
+            assert parent_type in COMPONENT_PARENTS, urn
 
 
 def test_admin_certificate_subject_and_allowed_uses() -> None:
@@ -189,7 +184,7 @@ def test_verify_refuses_a_config_the_cluster_contradicts() -> None:
                                               "nodeCidrMaskSize": 25})
     expected = re.escape("invalid config kthw:network.nodeCidrMaskSize: 25 is not the size of the podCIDRs")
     with pytest.raises(pulumi.RunError, match=expected):
-        run_program(moved, previous_outputs={}, list_nodes=lambda kubeconfig: {
+        run_program(moved, last_outputs={}, list_nodes=lambda kubeconfig: {
             name: entry["podCidrs"] for name, entry in nodes_of(first.outputs["network"]).items()})
 
 
@@ -200,10 +195,10 @@ def test_verify_lets_the_cluster_settle_a_state_that_disagrees_with_the_config(
     wrong = run_program(config_with(network={"clusterCidr": "10.100.0.0/16", "serviceCidr": "10.32.0.0/24"}))
     fixed = config_with(verify=True)
     carried = {"worker-0": ["10.200.1.0/24"], "worker-1": ["10.200.0.0/24"]}
-    run_program(fixed, previous_outputs=wrong.outputs, preview=True)
+    run_program(fixed, last_outputs=wrong.outputs, preview=True)
     assert any(record.getMessage().startswith("the config contradicts the pod CIDRs the stack's state records "
                                               "(network.clusterCidr); with verify") for record in caplog.records)
-    run = run_program(fixed, previous_outputs=wrong.outputs, list_nodes=lambda kubeconfig: carried)
+    run = run_program(fixed, last_outputs=wrong.outputs, list_nodes=lambda kubeconfig: carried)
     assert {name: node["podCidrs"] for name, node in nodes_of(run.outputs["network"]).items()} == carried
 
 
@@ -212,7 +207,7 @@ def test_a_secret_node_list_s_state_refusal_names_keys_only() -> None:
     pinned = config_with(nodes=[{"name": "worker-0", "address": "172.31.101.60", "podCidr": "10.200.1.0/24"},
                                 {"name": "worker-1", "address": "172.31.104.202"}])
     with pytest.raises(pulumi.RunError) as error:
-        run_program(pinned, secret_keys=("nodes",), previous_outputs=first.outputs)
+        run_program(pinned, secret_keys=("nodes",), last_outputs=first.outputs)
     message = str(error.value)
     assert message.startswith("invalid config kthw:nodes[0].podCidr: would move the pod CIDR the last deployment")
     assert "worker" not in message and "10.200" not in message
@@ -237,7 +232,7 @@ def test_previous_deployment_keeps_each_nodes_block() -> None:
             {"name": "worker-0", "address": "172.31.101.60"},
             {"name": "worker-3", "address": "172.31.104.204"},
         ]),
-        previous_outputs=first.outputs,
+        last_outputs=first.outputs,
     )
     (read,) = second.mocks.calls
     assert (read.token, read.args) == ("pulumi:pulumi:readStackOutputs", {"name": "organization/kthw/dev"})
@@ -255,7 +250,7 @@ def test_pin_on_a_block_another_node_holds_is_refused() -> None:
         {"name": "worker-2", "address": "172.31.104.203", "podCidr": "10.200.1.0/24"},
     ]
     with pytest.raises(pulumi.RunError, match=r"kthw:nodes\[2\]\.podCidr: 10.200.1.0/24 is already assigned"):
-        run_program(config_with(nodes=nodes), previous_outputs=first.outputs)
+        run_program(config_with(nodes=nodes), last_outputs=first.outputs)
 
 
 @pytest.mark.parametrize(
@@ -272,7 +267,7 @@ def test_pin_on_a_block_another_node_holds_is_refused() -> None:
     ],
 )
 def test_bad_config_stops_before_any_resource(changes: dict[str, Any], key: str) -> None:
-    from tests import mock_program
+    from tests.helpers import mock_program
 
     recorded: list[Any] = []
     original = mock_program.RecordingMocks.new_resource
@@ -316,7 +311,7 @@ def test_a_block_handed_on_in_one_update_is_one_warning(caplog: pytest.LogCaptur
     first = run_program(DEV_CONFIG)
     stale = config_with(nodes=[{"name": "worker-0", "address": "172.31.101.60"},
                                {"name": "worker-2", "address": "172.31.104.203"}])
-    run = run_program(stale, previous_outputs=first.outputs, preview=True)
+    run = run_program(stale, last_outputs=first.outputs, preview=True)
     assert nodes_of(run.outputs["network"])["worker-2"]["podCidrs"] == ["10.200.1.0/24"]
     warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
     handovers = [message for message in warnings if message.startswith("the plan hands ")]
@@ -328,7 +323,7 @@ def test_a_handover_of_a_secret_node_list_names_nothing(caplog: pytest.LogCaptur
     first = run_program(DEV_CONFIG, secret_keys=("nodes",))
     stale = config_with(nodes=[{"name": "worker-0", "address": "172.31.101.60"},
                                {"name": "secret-new", "address": "172.31.104.203"}])
-    run_program(stale, secret_keys=("nodes",), previous_outputs=first.outputs)
+    run_program(stale, secret_keys=("nodes",), last_outputs=first.outputs)
     (handover,) = [record.getMessage() for record in caplog.records if record.getMessage().startswith("the plan ")]
     assert "(not named: nodes or network is secret config)" in handover
     assert "secret-new" not in handover and "worker" not in handover and "10.200" not in handover
@@ -341,10 +336,10 @@ def test_the_program_refuses_a_shared_block_naming_no_secret_node() -> None:
     damaged["network"]["nodeTable"] = damaged["network"]["nodeTable"].replace(
         "worker-1 172.31.104.202 10.200.1.0/24", "worker-1 172.31.104.202 10.200.0.0/24")
     with pytest.raises(pulumi.RunError, match="gives one pod CIDR to two nodes") as caught:
-        run_program(DEV_CONFIG, secret_keys=("nodes",), previous_outputs=damaged)
+        run_program(DEV_CONFIG, secret_keys=("nodes",), last_outputs=damaged)
     assert "worker" not in str(caught.value) and "10.200" not in str(caught.value)
     with pytest.raises(pulumi.RunError) as named:
-        run_program(DEV_CONFIG, previous_outputs=damaged)
+        run_program(DEV_CONFIG, last_outputs=damaged)
     assert "nodeTable worker-0 POD_CIDRS[0] and nodeTable worker-1 POD_CIDRS[0] are both 10.200.0.0/24" in str(
         named.value)
 
@@ -355,7 +350,7 @@ def test_a_family_added_to_a_deployed_stack_gives_only_new_nodes_its_blocks() ->
         network={"clusterCidr": "10.200.0.0/16,fd00:10:244::/56", "serviceCidr": "10.32.0.0/24,fd00:10:96::/112"},
         nodes=[*DEV_CONFIG["nodes"], {"name": "worker-2", "address": "172.31.104.203,2001:db8::203"}],
     )
-    network = run_program(dual, previous_outputs=first.outputs).outputs["network"]
+    network = run_program(dual, last_outputs=first.outputs).outputs["network"]
     assert {name: node["podCidrs"] for name, node in nodes_of(network).items()} == {
         "worker-0": ["10.200.0.0/24"], "worker-1": ["10.200.1.0/24"],
         "worker-2": ["10.200.2.0/24", "fd00:10:244::/64"]}

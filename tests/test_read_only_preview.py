@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import PostgresServer, postgres_server
-from tests.engine import EngineProject
+from tests.helpers.backends import PostgresServer, postgres_server
+from tests.helpers.engine import EngineProject
 
 pytestmark = pytest.mark.engine
 

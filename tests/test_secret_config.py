@@ -3,28 +3,12 @@ program under Pulumi mocks)."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
-from tests.mock_program import DEV_CONFIG, SECRET_SIGNATURE, ProgramRun, plain_strings, run_program
-from tests.pki import make_ca
-
-
-def plain_places(run: ProgramRun, needle: str) -> list[str]:
-    """Where ``needle`` shows in plain text: outputs not marked secret, resource inputs not marked secret."""
-    places = [f"output {name}" for name, value in run.outputs.items()
-              if not run.secret[name] and any(needle in text for text in plain_strings(value))]
-    places += [f"input of {args.typ} {args.name}" for args in run.mocks.registered
-               if any(needle in text for text in plain_strings(args.inputs))]
-    return places
-
-
-def with_changes(**changes: Any) -> dict[str, Any]:
-    config = copy.deepcopy(DEV_CONFIG)
-    config.update(changes)
-    return config
+from tests.helpers.mock_program import DEV_CONFIG, SECRET_SIGNATURE, config_with, plain_places, run_program
+from tests.helpers.pki import make_ca
 
 
 def service_ip(config: dict[str, Any]) -> str:
@@ -35,19 +19,19 @@ def service_ip(config: dict[str, Any]) -> str:
 CA = make_ca("Secret Lab CA")
 
 SCENARIOS = [
-    pytest.param("clusterName", with_changes(clusterName="secretlab", verify=True), "secretlab", id="clusterName"),
-    pytest.param("adminUser", with_changes(adminUser="secretadmin"), "secretadmin", id="adminUser"),
-    pytest.param("loadBalancer", with_changes(
+    pytest.param("clusterName", config_with(clusterName="secretlab", verify=True), "secretlab", id="clusterName"),
+    pytest.param("adminUser", config_with(adminUser="secretadmin"), "secretadmin", id="adminUser"),
+    pytest.param("loadBalancer", config_with(
         loadBalancer={"address": "lb.secret.example", "user": "cloud_user"}, tunnel={"manage": True},
     ), "lb.secret.example", id="loadBalancer"),
-    pytest.param("tunnel", with_changes(tunnel={"manage": True, "knownHostsFile": "/etc/secret-hosts"}),
+    pytest.param("tunnel", config_with(tunnel={"manage": True, "knownHostsFile": "/etc/secret-hosts"}),
                  "secret-hosts", id="tunnel"),
-    pytest.param("network", with_changes(
+    pytest.param("network", config_with(
         network={"clusterCidr": "10.123.0.0/16", "serviceCidr": "10.99.0.0/24"}, verify=True,
     ), "10.99.0.", id="network"),
-    pytest.param("nodes", with_changes(nodes=[{"name": "secret-node", "address": "172.31.101.60"}]), "secret-node",
+    pytest.param("nodes", config_with(nodes=[{"name": "secret-node", "address": "172.31.101.60"}]), "secret-node",
                  id="nodes"),
-    pytest.param("caCertPem", with_changes(caCertPem=CA.cert, caKeyPem=CA.key), CA.cert.splitlines()[1],
+    pytest.param("caCertPem", config_with(caCertPem=CA.cert, caKeyPem=CA.key), CA.cert.splitlines()[1],
                  id="caCertPem"),
 ]
 
@@ -70,7 +54,7 @@ def test_the_same_value_set_in_plain_text_is_plain(key: str, config: dict[str, A
 
 
 def test_secret_cluster_name_makes_its_outputs_secret_and_nothing_more() -> None:
-    run = run_program(with_changes(clusterName="lab"), secret_keys=("clusterName",))
+    run = run_program(config_with(clusterName="lab"), secret_keys=("clusterName",))
     assert {name for name, secret in run.secret.items() if secret} == {
         "kubeconfig", "adminKeyPem", "clusterName", "contextName", "kubeconfigSummary",
     }
@@ -78,7 +62,7 @@ def test_secret_cluster_name_makes_its_outputs_secret_and_nothing_more() -> None
 
 
 def test_secret_admin_user_makes_the_certificate_subject_secret() -> None:
-    run = run_program(with_changes(adminUser="ops"), secret_keys=("adminUser",))
+    run = run_program(config_with(adminUser="ops"), secret_keys=("adminUser",))
     (request,) = run.of_type("tls:index/certRequest:CertRequest")
     assert request.inputs["subject"][SECRET_SIGNATURE]
     assert run.secret["adminUser"] and run.secret["adminCertPem"]
@@ -90,14 +74,14 @@ def test_plain_config_keeps_only_the_kubeconfig_and_key_secret() -> None:
 
 
 def test_the_ca_key_is_never_plain() -> None:
-    run = run_program(with_changes(caCertPem=CA.cert, caKeyPem=CA.key), secret_keys=("caKeyPem",))
+    run = run_program(config_with(caCertPem=CA.cert, caKeyPem=CA.key), secret_keys=("caKeyPem",))
     for line in CA.key.splitlines()[1:-1]:
         assert plain_places(run, line) == []
 
 
 def test_verify_counts_the_secret_nodes_it_keeps_from_the_cluster(caplog: pytest.LogCaptureFixture) -> None:
     # The warning that the cluster's podCIDRs were kept must not name nodes from a secret node list.
-    config = with_changes(nodes=[{"name": "secret-a", "address": "172.31.101.60"},
+    config = config_with(nodes=[{"name": "secret-a", "address": "172.31.101.60"},
                                  {"name": "secret-b", "address": "172.31.104.202"}], verify=True)
     run = run_program(config, secret_keys=("nodes",), list_nodes=lambda kubeconfig: {
         "secret-a": ["10.200.1.0/24"], "secret-b": ["10.200.0.0/24"]})

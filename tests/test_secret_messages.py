@@ -4,44 +4,38 @@ table holds only refusals whose plain message does show a value."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
-from components.errors import AnyConfigError
-from components.settings import parse_settings
-from tests.mock_program import DEV_CONFIG
-from tests.test_config_fuzz import ADDRESS_LIKE, assert_shows_nothing_of
+from components.config.errors import AnyConfigError
+from components.config.settings import parse_settings
+from tests.helpers.leaks import ADDRESS_LIKE, assert_shows_nothing_of
+from tests.helpers.mock_program import DEV_CONFIG, config_with
 
 NODES = DEV_CONFIG["nodes"]
 
 
-def config(**changes: Any) -> dict[str, Any]:
-    raw = copy.deepcopy(DEV_CONFIG)
-    raw.update(changes)
-    return raw
-
-
 CASES = [
-    ("network", config(network={"clusterCidr": "10.200.0.1/16"}), "host bits: did you mean"),
-    ("network", config(network={"clusterCidr": "10.200.0.0/255.255.0.0"}), "netmask notation: write it as"),
-    ("network", config(network={"clusterCidr": "::ffff:10.0.0.0/112"}), "IPv4-mapped"),
-    ("network", config(network={"serviceCidr": "10.0.0.0/8"}), "service range too large"),
-    ("network", config(network={"serviceCidr": "10.200.0.0/24"}), "service range overlaps the cluster range"),
-    ("network", config(network={"clusterCidr": "10.200.0.0/16", "nodeCidrMaskSize": 8}), "node mask"),
-    ("network", config(network={"serviceCidr": "10.32.0.0/24", "dnsServiceIndex": 300}), "dns index"),
-    ("nodes", config(nodes=[{"name": "worker-0", "address": "127.0.0.1"}]), "loopback node"),
-    ("nodes", config(nodes=[{"name": "worker-0", "address": "10.200.3.4"}]), "node inside the cluster range"),
-    ("nodes", config(nodes=[NODES[0], {"name": "worker-1", "address": NODES[0]["address"]}]), "duplicate address"),
-    ("nodes", config(nodes=[{**NODES[0], "podCidr": "10.201.0.0/24"}]), "pin outside the range"),
-    ("nodes", config(nodes=[{**NODES[0], "podCidr": "10.200.0.0/25"}]), "pin of another size"),
-    ("nodes", config(nodes=[{**NODES[0], "podCidr": "10.200.0.0/24"}, {**NODES[1], "podCidr": "10.200.0.0/24"}]),
+    ("network", config_with(network={"clusterCidr": "10.200.0.1/16"}), "host bits: did you mean"),
+    ("network", config_with(network={"clusterCidr": "10.200.0.0/255.255.0.0"}), "netmask notation: write it as"),
+    ("network", config_with(network={"clusterCidr": "::ffff:10.0.0.0/112"}), "IPv4-mapped"),
+    ("network", config_with(network={"serviceCidr": "10.0.0.0/8"}), "service range too large"),
+    ("network", config_with(network={"serviceCidr": "10.200.0.0/24"}), "service range overlaps the cluster range"),
+    ("network", config_with(network={"clusterCidr": "10.200.0.0/16", "nodeCidrMaskSize": 8}), "node mask"),
+    ("network", config_with(network={"serviceCidr": "10.32.0.0/24", "dnsServiceIndex": 300}), "dns index"),
+    ("nodes", config_with(nodes=[{"name": "worker-0", "address": "127.0.0.1"}]), "loopback node"),
+    ("nodes", config_with(nodes=[{"name": "worker-0", "address": "10.200.3.4"}]), "node inside the cluster range"),
+    ("nodes", config_with(nodes=[NODES[0], {"name": "worker-1", "address": NODES[0]["address"]}]), "duplicate address"),
+    ("nodes", config_with(nodes=[{**NODES[0], "podCidr": "10.201.0.0/24"}]), "pin outside the range"),
+    ("nodes", config_with(nodes=[{**NODES[0], "podCidr": "10.200.0.0/25"}]), "pin of another size"),
+    ("nodes", config_with(nodes=[{**NODES[0], "podCidr": "10.200.0.0/24"}, {**NODES[1], "podCidr": "10.200.0.0/24"}]),
      "pin taken"),
-    ("nodes", config(nodes=[{**NODES[0], "address": "fd00::1"}]), "no address of the cluster's family"),
-    ("loadBalancer", config(loadBalancer={"address": "10.200.0.9", "user": "cloud_user"}), "inside the cluster range"),
-    ("loadBalancer", config(loadBalancer={"address": "0x7f000001", "user": "cloud_user"}), "numeric spelling"),
-    ("loadBalancer", config(loadBalancer={"address": "224.0.0.1", "user": "cloud_user"}), "multicast"),
+    ("nodes", config_with(nodes=[{**NODES[0], "address": "fd00::1"}]), "no address of the cluster's family"),
+    ("loadBalancer", config_with(loadBalancer={"address": "10.200.0.9", "user": "cloud_user"}),
+     "inside the cluster range"),
+    ("loadBalancer", config_with(loadBalancer={"address": "0x7f000001", "user": "cloud_user"}), "numeric spelling"),
+    ("loadBalancer", config_with(loadBalancer={"address": "224.0.0.1", "user": "cloud_user"}), "multicast"),
 ]
 
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from components.errors import ConfigError
-from components.ssh_files import expanded, home_directory, ssh_file_path
+from components.config.errors import ConfigError
+from components.tunnel.ssh_files import expanded, home_directory, ssh_file_path
 
 SSH = shutil.which("ssh")
 

@@ -16,10 +16,10 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from components.network_tables import nodes_of
-from tests.backends import BACKEND_KINDS, StateBackend, state_backend
-from tests.cluster import wait_until
-from tests.engine import EngineProject, toolchain
+from components.network.tables import nodes_of
+from tests.helpers.backends import BACKEND_KINDS, StateBackend, state_backend
+from tests.helpers.cluster import wait_until
+from tests.helpers.engine import EngineProject, toolchain
 
 pytestmark = pytest.mark.engine
 

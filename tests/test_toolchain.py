@@ -11,15 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.engine import script_constant
+
 ROOT = Path(__file__).resolve().parent.parent
 TOOLCHAIN = ROOT / "toolchain"
-
-
-def script_constant(name: str, script: str = "pulumi.sh") -> str:
-    """A ``NAME=value`` assignment of a toolchain script (toolchain/pulumi.sh by default)."""
-    match = re.search(rf"^{name}=(\S+)", (TOOLCHAIN / script).read_text(), re.MULTILINE)
-    assert match, f"{name} is not set in toolchain/{script}"
-    return match.group(1)
 
 
 @pytest.mark.parametrize(

@@ -23,23 +23,24 @@ from unittest import mock
 import pulumi
 import pytest
 
-from components.settings import LoadBalancer, TunnelOptions, parse_tunnel
-from components.tunnel import ApiTunnel, TunnelError, fail_unless_opened, interpreter, opened
-from components.tunnel_command import tunnel_command
-from components.tunnel_preflight import SSH_MISSING
-from components.tunnel_record import (
+from components.tunnel.command import interpreter, tunnel_command
+from components.tunnel.component import ApiTunnel, TunnelError, fail_unless_opened
+from components.tunnel.options import LoadBalancer, TunnelOptions, parse_tunnel
+from components.tunnel.preflight import SSH_MISSING
+from components.tunnel.record import (
     MachineIdentity,
     TunnelRecord,
     down_reason,
     is_recorded_ssh,
+    opened,
     parse_record,
     read_local_record,
     start_time,
     this_machine,
     tunnel_trigger,
 )
-from components.tunnel_state import TunnelDirectoryError, tunnel_directory
-from tests.host_faults import bound_by_mode_bits, path_without
+from components.tunnel.socket_directory import TunnelDirectoryError, tunnel_directory
+from tests.helpers.host_faults import bound_by_mode_bits, path_without
 
 TUTORIAL_LB = LoadBalancer(address="172.31.108.99", user="cloud_user")
 HOSTILE_PATH = "/tmp/known;touch${IFS}PWNED`id`$(id)&|"

@@ -16,17 +16,17 @@ from unittest import mock
 import pulumi
 import pytest
 
-from components.tunnel_port import (
+from components.tunnel.local_port import (
     PortSettings,
     local_port_warnings,
     port_ranges,
     read_port_settings,
     suggested_port,
 )
-from components.tunnel_preflight import SSH_MISSING, host_problems
-from components.tunnel_state import unwritable_reason
-from tests import mock_program
-from tests.host_faults import path_without
+from components.tunnel.preflight import SSH_MISSING, host_problems
+from components.tunnel.socket_directory import unwritable_reason
+from tests.helpers import mock_program
+from tests.helpers.host_faults import path_without
 
 LINUX_DEFAULTS = PortSettings()
 SSH_DIRECTORY = str(Path(shutil.which("ssh") or "/usr/bin/ssh").parent)

@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from components.errors import AnyConfigError, ConfigError
+from components.config.errors import AnyConfigError, ConfigError
 from components.users.bindings import admin_binding, binding_name, kubelet_api_objects, user_bindings
 from components.users.csr import certificate_request, request_identity
 from components.users.options import Binding, UserOptions, parse_access, parse_users

@@ -7,17 +7,11 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.cluster_network import PlannedNetwork
-from components.network_tables import nodes_of, registered_of
-from components.verify import (
-    ClusterReader,
-    ClusterVerification,
-    VerificationError,
-    node_problems,
-    service_ip_problem,
-    verified,
-)
-from tests.network_specs import spec, valid_plan, workers
+from components.cluster.component import ClusterReader, ClusterVerification
+from components.cluster.verify import VerificationError, check_cluster_against_plan, node_problems, service_ip_problem
+from components.network.decision import NetworkDecision
+from components.network.tables import nodes_of, registered_of
+from tests.helpers.network_specs import spec, valid_plan, workers
 
 NETWORK = {
     "kubernetesServiceIp": "10.32.0.1",
@@ -28,8 +22,8 @@ NETWORK = {
 
 def test_matching_cluster_passes_and_lists_registered_nodes() -> None:
     live = {"worker-1": ["10.200.1.0/24"], "controller-0": []}
-    assert verified("10.32.0.1", live, NETWORK) == {"kubernetesServiceIp": "10.32.0.1", "registeredNodeCount": 1,
-                                                    "registeredNodeTable": "NAME\nworker-1\n"}
+    assert check_cluster_against_plan("10.32.0.1", live, NETWORK) == {
+        "kubernetesServiceIp": "10.32.0.1", "registeredNodeCount": 1, "registeredNodeTable": "NAME\nworker-1\n"}
 
 
 def test_default_range_is_named_with_the_flag_to_add() -> None:
@@ -50,7 +44,7 @@ def test_unregistered_nodes_and_nodes_without_pod_cidrs_are_skipped() -> None:
 
 def test_every_disagreement_is_reported_at_once() -> None:
     with pytest.raises(VerificationError) as error:
-        verified("10.0.0.1", {"worker-0": ["10.200.9.0/24"]}, NETWORK)
+        check_cluster_against_plan("10.0.0.1", {"worker-0": ["10.200.9.0/24"]}, NETWORK)
     message = str(error.value)
     assert message.startswith("verify: the kubernetes Service has clusterIP 10.0.0.1")
     assert "node worker-0 has podCIDRs 10.200.9.0/24, the plan gives 10.200.0.0/24" in message
@@ -64,19 +58,19 @@ class CreateEverythingMocks(pulumi.runtime.Mocks):
         return {}, []
 
 
-PLANNED = PlannedNetwork(valid_plan(spec(nodes=workers(2))))
+DECISION = NetworkDecision(valid_plan(spec(nodes=workers(2))))
 
 
 def run_verification(
     reader: ClusterReader, *, preview: bool = False, opened: bool = True
 ) -> tuple[Any, Any, Exception | None]:
-    """A ClusterVerification of PLANNED under mocks: the network it records, its result (None in preview, where it
+    """A ClusterVerification of DECISION under mocks: the network it records, its result (None in preview, where it
     is unknown), and the check's error."""
     seen: dict[str, Any] = {"result": None}
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> Any:
-        verification = ClusterVerification("verify", kubeconfig=pulumi.Output.secret("kubeconfig"), planned=PLANNED,
+        verification = ClusterVerification("verify", kubeconfig=pulumi.Output.secret("kubeconfig"), decision=DECISION,
                                            tunnel_opened=pulumi.Output.from_input(opened), reader=reader)
         verification.result.apply(lambda result: seen.update(result=result))
         return verification.network.apply(lambda network: seen.update(network=network))
@@ -97,12 +91,12 @@ def test_a_tunnel_that_did_not_open_is_not_verified_and_verify_adds_no_error() -
         return "10.0.0.1", {}
 
     network, result, error = run_verification(reader, opened=False)
-    assert reads == [] and (network, result, error) == (PLANNED.output, None, None)
+    assert reads == [] and (network, result, error) == (DECISION.output, None, None)
 
 
 def test_disagreements_fail_through_the_check_while_the_result_stays_readable() -> None:
     network, result, error = run_verification(lambda kubeconfig: ("10.0.0.1", {}))
-    assert network == PLANNED.output and result is None
+    assert network == DECISION.output and result is None
     assert error is not None and "kube-apiserver's default when --service-cluster-ip-range" in str(error)
 
 
@@ -120,10 +114,10 @@ def test_a_preview_records_the_state_s_plan_and_reads_nothing() -> None:
         raise AssertionError("a preview must not contact the cluster")
 
     network, _, error = run_verification(unreachable, preview=True)
-    assert network == PLANNED.output and error is None
+    assert network == DECISION.output and error is None
 
 
 def test_a_config_the_cluster_contradicts_fails_and_records_nothing_before_a_first_deployment() -> None:
     network, result, error = run_verification(lambda kubeconfig: ("10.32.0.1", {"worker-0": ["10.9.0.0/24"]}))
-    assert PLANNED.recorded is None and network is None and result is None
+    assert DECISION.last_output is None and network is None and result is None
     assert error is not None and "invalid config kthw:network.clusterCidr: 10.200.0.0/16 does not hold" in str(error)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from tests.test_toolchain import script_constant
-from tests.workflow_runner import WORKFLOW, load_workflow
+from tests.helpers.engine import script_constant
+from tests.helpers.workflow_runner import WORKFLOW, load_workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_EXPRESSION = re.compile(r"\$\{\{[^}]*\bsecrets\.")

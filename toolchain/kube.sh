@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provide a real kube-apiserver, kube-controller-manager, kube-proxy, kubelet and kubectl (built from the Go module
 # proxy), etcd, sshd and cfssl for the end-to-end tests (kube-proxy and kubelet only check their flags and config
-# files: they cannot run without root here). What the binaries do together is proven by those tests (tests/cluster.py starts them).
+# files: they cannot run without root here). What the binaries do together is proven by those tests (tests/helpers/cluster.py starts them).
 #
 #   export PATH="$(toolchain/kube.sh | tail -n 1):$PATH"
 #

@@ -3,17 +3,16 @@ declared once, here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from components.config_values import integer_in, json_object, one_of, or_default
+from components.config.errors import Problems
+from components.config.objects import OptionsObject, default_of
+from components.config.values import integer_in, one_of
 from components.dns import coredns
-from components.errors import Problems
 from components.podnetwork.images import parse_image
-from components.podnetwork.options import config_keys
 
 MODES = ("none", "coredns")
-DEFAULT_MODE = "none"
 
 
 @dataclass(frozen=True)
@@ -28,19 +27,17 @@ class CorednsOptions:
 class DnsOptions:
     """``dns`` and the options of the chosen server."""
 
-    mode: str = DEFAULT_MODE
-    coredns: CorednsOptions = CorednsOptions()
+    mode: str = "none"
+    """One of MODES."""
+    coredns: CorednsOptions = field(default_factory=CorednsOptions)
 
 
 def parse_coredns(value: Any) -> CorednsOptions:
     problems = Problems()
-    obj = json_object({} if value is None else value, "coredns", config_keys(CorednsOptions), problems=problems)
-    defaults = CorednsOptions()
+    obj = OptionsObject.read(CorednsOptions, "coredns", value, problems)
     options = CorednsOptions(
-        image=problems.check(lambda: parse_image(or_default(obj, "image", defaults.image), "coredns.image"),
-                             defaults.image),
-        replicas=problems.check(lambda: integer_in(or_default(obj, "replicas", defaults.replicas),
-                                                   "coredns.replicas", 1, 100), defaults.replicas),
+        image=obj.field("image", parse_image),
+        replicas=obj.field("replicas", lambda count, key: integer_in(count, key, 1, 100)),
     )
     problems.raise_any()
     return options
@@ -48,10 +45,10 @@ def parse_coredns(value: Any) -> CorednsOptions:
 
 def parse_dns(mode: Any, coredns_value: Any) -> DnsOptions:
     """``dns`` and ``coredns``, every problem reported together."""
+    default = default_of(DnsOptions, "mode")
     problems = Problems()
     options = DnsOptions(
-        mode=problems.check(lambda: one_of(DEFAULT_MODE if mode in (None, "") else mode, "dns", MODES),
-                            DEFAULT_MODE),
+        mode=problems.check(lambda: one_of(default if mode in (None, "") else mode, "dns", MODES), default),
         coredns=problems.check(lambda: parse_coredns(coredns_value), CorednsOptions()),
     )
     problems.raise_any()

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+
+def last_dns(last_output: Any) -> tuple[str | None, str | None]:
+    """(the DNS server, its IP) the last deployment's ``network`` output records; (None, None) before the first
+    deployment, or from a release that recorded no DNS server (none, then)."""
+    if not isinstance(last_output, Mapping):
+        return None, None
+    mode, ip = last_output.get("dns", "none"), last_output.get("clusterDnsIp")
+    return (mode if isinstance(mode, str) else None), (ip if isinstance(ip, str) else None)
+
 
 def moved_dns_warning(mode: str, last_mode: str | None, last_ip: str | None, ip: str, *,
                       hide_values: bool = False) -> str | None:

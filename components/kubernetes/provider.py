@@ -21,9 +21,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.cluster.api import ApiConnection, ClusterAccessError
 from components.kubernetes.existing import api_path, refusal, someone_elses
 from components.kubernetes.objects import ClusterObject
-from components.live_cluster import ApiConnection, ClusterAccessError
 
 CLUSTER_IDENTIFIER = "kthw"
 REACH_TIMEOUT_SECONDS = 2.0

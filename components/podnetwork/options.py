@@ -3,29 +3,18 @@ each network, ``weave`` and ``flannel``. Each default is declared once, here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from typing import Any
 
-from components.config_values import boolean, json_object, one_of, or_default
-from components.errors import Problems
+from components.config.errors import Problems
+from components.config.objects import OptionsObject, default_of
+from components.config.values import boolean, one_of
 from components.podnetwork import flannel, weave
 from components.podnetwork.images import parse_image
 
 MODES = ("none", "weave", "flannel", "bridge")
 """none: nothing is applied to the cluster; weave and flannel: their objects; bridge: Kubernetes the Hard Way's
 10-bridge.conf on each node. Flannel and bridge also apply the plan's podCIDRs to the nodes."""
-DEFAULT_MODE = "none"
-
-
-def camel(name: str) -> str:
-    """A dataclass field's config key: ``kube_image`` is ``kubeImage``."""
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def config_keys(options: type) -> tuple[str, ...]:
-    """The config keys of an options dataclass, in field order."""
-    return tuple(camel(field.name) for field in fields(options))
 
 
 @dataclass(frozen=True)
@@ -41,7 +30,7 @@ class WeaveOptions:
 
 @dataclass(frozen=True)
 class FlannelOptions:
-    """``flannel``: the images (for a mirror) and the backend."""
+    """``flannel``: the images (for a mirror) and the backend (one of flannel.BACKENDS)."""
 
     image: str = flannel.IMAGE
     cni_plugin_image: str = flannel.CNI_PLUGIN_IMAGE
@@ -52,9 +41,10 @@ class FlannelOptions:
 class PodNetworkOptions:
     """``podNetwork`` and the options of the chosen network."""
 
-    mode: str = DEFAULT_MODE
-    weave: WeaveOptions = WeaveOptions()
-    flannel: FlannelOptions = FlannelOptions()
+    mode: str = "none"
+    """One of MODES."""
+    weave: WeaveOptions = field(default_factory=WeaveOptions)
+    flannel: FlannelOptions = field(default_factory=FlannelOptions)
 
     @property
     def applies_pod_cidrs(self) -> bool:
@@ -64,15 +54,11 @@ class PodNetworkOptions:
 
 def parse_weave(value: Any) -> WeaveOptions:
     problems = Problems()
-    obj = json_object({} if value is None else value, "weave", config_keys(WeaveOptions), problems=problems)
-    defaults = WeaveOptions()
+    obj = OptionsObject.read(WeaveOptions, "weave", value, problems)
     options = WeaveOptions(
-        kube_image=problems.check(lambda: parse_image(or_default(obj, "kubeImage", defaults.kube_image),
-                                                      "weave.kubeImage"), defaults.kube_image),
-        npc_image=problems.check(lambda: parse_image(or_default(obj, "npcImage", defaults.npc_image),
-                                                     "weave.npcImage"), defaults.npc_image),
-        change_range=problems.check(lambda: boolean(or_default(obj, "changeRange", defaults.change_range),
-                                                    "weave.changeRange"), defaults.change_range),
+        kube_image=obj.field("kube_image", parse_image),
+        npc_image=obj.field("npc_image", parse_image),
+        change_range=obj.field("change_range", boolean),
     )
     problems.raise_any()
     return options
@@ -80,16 +66,11 @@ def parse_weave(value: Any) -> WeaveOptions:
 
 def parse_flannel(value: Any) -> FlannelOptions:
     problems = Problems()
-    obj = json_object({} if value is None else value, "flannel", config_keys(FlannelOptions), problems=problems)
-    defaults = FlannelOptions()
+    obj = OptionsObject.read(FlannelOptions, "flannel", value, problems)
     options = FlannelOptions(
-        image=problems.check(lambda: parse_image(or_default(obj, "image", defaults.image), "flannel.image"),
-                             defaults.image),
-        cni_plugin_image=problems.check(lambda: parse_image(
-            or_default(obj, "cniPluginImage", defaults.cni_plugin_image), "flannel.cniPluginImage"),
-            defaults.cni_plugin_image),
-        backend=problems.check(lambda: one_of(or_default(obj, "backend", defaults.backend), "flannel.backend",
-                                              flannel.BACKENDS), defaults.backend),
+        image=obj.field("image", parse_image),
+        cni_plugin_image=obj.field("cni_plugin_image", parse_image),
+        backend=obj.field("backend", lambda choice, key: one_of(choice, key, flannel.BACKENDS)),
     )
     problems.raise_any()
     return options
@@ -97,10 +78,10 @@ def parse_flannel(value: Any) -> FlannelOptions:
 
 def parse_pod_network(mode: Any, weave_value: Any, flannel_value: Any) -> PodNetworkOptions:
     """``podNetwork``, ``weave`` and ``flannel``, every problem reported together."""
+    default = default_of(PodNetworkOptions, "mode")
     problems = Problems()
     options = PodNetworkOptions(
-        mode=problems.check(lambda: one_of(DEFAULT_MODE if mode in (None, "") else mode, "podNetwork", MODES),
-                            DEFAULT_MODE),
+        mode=problems.check(lambda: one_of(default if mode in (None, "") else mode, "podNetwork", MODES), default),
         weave=problems.check(lambda: parse_weave(weave_value), WeaveOptions()),
         flannel=problems.check(lambda: parse_flannel(flannel_value), FlannelOptions()),
     )

@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from components.errors import ConfigError
+from components.config.errors import ConfigError
 from components.podnetwork.options import PodNetworkOptions
 
 
@@ -56,13 +57,24 @@ def secret_nodes_problem(options: PodNetworkOptions, nodes_secret: bool) -> Conf
         "nodes in plain config (addresses may stay secret elsewhere), or podNetwork none or weave", safe=True)
 
 
-def pod_network_problems(options: PodNetworkOptions, cluster_versions: Sequence[int], cluster_range: str,
-                         last_mode: str | None, last_range: str | None, *, nodes_secret: bool) -> list[ConfigError]:
-    """Every refusal of the pod network, in config order."""
+def pod_network_problems(options: PodNetworkOptions, cluster_versions: Sequence[int], *,
+                         nodes_secret: bool) -> list[ConfigError]:
+    """Every refusal of the pod network that the config alone decides, in config order (the range of a deployed
+    Weave network is weave_range_problem's, with the last deployment)."""
     problems = [weave_family_problem(options, cluster_versions), secret_nodes_problem(options, nodes_secret)]
-    if not problems[0]:
-        problems.append(weave_range_problem(options, last_mode, last_range, cluster_range))
     return [problem for problem in problems if problem is not None]
+
+
+def last_pod_network(last_output: Any) -> tuple[str | None, str | None]:
+    """(the pod network, the first cluster range) the last deployment's ``network`` output records; (None, None)
+    before the first deployment, or from a release that recorded no pod network (none, then)."""
+    if not isinstance(last_output, Mapping):
+        return None, None
+    described = last_output.get("podNetwork")
+    ranges = last_output.get("clusterCidrs")
+    mode = described.get("name") if isinstance(described, Mapping) else "none"
+    first = ranges[0] if isinstance(ranges, list) and ranges and isinstance(ranges[0], str) else None
+    return (mode if isinstance(mode, str) else None), first
 
 
 def switch_warning(mode: str, last_mode: str | None) -> str | None:

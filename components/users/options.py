@@ -1,7 +1,7 @@
 """The ``users`` key: people and robots with a certificate of their own and access that RBAC grants and takes back;
 ``adminAccess``: how the admin certificate is authorized; ``breakGlass``: a system:masters kubeconfig on request;
-``kubeletApiAccess``: the tutorial's RBAC that lets kube-apiserver reach the kubelets. Each default is declared once,
-here; what is refused is in components/users/rules.py.
+``kubeletApiUser``: the tutorial's RBAC that lets kube-apiserver reach the kubelets. Each default is declared once,
+here; what is refused is in users/rules.py.
 """
 
 from __future__ import annotations
@@ -10,18 +10,18 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from components.config_values import boolean, decoded, integer_in, json_object, one_of, or_default
-from components.errors import ConfigError, Problems, key_text
+from components.config.errors import ConfigError, Problems
+from components.config.objects import OptionsObject, default_of
+from components.config.shown import key_text
+from components.config.values import boolean, decoded, integer_in, json_object, one_of
 
 ADMIN_ACCESS = ("masters", "rbac")
 """masters: the tutorial's admin, O=system:masters (no RBAC can restrict or revoke it); rbac: the admin carries the
 group kthw:cluster-admins, bound to cluster-admin (kubeadm's admin.conf since 1.29)."""
 ADMIN_RBAC_GROUP = "kthw:cluster-admins"
-USER_VALIDITY_HOURS = 2160
-"""90 days: a person's credential lives shorter than the admin's year."""
-USER_EARLY_RENEWAL_HOURS = 240
 BREAK_GLASS_VALIDITY_HOURS = 24
 """A day: system:masters cannot be revoked, so the break-glass credential expires on its own, soon."""
+VALIDITY_HOURS_MAX = 10 * 8784
 _USERS_ACCEPTED = "a list of {name, groups?, clusterRole?, roles?, csr?, validityHours?, earlyRenewalHours?} objects"
 
 
@@ -37,7 +37,7 @@ class Binding:
 
 @dataclass(frozen=True)
 class UserOptions:
-    """One user."""
+    """One entry of ``users``."""
 
     name: str
     """The certificate's CN: the user name kube-apiserver authorizes and the audit log records."""
@@ -49,8 +49,9 @@ class UserOptions:
     ``{NAMESPACE: {clusterRole: C}}``."""
     csr: str | None = None
     """The user's own certificate request (PEM): their key never enters the state."""
-    validity_hours: int = USER_VALIDITY_HOURS
-    early_renewal_hours: int = USER_EARLY_RENEWAL_HOURS
+    validity_hours: int = 2160
+    """90 days: a person's credential lives shorter than the admin's year."""
+    early_renewal_hours: int = 240
 
     @property
     def bindings(self) -> tuple[Binding, ...]:
@@ -59,10 +60,7 @@ class UserOptions:
         return cluster + self.roles
 
 
-USER_KEYS = ("name", "groups", "clusterRole", "roles", "csr", "validityHours", "earlyRenewalHours")
-
-
-def _text(value: Any, key: str, accepted: str) -> str:
+def _text(value: Any, key: str, accepted: str = "a non-empty string") -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(key, "is not a non-empty string", accepted, safe=True)
     return value
@@ -100,25 +98,21 @@ def _groups(value: Any, key: str) -> tuple[str, ...]:
     return tuple(parsed)
 
 
+def _hours(value: Any, key: str) -> int:
+    return integer_in(value, key, 0, VALIDITY_HOURS_MAX)
+
+
 def parse_user(value: Any, index: int) -> UserOptions:
-    key = f"users[{index}]"
     problems = Problems()
-    obj = json_object(value, key, USER_KEYS, ("name",), problems)
-    defaults = UserOptions("")
+    obj = OptionsObject.read(UserOptions, f"users[{index}]", value, problems)
     user = UserOptions(
-        name=problems.check(lambda: _text(obj.get("name"), f"{key}.name", "a user name"), ""),
-        groups=problems.check(lambda: _groups(or_default(obj, "groups", []), f"{key}.groups"), ()),
-        cluster_role=None if obj.get("clusterRole") is None else problems.check(
-            lambda: _text(obj["clusterRole"], f"{key}.clusterRole", "a ClusterRole's name"), None),
-        roles=problems.check(lambda: _roles(or_default(obj, "roles", {}), f"{key}.roles"), ()),
-        csr=None if obj.get("csr") is None else problems.check(
-            lambda: _text(obj["csr"], f"{key}.csr", "a PEM certificate request"), None),
-        validity_hours=problems.check(lambda: integer_in(
-            or_default(obj, "validityHours", defaults.validity_hours), f"{key}.validityHours", 1, 10 * 8784),
-            defaults.validity_hours),
-        early_renewal_hours=problems.check(lambda: integer_in(
-            or_default(obj, "earlyRenewalHours", defaults.early_renewal_hours), f"{key}.earlyRenewalHours", 0,
-            10 * 8784), defaults.early_renewal_hours),
+        name=obj.field("name", _text, ""),
+        groups=obj.field("groups", _groups),
+        cluster_role=obj.field("cluster_role", _text),
+        roles=obj.field("roles", _roles),
+        csr=obj.field("csr", _text),
+        validity_hours=obj.field("validity_hours", lambda hours, key: integer_in(hours, key, 1, VALIDITY_HOURS_MAX)),
+        early_renewal_hours=obj.field("early_renewal_hours", _hours),
     )
     problems.raise_any()
     return user
@@ -138,6 +132,7 @@ class AccessOptions:
     """How the admin is authorized, the break-glass credential, and kube-apiserver's access to the kubelets."""
 
     admin_access: str = "masters"
+    """One of ADMIN_ACCESS."""
     break_glass: bool = False
     """A system:masters kubeconfig (``breakGlassKubeconfig``), valid BREAK_GLASS_VALIDITY_HOURS, renewed by the
     first `up` in its second half."""
@@ -148,12 +143,12 @@ class AccessOptions:
 
 def parse_access(admin_access: Any, break_glass: Any, kubelet_api_user: Any) -> AccessOptions:
     """``adminAccess``, ``breakGlass`` and ``kubeletApiUser``, every problem reported together."""
-    defaults = AccessOptions()
+    default_access = default_of(AccessOptions, "admin_access")
     problems = Problems()
     options = AccessOptions(
         admin_access=problems.check(lambda: one_of(
-            defaults.admin_access if admin_access in (None, "") else admin_access, "adminAccess", ADMIN_ACCESS),
-            defaults.admin_access),
+            default_access if admin_access in (None, "") else admin_access, "adminAccess", ADMIN_ACCESS),
+            default_access),
         break_glass=problems.check(lambda: boolean(False if break_glass in (None, "") else break_glass,
                                                    "breakGlass"), False),
         kubelet_api_user=None if kubelet_api_user in (None, "") else problems.check(
@@ -162,4 +157,3 @@ def parse_access(admin_access: Any, break_glass: Any, kubelet_api_user: Any) -> 
     )
     problems.raise_any()
     return options
-

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from components.errors import ConfigError, shown
-from components.settings import COMMON_NAME_MAX, parse_name
+from components.config.errors import ConfigError
+from components.config.shown import shown
+from components.kubeconfig.options import COMMON_NAME_MAX, parse_name
 from components.users.csr import request_identity
 from components.users.options import ADMIN_RBAC_GROUP, UserOptions
 

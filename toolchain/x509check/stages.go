@@ -73,7 +73,7 @@ func parsePrivateKeyPEM(data []byte) (crypto.Signer, error) {
 	return nil, fmt.Errorf("private key of type %T, not RSA, ECDSA or Ed25519", key)
 }
 
-// signAdmin issues the admin certificate as kthw asks the tls provider to (components/credentials.py): CN=admin,
+// signAdmin issues the admin certificate as kthw asks the tls provider to (components/pki/component.py): CN=admin,
 // O=system:masters, client authentication only, digitalSignature and keyEncipherment, from a fresh key.
 func signAdmin(ca *x509.Certificate, caKey crypto.Signer, now time.Time) ([]byte, error) {
 	adminKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

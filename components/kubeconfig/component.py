@@ -1,0 +1,39 @@
+"""``kthw:index:Kubeconfig``: the admin kubeconfig rendered from the credentials' Outputs, secret as a whole."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.kubeconfig.render import render_kubeconfig
+
+
+class Kubeconfig(pulumi.ComponentResource):
+    """``kthw:index:Kubeconfig``: the admin kubeconfig, a secret Output."""
+
+    kubeconfig: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster_name: pulumi.Input[str],
+        user: pulumi.Input[str],
+        server: pulumi.Input[str],
+        ca_cert_pem: pulumi.Input[str],
+        client_cert_pem: pulumi.Input[str],
+        client_key_pem: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("kthw:index:Kubeconfig", name, None, opts)
+        rendered = pulumi.Output.all(cluster_name, user, server, ca_cert_pem, client_cert_pem, client_key_pem).apply(
+            lambda values: render_kubeconfig(
+                cluster_name=values[0],
+                user=values[1],
+                server=values[2],
+                ca_cert_pem=values[3],
+                client_cert_pem=values[4],
+                client_key_pem=values[5],
+            )
+        )
+        self.kubeconfig = pulumi.Output.secret(rendered)
+        self.register_outputs({})  # none of its own: the stack's outputs are the record (see secret_config)
