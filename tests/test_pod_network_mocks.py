@@ -86,7 +86,7 @@ def test_every_object_carries_this_stack_s_annotation_and_skips_waits_when_asked
 
 
 def test_someone_else_s_object_stops_the_update_unless_adopted() -> None:
-    existing = {"DaemonSet/kube-system/weave-net": {}}
+    existing: dict[str, dict[str, str]] = {"DaemonSet/kube-system/weave-net": {}}
     with pytest.raises(Exception, match="kthw does not take over someone else's objects"):
         run_program(config_with(podNetwork="weave"), existing_objects=existing)
     adopted = config_with(podNetwork="weave", clusterObjects={"adopt": ["DaemonSet/kube-system/weave-net"]})
