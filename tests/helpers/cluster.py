@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import yaml
 from cryptography import x509
 
 from tests.helpers.engine import toolchain_script
@@ -218,6 +219,8 @@ class Pki:
     kubernetes: CertPair
     service_account: CertPair
     admin: CertPair
+    controller_manager: CertPair
+    """kube-controller-manager's client certificate (CN system:kube-controller-manager, the tutorial's)."""
     hosts: tuple[str, ...]
 
     @staticmethod
@@ -254,6 +257,8 @@ class Pki:
             kubernetes=cls.sign(directory, ca, "kubernetes", _csr("kubernetes", "Kubernetes"), hosts),
             service_account=cls.sign(directory, ca, "service-account", _csr("service-accounts", "Kubernetes")),
             admin=cls.sign(directory, ca, "admin", _csr("admin", "system:masters")),
+            controller_manager=cls.sign(directory, ca, "kube-controller-manager", _csr(
+                "system:kube-controller-manager", "system:kube-controller-manager")),
             hosts=tuple(hosts),
         )
 
@@ -478,6 +483,32 @@ class KubeApiserver:
 
 
 @dataclass
+class KubeControllerManager:
+    """kube-controller-manager serving its health on 127.0.0.1:PORT."""
+
+    process: Process
+    port: int
+
+    def healthy(self) -> bool:
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # its own self-signed serving certificate
+        status, body = https_get(self.port, "/healthz", context)
+        return status == 200 and body.strip() == b"ok"
+
+
+def client_kubeconfig(port: int, ca: Path, client: CertPair) -> str:
+    """A kubeconfig for a control-plane component: the lab's kube-apiserver, its CA, the component's certificate."""
+    return yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "lab",
+        "clusters": [{"name": "lab", "cluster": {"server": f"https://127.0.0.1:{port}",
+                                                 "certificate-authority": str(ca)}}],
+        "users": [{"name": "component", "user": {"client-certificate": str(client.cert),
+                                                  "client-key": str(client.key)}}],
+        "contexts": [{"name": "lab", "context": {"cluster": "lab", "user": "component"}}],
+    })
+
+
+@dataclass
 class Sshd:
     """An sshd on 127.0.0.1:PORT standing in for the load balancer: its own host key, one authorized client key,
     and a known_hosts file that pins its host key as ``[127.0.0.1]:PORT``."""
@@ -572,10 +603,13 @@ class Cluster:
         name: str = "kube-apiserver",
         service_cluster_ip_range: str | None = "10.32.0.0/24",
         etcd_prefix: str = "/registry",
+        plan_flags: Sequence[str] = (),
+        port: int | None = None,
     ) -> KubeApiserver:
-        """kube-apiserver as the tutorial runs it, on loopback; ``service_cluster_ip_range=None`` leaves the flag
-        out (the kubernetes Service then gets 10.0.0.1)."""
-        port = free_port()
+        """kube-apiserver as the tutorial runs it, on loopback (on ``port``, or a free one);
+        ``service_cluster_ip_range=None`` leaves the flag out (the kubernetes Service then gets 10.0.0.1).
+        ``plan_flags``: a stack's network.flags.kubeApiserver, in place of the lab's own service range."""
+        port = port or free_port()
         argv = [
             "kube-apiserver",
             f"--etcd-servers={etcd.url}",
@@ -596,12 +630,46 @@ class Cluster:
             # No controller manager makes service-account tokens.
             "--disable-admission-plugins=ServiceAccount",
         ]
-        if service_cluster_ip_range is not None:
+        if plan_flags:
+            argv += plan_flags
+            service_cluster_ip_range = next((flag.split("=", 1)[1] for flag in plan_flags
+                                             if flag.startswith("--service-cluster-ip-range=")), None)
+        elif service_cluster_ip_range is not None:
             argv.append(f"--service-cluster-ip-range={service_cluster_ip_range}")
         process = self._start(name, argv)
         apiserver = KubeApiserver(process, port, pki, service_cluster_ip_range)
         process.wait_ready(apiserver.ready)
         return apiserver
+
+    def start_kube_controller_manager(
+        self, apiserver: KubeApiserver, plan_flags: Sequence[str], *, name: str = "kube-controller-manager"
+    ) -> KubeControllerManager:
+        """kube-controller-manager with a stack's network.flags.kubeControllerManager; the lab adds only its own
+        PKI, kubeconfig, port and paths (as the tutorial's unit adds its own)."""
+        pki = apiserver.pki
+        kubeconfig = self.directory / f"{name}.kubeconfig"
+        write_private(kubeconfig, client_kubeconfig(apiserver.port, pki.ca.cert, pki.controller_manager))
+        port = free_port()
+        process = self._start(name, [
+            "kube-controller-manager",
+            f"--kubeconfig={kubeconfig}",
+            f"--authentication-kubeconfig={kubeconfig}",
+            f"--authorization-kubeconfig={kubeconfig}",
+            "--bind-address=127.0.0.1",
+            f"--secure-port={port}",
+            f"--cert-dir={self.directory / (name + '-certs')}",
+            "--leader-elect=false",
+            # As the tutorial runs it: each controller with the credentials of its own service account.
+            "--use-service-account-credentials=true",
+            f"--root-ca-file={pki.ca.cert}",
+            f"--service-account-private-key-file={pki.service_account.key}",
+            f"--cluster-signing-cert-file={pki.ca.cert}",
+            f"--cluster-signing-key-file={pki.ca.key}",
+            *plan_flags,
+        ])
+        manager = KubeControllerManager(process, port)
+        process.wait_ready(manager.healthy)
+        return manager
 
     def start_sshd(self, name: str = "sshd", *, port: int | None = None) -> Sshd:
         """sshd on a free loopback port (or ``port``: a restart keeps its port, keys and known_hosts) that lets root
