@@ -196,7 +196,7 @@ def test_nodes_carry_the_plan_s_pod_cidrs_whatever_order_they_register_in(shared
     stack = Stack(shared, tmp_path, "b", podNetwork="bridge", nodes=nodes)
     network = stack.first_up_without_a_cluster()
     assert "--allocate-node-cidrs=false" in network["flags"]["kubeControllerManager"]
-    planned = {name: node["podCidrs"] for name, node in nodes_of(network["nodeTable"]).items()}
+    planned = {name: node["podCidrs"] for name, node in nodes_of(network).items()}
     apiserver = stack.start_control_plane(network["flags"], "bridge")
 
     for name in ("worker-2", "worker-0"):  # before the update, in another order than the list
@@ -222,10 +222,11 @@ def strict_decoding(program: str, flag: str, document: dict[str, Any], directory
     path = directory / f"{program}.yaml"
     path.write_text(yaml.safe_dump(document))
     path.chmod(0o644)
-    binary = shutil.which(program, path=tool_env()["PATH"])
-    assert binary is not None
-    result = subprocess.run([binary, f"{flag}={path}", "--v=1"], capture_output=True, text=True, timeout=60,
-                            check=False, **run_as.popen_options())  # type: ignore[call-overload]
+    found = shutil.which(program, path=tool_env()["PATH"])
+    assert found is not None
+    binary = directory / program if (directory / program).exists() else run_as.reachable_copy(Path(found), directory)
+    result = subprocess.run([str(binary), f"{flag}={path}", "--v=1"], capture_output=True, text=True, timeout=60,
+                            check=False, cwd=directory, **run_as.popen_options())  # type: ignore[call-overload]
     said = result.stdout + result.stderr
     return "\n".join(line for line in said.splitlines()
                      if "strict decoding" in line or "failed validate" in line or "failed to validate" in line)
@@ -245,10 +246,11 @@ def test_every_flag_and_configuration_field_of_the_plan_is_taken_by_the_real_bin
     apiserver = stack.start_control_plane(network["flags"], f"flags{len(network['clusterCidrs'])}")
     assert apiserver.kubernetes_service_ip() == network["kubernetesServiceIp"]
     stack.project.up()
-    assert pod_cidrs(apiserver) == {name: node["podCidrs"] for name, node in nodes_of(network["nodeTable"]).items()}
+    assert pod_cidrs(apiserver) == {name: node["podCidrs"] for name, node in nodes_of(network).items()}
 
     run_as = RunAs.unprivileged()
     directory = run_as.private_directory("kthw-configs-")
+    directory.chmod(0o755)  # the configuration files in it are read by the unprivileged user
     try:
         kubeconfig = directory / "kubeconfig"
         kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")

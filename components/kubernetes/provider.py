@@ -51,9 +51,11 @@ def reachable(server: str, timeout: float = REACH_TIMEOUT_SECONDS) -> bool:
 
 
 def read_existing(kubeconfig: str, objects: Sequence[ClusterObject]) -> dict[str, dict[str, str] | None]:
-    """Each object's annotations as the cluster has it (None when it has none of that name)."""
+    """Each object's annotations as the cluster has it (None when it has none of that name); first the API's version,
+    so that a cluster that does not answer (a tunnel whose far end is down) fails here even with no object to read."""
     found: dict[str, dict[str, str] | None] = {}
     with ApiConnection(kubeconfig) as api:
+        api.get_json("/version")
         for item in objects:
             live = api.find_json(api_path(item))
             found[item.reference] = None if live is None else dict(live.get("metadata", {}).get("annotations") or {})
