@@ -23,6 +23,18 @@ kthw_link_plugins() {
   done
 }
 
+# kthw_cluster_plugin STACK: build (once per machine) and install the kubernetes plugin when STACK puts objects into
+# the cluster (podNetwork or dns other than none): only such a stack needs it.
+kthw_cluster_plugin() {
+  for kthw_key in podNetwork dns; do
+    kthw_value=$(pulumi config get "kthw:$kthw_key" --stack "$1" 2>/dev/null) || kthw_value=none
+    if [ -n "$kthw_value" ] && [ "$kthw_value" != none ]; then
+      kthw_link_plugins "$("$kthw_root/toolchain/kubernetes.sh" | tail -n 1)" || return 1
+      return 0
+    fi
+  done
+}
+
 if [ -z "${KTHW_TOOLCHAIN_READY:-}" ]; then
   kthw_bin=$("$kthw_root/toolchain/pulumi.sh" | tail -n 1) || return 1
   PATH="$kthw_bin:$PATH"

@@ -21,6 +21,7 @@ if ! pulumi stack select "$stack" 2>/dev/null; then
 	pulumi stack init "$stack"
 fi
 scripts/migrate-state.sh "$stack"
+kthw_cluster_plugin "$stack" # the kubernetes plugin, when the stack puts objects into the cluster
 pulumi up --yes --stack "$stack" "$@"
 # The salt line changed the file's size, which git takes as a change without looking: when nothing but the salt
 # differs (the filter drops it), refresh git's record of the file. This stages nothing.

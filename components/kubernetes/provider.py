@@ -68,18 +68,18 @@ def check_cluster(kubeconfig: str, objects: Sequence[ClusterObject], stack: str,
     cluster that cannot be reached (naming the tunnel). A preview of an unreachable cluster says so once and goes on
     from the config alone. Returns the kubeconfig, for the provider to start with only after this."""
     server = server_of(kubeconfig)
-    if not reachable(server):
-        if dry_run:
-            pulumi.log.info(f"kthw: the cluster at {server} was not contacted (nothing answers there): the cluster "
-                            "objects above are computed from the config alone")
-            return kubeconfig
-        raise ClusterObjectsError(
-            f"kthw: nothing answers at {server}, so the cluster objects cannot be applied: the SSH tunnel to the API "
-            "server is not open. Run tunnelCommand (or, with tunnel.manage, check why it did not open), then "
-            "`pulumi up` again: the other outputs are recorded, and the next update applies the objects")
     try:
+        if not reachable(server):
+            raise ClusterAccessError(
+                f"nothing answers at {server}: the SSH tunnel to the API server is not open. Run tunnelCommand (or, "
+                "with tunnel.manage, check why it did not open), then `pulumi up` again: the other outputs are "
+                "recorded, and the next update applies the objects")
         found = read_existing(kubeconfig, objects)
     except ClusterAccessError as error:
+        if dry_run:
+            pulumi.log.info(f"kthw: the cluster was not contacted ({error}): the cluster objects of this preview are "
+                            "computed from the config alone")
+            return kubeconfig
         raise ClusterObjectsError(f"kthw: the cluster objects cannot be applied: {error}") from None
     problem = refusal(someone_elses(found, stack), adopt)
     if problem is not None:
