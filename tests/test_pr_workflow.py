@@ -109,6 +109,18 @@ def preview_run(main_deployed: EngineProject, minio: MinioServer,
 
 
 @pytest.fixture(scope="module")
+def cluster_objects_run(main_deployed: EngineProject, minio: MinioServer,
+                        tmp_path_factory: pytest.TempPathFactory) -> JobRun:
+    """Clone B turns on a pod network and the cluster DNS and runs the preview job, which reaches no cluster (CI has
+    no tunnel)."""
+    checkout = fresh_clone(tmp_path_factory.mktemp("clone-objects"), main_deployed.stack_file.read_text())
+    document = yaml.safe_load((checkout / "Pulumi.dev.yaml").read_text())
+    document["config"].update({"kthw:podNetwork": "weave", "kthw:dns": "coredns"})
+    (checkout / "Pulumi.dev.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    return run_preview_job(checkout, tmp_path_factory.mktemp("runner-objects"), minio)
+
+
+@pytest.fixture(scope="module")
 def many_minio(minio: MinioServer) -> MinioServer:
     """The same server, another bucket: a second team's state, whose stack is also called dev."""
     minio.client.create_bucket("kthw-many")
@@ -208,6 +220,22 @@ def test_the_preview_leaves_the_shared_state_as_it_was(preview_run: JobRun, main
     assert minio.lock_keys() == []
     assert "worker-2" not in nodes_of(main_deployed.outputs()["network"])
     main_deployed.stack.preview(expect_no_changes=True)
+
+
+def test_a_preview_of_cluster_objects_needs_no_cluster_and_says_it_did_not_contact_it(
+    cluster_objects_run: JobRun,
+) -> None:
+    assert cluster_objects_run.succeeded, cluster_objects_run.log()[-5000:]
+    log = cluster_objects_run.log()
+    assert sum("kthw: the cluster was not contacted" in line for line in log.splitlines()) == 1, log[-5000:]
+    diff = str(cluster_objects_run.artifacts[ARTIFACT])
+    resources = diff_sections(diff)[0]
+    for kind in ("kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service",
+                 "pulumi:providers:kubernetes"):
+        assert f"+ {kind}: (create)" in resources, resources[:3000]
+    assert "IPALLOC_RANGE" in resources and "10.32.0.10" in resources
+    assert re.search(r"kubeconfig\s*: \[secret\]", resources), "the provider's kubeconfig shows as a secret"
+    assert "client-key-data" not in diff
 
 
 def test_removing_one_of_5000_nodes_shows_at_the_top_of_the_comment(removal_run: JobRun) -> None:
