@@ -24,14 +24,18 @@ kthw_link_plugins() {
 }
 
 # kthw_cluster_plugin STACK: build (once per machine) and install the kubernetes plugin when STACK puts objects into
-# the cluster (podNetwork or dns other than none): only such a stack needs it.
+# the cluster (the keys of Settings.needs_cluster: podNetwork or dns other than none, users, adminAccess rbac,
+# kubeletApiUser): only such a stack needs it.
 kthw_cluster_plugin() {
-  for kthw_key in podNetwork dns; do
-    kthw_value=$(pulumi config get "kthw:$kthw_key" --stack "$1" 2>/dev/null) || kthw_value=none
-    if [ -n "$kthw_value" ] && [ "$kthw_value" != none ]; then
-      kthw_link_plugins "$("$kthw_root/toolchain/kubernetes.sh" | tail -n 1)" || return 1
-      return 0
-    fi
+  for kthw_key in podNetwork dns users adminAccess kubeletApiUser; do
+    kthw_value=$(pulumi config get "kthw:$kthw_key" --stack "$1" 2>/dev/null) || kthw_value=
+    case "$kthw_key=$kthw_value" in
+      *= | *=none | *=null | *='[]' | adminAccess=masters) ;;
+      *)
+        kthw_link_plugins "$("$kthw_root/toolchain/kubernetes.sh" | tail -n 1)" || return 1
+        return 0
+        ;;
+    esac
   done
 }
 

@@ -111,11 +111,12 @@ def preview_run(main_deployed: EngineProject, minio: MinioServer,
 @pytest.fixture(scope="module")
 def cluster_objects_run(main_deployed: EngineProject, minio: MinioServer,
                         tmp_path_factory: pytest.TempPathFactory) -> JobRun:
-    """Clone B turns on a pod network and the cluster DNS and runs the preview job, which reaches no cluster (CI has
-    no tunnel)."""
+    """Clone B turns on a pod network and the cluster DNS and adds a user, and runs the preview job, which reaches no
+    cluster (CI has no tunnel)."""
     checkout = fresh_clone(tmp_path_factory.mktemp("clone-objects"), main_deployed.stack_file.read_text())
     document = yaml.safe_load((checkout / "Pulumi.dev.yaml").read_text())
-    document["config"].update({"kthw:podNetwork": "weave", "kthw:dns": "coredns"})
+    document["config"].update({"kthw:podNetwork": "weave", "kthw:dns": "coredns",
+                               "kthw:users": [{"name": "alice", "clusterRole": "view"}]})
     (checkout / "Pulumi.dev.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
     return run_preview_job(checkout, tmp_path_factory.mktemp("runner-objects"), minio)
 
@@ -234,8 +235,10 @@ def test_a_preview_of_cluster_objects_needs_no_cluster_and_says_it_did_not_conta
                  "pulumi:providers:kubernetes"):
         assert f"+ {kind}: (create)" in resources, resources[:3000]
     assert "IPALLOC_RANGE" in resources and "10.32.0.10" in resources
+    assert "+ kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding: (create)" in resources
+    assert "kthw:user:alice:ClusterRole:view" in resources and "+ kthw:index:UserCredentials: (create)" in resources
     assert re.search(r"kubeconfig\s*: \[secret\]", resources), "the provider's kubeconfig shows as a secret"
-    assert "client-key-data" not in diff
+    assert "client-key-data" not in diff and "PRIVATE KEY" not in diff
 
 
 def test_removing_one_of_5000_nodes_shows_at_the_top_of_the_comment(removal_run: JobRun) -> None:

@@ -42,6 +42,8 @@ from components.tunnel.options import (
     parse_tunnel,
     required_load_balancer,
 )
+from components.users.options import AccessOptions, UserOptions, parse_access
+from components.users.rules import checked_users
 
 T = TypeVar("T")
 
@@ -73,13 +75,19 @@ class Settings:
     """The pod network the plan is carried into the cluster with, and its options."""
     dns: DnsOptions = field(default_factory=DnsOptions, metadata=keys("dns", "coredns"))
     """The cluster DNS kthw deploys at the plan's DNS IP, and its options."""
+    users: tuple[UserOptions, ...] = ()
+    """People and robots with certificates of their own, and the access RBAC grants them."""
+    access: AccessOptions = field(default_factory=AccessOptions,
+                                  metadata=keys("adminAccess", "breakGlass", "kubeletApiUser"))
+    """How the admin is authorized, the break-glass credential, and kube-apiserver's access to the kubelets."""
     cluster_objects: ClusterObjectsOptions = field(default_factory=ClusterObjectsOptions)
     """How objects go into the cluster: the readiness wait, and the objects kthw may take over."""
 
     @property
     def needs_cluster(self) -> bool:
         """Whether the stack puts objects into the cluster (and so needs the kubernetes plugin and the cluster)."""
-        return self.pod_network.mode != "none" or self.dns.mode != "none"
+        return (self.pod_network.mode != "none" or self.dns.mode != "none" or bool(self.users)
+                or self.access.admin_access == "rbac" or self.access.kubelet_api_user is not None)
 
     @property
     def api_server_url(self) -> str:
@@ -135,6 +143,11 @@ def parse_settings(
     pod_network = read("podNetwork weave flannel", lambda: parse_pod_network(
         raw.get("podNetwork"), raw.get("weave"), raw.get("flannel")), PodNetworkOptions())
     dns = read("dns coredns", lambda: parse_dns(raw.get("dns"), raw.get("coredns")), DnsOptions())
+    no_users: tuple[UserOptions, ...] = ()
+    users = read("users", lambda: checked_users(raw.get("users"), admin_user, users_secret="users" in secret_keys),
+                 no_users)
+    access = read("adminAccess breakGlass kubeletApiUser", lambda: parse_access(
+        raw.get("adminAccess"), raw.get("breakGlass"), raw.get("kubeletApiUser")), AccessOptions())
     cluster_objects = read("clusterObjects", lambda: parse_cluster_objects(raw.get("clusterObjects")),
                            ClusterObjectsOptions())
     if network is not None:
@@ -157,5 +170,7 @@ def parse_settings(
         verify=verify,
         pod_network=pod_network,
         dns=dns,
+        users=users,
+        access=access,
         cluster_objects=cluster_objects,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -10,9 +9,8 @@ import pulumi
 from components.dns.coredns import coredns_objects
 from components.dns.options import DnsOptions
 from components.dns.rules import last_dns, moved_dns_warning
-from components.kubernetes.component import ClusterConnection
+from components.kubernetes.component import ObjectGroup
 from components.kubernetes.objects import ClusterObject
-from components.kubernetes.resources import register_objects
 from components.network.model import CLUSTER_DOMAIN, NetworkPlan
 
 
@@ -32,12 +30,7 @@ def announce(options: DnsOptions, plan: NetworkPlan, last_output: Any, *, hide_v
         pulumi.log.warn(warning)
 
 
-class ClusterDns(pulumi.ComponentResource):
+class ClusterDns(ObjectGroup):
     """``kthw:index:ClusterDns``: one typed resource per object of the DNS server."""
 
-    def __init__(self, name: str, *, objects: Sequence[ClusterObject], connection: ClusterConnection,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("kthw:index:ClusterDns", name, None, opts)
-        register_objects(objects, parent=self, provider=connection.provider, stack=connection.stack,
-                         options=connection.options)
-        self.register_outputs({})  # none of its own: the stack's outputs are the record (see secret_config)
+    TYPE = "kthw:index:ClusterDns"

@@ -1,4 +1,5 @@
-"""``kthw:index:Kubeconfig``: the admin kubeconfig rendered from the credentials' Outputs, secret as a whole."""
+"""``kthw:index:Kubeconfig``: a kubeconfig (the admin's, a user's, the break-glass one) rendered from the credentials'
+Outputs, secret as a whole."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from components.kubeconfig.render import render_kubeconfig
 
 
 class Kubeconfig(pulumi.ComponentResource):
-    """``kthw:index:Kubeconfig``: the admin kubeconfig, a secret Output."""
+    """``kthw:index:Kubeconfig``: one kubeconfig, a secret Output."""
 
     kubeconfig: pulumi.Output[str]
 
@@ -21,7 +22,8 @@ class Kubeconfig(pulumi.ComponentResource):
         server: pulumi.Input[str],
         ca_cert_pem: pulumi.Input[str],
         client_cert_pem: pulumi.Input[str],
-        client_key_pem: pulumi.Input[str],
+        client_key_pem: pulumi.Input[str] | None,
+        context_name: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("kthw:index:Kubeconfig", name, None, opts)
@@ -33,6 +35,7 @@ class Kubeconfig(pulumi.ComponentResource):
                 ca_cert_pem=values[3],
                 client_cert_pem=values[4],
                 client_key_pem=values[5],
+                context_name=context_name,
             )
         )
         self.kubeconfig = pulumi.Output.secret(rendered)

@@ -30,27 +30,26 @@ def _b64(pem: str) -> str:
 
 
 def kubeconfig_dict(
-    *, cluster_name: str, user: str, server: str, ca_cert_pem: str, client_cert_pem: str, client_key_pem: str
+    *, cluster_name: str, user: str, server: str, ca_cert_pem: str, client_cert_pem: str, client_key_pem: str | None,
+    context_name: str | None = None,
 ) -> dict[str, Any]:
-    """The kubeconfig as kubectl stores it: one cluster, one user, one context named after the cluster, current."""
+    """The kubeconfig as kubectl stores it: one cluster, one user, one context (named after the cluster unless
+    ``context_name`` says otherwise), current. Without a key, the user entry has the certificate alone: its owner adds
+    the key they kept (`kubectl config set-credentials USER --client-key=PATH`)."""
+    context = context_name or cluster_name
+    credentials = {"client-certificate-data": _b64(client_cert_pem)}
+    if client_key_pem is not None:
+        credentials["client-key-data"] = _b64(client_key_pem)
     return {
         "apiVersion": "v1",
         "clusters": [
             {"cluster": {"certificate-authority-data": _b64(ca_cert_pem), "server": server}, "name": cluster_name}
         ],
-        "contexts": [{"context": {"cluster": cluster_name, "user": user}, "name": cluster_name}],
-        "current-context": cluster_name,
+        "contexts": [{"context": {"cluster": cluster_name, "user": user}, "name": context}],
+        "current-context": context,
         "kind": "Config",
         "preferences": {},
-        "users": [
-            {
-                "name": user,
-                "user": {
-                    "client-certificate-data": _b64(client_cert_pem),
-                    "client-key-data": _b64(client_key_pem),
-                },
-            }
-        ],
+        "users": [{"name": user, "user": credentials}],
     }
 
 
@@ -59,6 +58,11 @@ def dump_like_kubectl(document: dict[str, Any]) -> str:
     return yaml.dump(document, Dumper=_KubectlDumper, sort_keys=False, default_flow_style=False, width=2**31)
 
 
-def render_kubeconfig(**fields: str) -> str:
+def render_kubeconfig(
+    *, cluster_name: str, user: str, server: str, ca_cert_pem: str, client_cert_pem: str, client_key_pem: str | None,
+    context_name: str | None = None,
+) -> str:
     """The kubeconfig YAML, identical bytes for identical inputs."""
-    return dump_like_kubectl(kubeconfig_dict(**fields))
+    return dump_like_kubectl(kubeconfig_dict(
+        cluster_name=cluster_name, user=user, server=server, ca_cert_pem=ca_cert_pem, client_cert_pem=client_cert_pem,
+        client_key_pem=client_key_pem, context_name=context_name))

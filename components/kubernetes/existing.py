@@ -5,11 +5,16 @@ pulumi-kubernetes 4.25.0 creates with a server-side apply, which takes over an o
 become the stack's, and `pulumi destroy` would delete it. Before the objects are applied, kthw reads each one from the
 cluster: one that exists without this stack's annotation (components/kubernetes/objects.py) is someone else's, and
 is refused unless ``clusterObjects.adopt`` names it. Node objects are not among them: kthw only sets their podCIDRs.
+
+The same read finds the prerequisites kthw does not make: a namespace a RoleBinding goes into (without it the apply
+fails, so the update stops first, saying what is missing and for whom), and the role a binding grants (without it the
+binding grants nothing: a warning).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from components.kubernetes.objects import STACK_ANNOTATION, ClusterObject
 
@@ -53,3 +58,33 @@ def refusal(references: Sequence[str], adopt: Sequence[str]) -> str | None:
 def owned(objects: Iterable[ClusterObject]) -> list[ClusterObject]:
     """The objects kthw makes and owns (every kind but Node)."""
     return [item for item in objects if item.kind in OWNED_KINDS]
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    """An object that one of kthw's needs and kthw does not make."""
+
+    target: ClusterObject
+    """What must exist (only its kind, name and namespace are read)."""
+    needed_by: str
+    """Who needs it, as messages name them: ``users[0] (alice)``."""
+    blocking: bool
+    """True: the apply fails without it (a namespace); False: a binding grants nothing until it exists."""
+
+    def missing(self) -> str:
+        """What the message says of it when the cluster does not have it."""
+        where = "" if self.target.namespace is None else f" in namespace {self.target.namespace}"
+        effect = ("kthw cannot make its binding there" if self.blocking
+                  else "its binding is made, but grants nothing until the role exists")
+        return f"{self.needed_by}: the cluster has no {self.target.kind} {self.target.name}{where}: {effect}"
+
+
+def missing_prerequisites(prerequisites: Sequence[Prerequisite], absent: Collection[str],
+                          made: Iterable[ClusterObject]) -> tuple[list[str], list[str]]:
+    """(what stops the update, what is only warned of): the prerequisites whose reference is ``absent`` from the
+    cluster, but for those kthw makes itself."""
+    made_here = {item.reference for item in made}
+    missing = [item for item in prerequisites
+               if item.target.reference in absent and item.target.reference not in made_here]
+    blocking = [item.missing() for item in missing if item.blocking]
+    return blocking, [item.missing() for item in missing if not item.blocking]

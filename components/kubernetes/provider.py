@@ -22,7 +22,7 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.cluster.api import ApiConnection, ClusterAccessError
-from components.kubernetes.existing import api_path, refusal, someone_elses
+from components.kubernetes.existing import Prerequisite, api_path, missing_prerequisites, refusal, someone_elses
 from components.kubernetes.objects import ClusterObject
 
 CLUSTER_IDENTIFIER = "kthw"
@@ -50,23 +50,29 @@ def reachable(server: str, timeout: float = REACH_TIMEOUT_SECONDS) -> bool:
         return False
 
 
-def read_existing(kubeconfig: str, objects: Sequence[ClusterObject]) -> dict[str, dict[str, str] | None]:
-    """Each object's annotations as the cluster has it (None when it has none of that name); first the API's version,
-    so that a cluster that does not answer (a tunnel whose far end is down) fails here even with no object to read."""
+def read_existing(kubeconfig: str, objects: Sequence[ClusterObject], prerequisites: Sequence[ClusterObject] = (),
+                  ) -> tuple[dict[str, dict[str, str] | None], set[str]]:
+    """Each object's annotations as the cluster has it (None when it has none of that name), and the references of
+    the ``prerequisites`` it does not have; first the API's version, so that a cluster that does not answer (a
+    tunnel whose far end is down) fails here even with nothing to read."""
     found: dict[str, dict[str, str] | None] = {}
     with ApiConnection(kubeconfig) as api:
         api.get_json("/version")
         for item in objects:
             live = api.find_json(api_path(item))
             found[item.reference] = None if live is None else dict(live.get("metadata", {}).get("annotations") or {})
-    return found
+        unique = {item.reference: item for item in prerequisites}
+        absent = {reference for reference, item in unique.items() if api.find_json(api_path(item)) is None}
+    return found, absent
 
 
 def check_cluster(kubeconfig: str, objects: Sequence[ClusterObject], stack: str, adopt: Sequence[str], *,
-                  dry_run: bool) -> str:
-    """Read the cluster before the first object is applied: refuse someone else's objects, and, in an update, a
-    cluster that cannot be reached (naming the tunnel). A preview of an unreachable cluster says so once and goes on
-    from the config alone. Returns the kubeconfig, for the provider to start with only after this."""
+                  dry_run: bool, prerequisites: Sequence[Prerequisite] = (), made: Sequence[ClusterObject] = ()) -> str:
+    """Read the cluster before the first object is applied: refuse someone else's objects, a missing namespace a
+    binding goes into, and, in an update, a cluster that cannot be reached (naming the tunnel); warn of a missing role
+    a binding grants. ``made`` is every object kthw makes (a prerequisite among them is not missing). A preview of an
+    unreachable cluster says so once and goes on from the config alone. Returns the kubeconfig, for the provider to
+    start with only after this."""
     server = server_of(kubeconfig)
     try:
         if not reachable(server):
@@ -74,7 +80,7 @@ def check_cluster(kubeconfig: str, objects: Sequence[ClusterObject], stack: str,
                 f"nothing answers at {server}: the SSH tunnel to the API server is not open. Run tunnelCommand (or, "
                 "with tunnel.manage, check why it did not open), then `pulumi up` again: the other outputs are "
                 "recorded, and the next update applies the objects")
-        found = read_existing(kubeconfig, objects)
+        found, absent = read_existing(kubeconfig, objects, [item.target for item in prerequisites])
     except ClusterAccessError as error:
         if dry_run:
             pulumi.log.info(f"kthw: the cluster was not contacted ({error}): the cluster objects of this preview are "
@@ -84,6 +90,12 @@ def check_cluster(kubeconfig: str, objects: Sequence[ClusterObject], stack: str,
     problem = refusal(someone_elses(found, stack), adopt)
     if problem is not None:
         raise ClusterObjectsError(problem)
+    blocking, missing_roles = missing_prerequisites(prerequisites, absent, made)
+    for warning in missing_roles:
+        pulumi.log.warn(f"kthw: {warning}")
+    if blocking:
+        raise ClusterObjectsError("kthw: " + "; ".join(blocking) + " (`kubectl create namespace NAME`, or remove the "
+                                  "grant from the config)")
     return kubeconfig
 
 

@@ -3,9 +3,9 @@ stack creates; and, before any resource, the check that the certificates the las
 expired or about to.
 
 The admin certificate is what the tutorial's admin-csr.json produces: CN=<adminUser>, O=system:masters (the group
-kube-apiserver always authorizes), for client authentication only. Inputs hold no timestamps or random values, so
-an unchanged stack previews with no changes; inside ``pki.earlyRenewalHours`` of its expiry the tls provider
-replaces it on the next `up`.
+kube-apiserver always authorizes), for client authentication only; with ``adminAccess: rbac`` its O is
+kthw:cluster-admins instead, which a ClusterRoleBinding grants cluster-admin (components/users/bindings.py). Inside
+``pki.earlyRenewalHours`` of its expiry the tls provider replaces it on the next `up` (components/pki/client.py).
 
 A CA the stack generates is trusted by kube-apiserver and every kubelet, so no routine `up` may replace it: it takes
 no part in early renewal, later changes of ``pki`` never reach it (they apply to the admin key), and it is
@@ -21,12 +21,23 @@ from typing import Any
 import pulumi
 import pulumi_tls as tls
 
+from components.pki.client import (
+    SYSTEM_MASTERS,
+    ClientCertificate,
+    SigningCa,
+    issue_client_certificate,
+    private_key_args,
+)
 from components.pki.last_ca import GENERATED_CA_SUBJECT
 from components.pki.lifetimes import expired_ca_problem, generated_ca_not_after, lifetime_warnings, rfc3339
 from components.pki.options import PkiOptions
+from components.users.options import ADMIN_RBAC_GROUP, BREAK_GLASS_VALIDITY_HOURS, AccessOptions
 
-ADMIN_ORGANIZATION = "system:masters"
-ADMIN_ALLOWED_USES = ("client_auth", "digital_signature", "key_encipherment")
+PROVIDER_USER = "kthw:provider"
+"""Who kthw's kubernetes provider is with ``adminAccess: rbac``: it makes the admin's binding before that exists, and
+goes on working when it is removed, so it is system:masters, as kubeadm's super-admin.conf is to
+EnsureAdminClusterRoleBinding. It adds nothing to what the state already grants: the state holds the CA's key."""
+BREAK_GLASS_USER = "kthw:break-glass"
 CA_ALLOWED_USES = ("cert_signing", "crl_signing", "digital_signature", "key_encipherment")
 CA_SUBJECT = GENERATED_CA_SUBJECT
 
@@ -50,18 +61,6 @@ def check_certificate_lifetimes(last_outputs: Mapping[str, Any], pki: PkiOptions
         dry_run=pulumi.runtime.is_dry_run(),
     ):
         pulumi.log.warn(warning)
-
-
-def private_key_args(pki: PkiOptions) -> dict[str, Any]:
-    """tls.PrivateKey arguments for the configured algorithm."""
-    if pki.algorithm == "ECDSA":
-        return {"algorithm": "ECDSA", "ecdsa_curve": pki.ecdsa_curve}
-    return {"algorithm": "RSA", "rsa_bits": pki.rsa_bits}
-
-
-def admin_subject(admin_user: str) -> dict[str, Any]:
-    """The admin certificate's subject: the user name as CN, system:masters as organization."""
-    return {"common_name": admin_user, "organization": ADMIN_ORGANIZATION}
 
 
 GENERATED_CA_KEY_INPUTS = ["algorithm", "rsaBits", "ecdsaCurve"]
@@ -88,6 +87,13 @@ class AdminCredentials(pulumi.ComponentResource):
     """The admin private key (PEM), secret."""
     ca_key_pem: pulumi.Output[str]
     """The CA private key (PEM), secret: the configured one, or the one the stack generated."""
+    ca: SigningCa
+    """The CA as what signs the other client certificates."""
+    provider: ClientCertificate | None
+    """With ``adminAccess: rbac``, the identity kthw's kubernetes provider uses (PROVIDER_USER, system:masters); else
+    None: the provider uses the admin's, itself system:masters."""
+    break_glass: ClientCertificate | None
+    """With ``breakGlass``, the break-glass credential (BREAK_GLASS_USER, system:masters)."""
 
     def __init__(
         self,
@@ -95,13 +101,13 @@ class AdminCredentials(pulumi.ComponentResource):
         *,
         admin_user: str,
         pki: PkiOptions,
+        access: AccessOptions | None = None,
         ca_cert_pem: str | None = None,
         ca_key_pem: str | None = None,
         ca_cert_not_after: datetime | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("kthw:index:AdminCredentials", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         if ca_cert_pem is not None and ca_key_pem is not None and ca_cert_not_after is not None:
             self.ca_cert_pem = pulumi.Output.from_input(ca_cert_pem)
             self.ca_cert_not_after = pulumi.Output.from_input(rfc3339(ca_cert_not_after))
@@ -109,26 +115,25 @@ class AdminCredentials(pulumi.ComponentResource):
         else:
             ca_key = self._generate_ca(name, pki)
         self.ca_key_pem = ca_key
-        admin_key = tls.PrivateKey(f"{name}-admin-key", opts=child, **private_key_args(pki))
-        request = tls.CertRequest(
-            f"{name}-admin-csr",
-            private_key_pem=admin_key.private_key_pem,
-            subject=tls.CertRequestSubjectArgs(**admin_subject(admin_user)),
-            opts=child,
-        )
-        admin_cert = tls.LocallySignedCert(
-            f"{name}-admin-cert",
-            cert_request_pem=request.cert_request_pem,
-            ca_cert_pem=self.ca_cert_pem,
-            ca_private_key_pem=ca_key,
-            allowed_uses=list(ADMIN_ALLOWED_USES),
-            validity_period_hours=pki.validity_hours,
-            early_renewal_hours=pki.early_renewal_hours,
-            opts=child,
-        )
-        self.admin_cert_pem = admin_cert.cert_pem
-        self.admin_cert_not_after = admin_cert.validity_end_time
-        self.admin_key_pem = pulumi.Output.secret(admin_key.private_key_pem)
+        self.ca = SigningCa(self.ca_cert_pem, ca_key)
+        access = access or AccessOptions()
+        rbac = access.admin_access == "rbac"
+        admin = issue_client_certificate(
+            f"{name}-admin", common_name=admin_user, organization=ADMIN_RBAC_GROUP if rbac else SYSTEM_MASTERS,
+            ca=self.ca, pki=pki, validity_hours=pki.validity_hours, early_renewal_hours=pki.early_renewal_hours,
+            parent=self)
+        self.admin_cert_pem = admin.cert_pem
+        self.admin_cert_not_after = admin.not_after
+        self.admin_key_pem = admin.key_pem
+        self.provider = self.break_glass = None
+        if rbac:
+            self.provider = issue_client_certificate(
+                f"{name}-provider", common_name=PROVIDER_USER, organization=SYSTEM_MASTERS, ca=self.ca, pki=pki,
+                validity_hours=pki.validity_hours, early_renewal_hours=pki.early_renewal_hours, parent=self)
+        if access.break_glass:
+            self.break_glass = issue_client_certificate(
+                f"{name}-break-glass", common_name=BREAK_GLASS_USER, organization=SYSTEM_MASTERS, ca=self.ca,
+                pki=pki, validity_hours=BREAK_GLASS_VALIDITY_HOURS, early_renewal_hours=0, parent=self)
         self.register_outputs({})  # none of its own: the stack's outputs are the record (see secret_config)
 
     def _generate_ca(self, name: str, pki: PkiOptions) -> pulumi.Output[str]:

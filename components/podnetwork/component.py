@@ -4,15 +4,13 @@ applies that give each listed node the plan's podCIDRs."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 
 from components.config.shown import hiding_values
-from components.kubernetes.component import ClusterConnection
+from components.kubernetes.component import ObjectGroup
 from components.kubernetes.objects import ClusterObject
-from components.kubernetes.resources import register_objects
 from components.network.model import NetworkPlan
 from components.podnetwork.flannel import flannel_objects
 from components.podnetwork.node_cidrs import node_objects
@@ -50,12 +48,7 @@ def announce(options: PodNetworkOptions, plan: NetworkPlan, last_output: Any, *,
         pulumi.log.warn(warning)
 
 
-class PodNetwork(pulumi.ComponentResource):
+class PodNetwork(ObjectGroup):
     """``kthw:index:PodNetwork``: one typed resource per object of the pod network."""
 
-    def __init__(self, name: str, *, objects: Sequence[ClusterObject], connection: ClusterConnection,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("kthw:index:PodNetwork", name, None, opts)
-        register_objects(objects, parent=self, provider=connection.provider, stack=connection.stack,
-                         options=connection.options)
-        self.register_outputs({})  # none of its own: the stack's outputs are the record (see secret_config)
+    TYPE = "kthw:index:PodNetwork"

@@ -10,6 +10,9 @@ to one of the certificate's groups.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from components.kubernetes.existing import Prerequisite
 from components.kubernetes.objects import RBAC, ClusterObject, role_ref, rule
 from components.users.options import ADMIN_RBAC_GROUP, Binding, UserOptions
 
@@ -56,3 +59,17 @@ def kubelet_api_objects(api_server_user: str) -> list[ClusterObject]:
                       {"roleRef": role_ref("ClusterRole", KUBELET_API_ROLE),
                        "subjects": [user_subject(api_server_user)]}),
     ]
+
+
+def user_prerequisites(users: Sequence[UserOptions]) -> list[Prerequisite]:
+    """What each user's bindings need and kthw does not make: every namespace of ``roles`` (a RoleBinding cannot be
+    made without it) and every role bound (a binding to a missing role grants nothing)."""
+    needs: list[Prerequisite] = []
+    for index, user in enumerate(users):
+        who = f"users[{index}] ({user.name})"
+        for binding in user.bindings:
+            if binding.namespace is not None:
+                needs.append(Prerequisite(ClusterObject("v1", "Namespace", binding.namespace, None, {}), who, True))
+            role_namespace = binding.namespace if binding.kind == "Role" else None
+            needs.append(Prerequisite(ClusterObject(RBAC, binding.kind, binding.role, role_namespace, {}), who, False))
+    return needs

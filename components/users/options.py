@@ -98,21 +98,31 @@ def _groups(value: Any, key: str) -> tuple[str, ...]:
     return tuple(parsed)
 
 
-def _hours(value: Any, key: str) -> int:
-    return integer_in(value, key, 0, VALIDITY_HOURS_MAX)
+def _early_renewal(value: Any, key: str, validity: int | None) -> int:
+    """Below the validity, as pki.earlyRenewalHours: a window as long as the certificate would renew it at every
+    `up`."""
+    longest = VALIDITY_HOURS_MAX if validity is None else validity - 1
+    default = default_of(UserOptions, "early_renewal_hours")
+    if value is None and validity is not None and default >= validity:
+        raise ConfigError(key, f"is unset, and its default {default} is not below the user's validityHours "
+                          f"{validity}", f"earlyRenewalHours set below {validity}, say {validity // 10}", safe=True)
+    return default if value is None else integer_in(value, key, 0, longest)
 
 
 def parse_user(value: Any, index: int) -> UserOptions:
     problems = Problems()
     obj = OptionsObject.read(UserOptions, f"users[{index}]", value, problems)
+    validity = obj.field("validity_hours", lambda hours, key: integer_in(hours, key, 1, VALIDITY_HOURS_MAX))
+    renewal_key = f"users[{index}].earlyRenewalHours"
     user = UserOptions(
         name=obj.field("name", _text, ""),
         groups=obj.field("groups", _groups),
         cluster_role=obj.field("cluster_role", _text),
         roles=obj.field("roles", _roles),
         csr=obj.field("csr", _text),
-        validity_hours=obj.field("validity_hours", lambda hours, key: integer_in(hours, key, 1, VALIDITY_HOURS_MAX)),
-        early_renewal_hours=obj.field("early_renewal_hours", _hours),
+        validity_hours=validity,
+        early_renewal_hours=problems.check(
+            lambda: _early_renewal(obj.obj.get("earlyRenewalHours"), renewal_key, validity), 0),
     )
     problems.raise_any()
     return user

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
-from components.config.errors import ConfigError
+from components.config.errors import ConfigError, raise_all
 from components.config.shown import shown
 from components.kubeconfig.options import COMMON_NAME_MAX, parse_name
 from components.users.csr import request_identity
-from components.users.options import ADMIN_RBAC_GROUP, UserOptions
+from components.users.options import ADMIN_RBAC_GROUP, UserOptions, parse_users
 
 RESERVED_PREFIXES = ("system:", "kthw:")
 """system: is Kubernetes' (system:masters bypasses RBAC; system:authenticated and others carry default bindings);
@@ -23,6 +24,13 @@ ORGANIZATION_MAX = 64
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _NAMESPACE_ACCEPTED = "a namespace name: at most 63 lowercase letters, digits and '-', starting and ending with one"
 _ROLE_ACCEPTED = "a role's name: not '.' or '..', without '/' or '%', at most 253 characters"
+
+
+def checked_users(value: Any, admin_user: str, *, users_secret: bool) -> tuple[UserOptions, ...]:
+    """``users`` read and checked: every problem of every entry raised together."""
+    users = parse_users(value)
+    raise_all(user_problems(users, admin_user, users_secret=users_secret))
+    return users
 
 
 def user_problems(users: Sequence[UserOptions], admin_user: str, *, users_secret: bool) -> list[ConfigError]:
@@ -58,7 +66,7 @@ def _name_problems(name: str, key: str, admin_user: str) -> list[ConfigError]:
         return [ConfigError(key, f"{shown(name)} begins with a prefix Kubernetes or kthw reserves "
                             f"({', '.join(RESERVED_PREFIXES)})", "a person's or robot's own name", safe=True)]
     if name == admin_user:
-        return [ConfigError(key, f"{shown(name)} is the admin's name (adminUser)", "a name of its own", safe=True)]
+        return [ConfigError(key, "is the admin's name (adminUser)", "a name of its own", safe=True)]
     return []
 
 

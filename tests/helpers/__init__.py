@@ -2,8 +2,10 @@
 
 backends.py         throwaway state backends: a directory, PostgreSQL and MinIO on loopback
 cluster.py          a throwaway hard-way control plane on loopback: cfssl PKI, etcd, kube-apiserver, sshd
+cluster_stack.py    stacks that put objects into a cluster, each with a control plane from its own flags
 engine.py           the real Pulumi engine: a copy of the project on its own backend, the toolchain, preview diffs
 host_faults.py      a machine that lacks what the managed tunnel needs: a program missing from PATH, mode 0555
+lab.py              the end-to-end lab: a stack pointed at it, kubectl with its kubeconfig alone, failed runs
 leaks.py            what a message about config set with --secret must not show of it
 mock_program.py     __main__.py under Pulumi mocks: resources, outputs and their secrecy; the dev config
 network_specs.py    network specs, plans and last deployments from short literals

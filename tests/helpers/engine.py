@@ -26,6 +26,8 @@ EXPIRY_OUTPUT_OF_TYPE = {
     ADMIN_CERT_TYPE: "adminCertNotAfter",
     "tls:index/selfSignedCert:SelfSignedCert": "caCertNotAfter",
 }
+CERT_NAME_OF_TYPE = {ADMIN_CERT_TYPE: "admin-admin-cert", "tls:index/selfSignedCert:SelfSignedCert": "admin-ca"}
+"""The resource name of the admin's certificate and of the generated CA."""
 REPLACED = ({"replace"}, {"create-replacement", "delete-replaced"})
 """How a replacement shows in a preview's steps."""
 # pulumi-command repeats a failed command's whole script ("running '...'") in each error line.
@@ -239,16 +241,20 @@ class EngineProject:
         path.write_text(json.dumps(exported))
         self.cli("stack", "import", "--file", str(path))
 
-    def age_certificate(self, resource_type: str, hours_left: float) -> None:
-        """As if time had passed: the recorded validity end of the stack's ``resource_type`` certificate, and the
-        stack output that reports it, become ``hours_left`` from now (an exported state, edited, imported)."""
+    def age_certificate(self, resource_type: str, hours_left: float, name: str | None = None) -> None:
+        """As if time had passed: the recorded validity end of the stack's ``resource_type`` certificate (the admin's
+        or the CA; another one by its resource ``name``), and the stack output that reports the admin's or the CA's,
+        become ``hours_left`` from now (an exported state, edited, imported)."""
         end = (datetime.now(UTC) + timedelta(hours=hours_left)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        resource_name = name or CERT_NAME_OF_TYPE[resource_type]
 
         def age(resources: list[dict[str, Any]]) -> None:
-            (certificate,) = [item for item in resources if item["type"] == resource_type]
+            (certificate,) = [item for item in resources
+                              if item["type"] == resource_type and item["urn"].endswith(f"::{resource_name}")]
             (stack,) = [item for item in resources if item["type"] == "pulumi:pulumi:Stack"]
             certificate["outputs"]["validityEndTime"] = end
-            stack["outputs"][EXPIRY_OUTPUT_OF_TYPE[resource_type]] = end
+            if name is None:
+                stack["outputs"][EXPIRY_OUTPUT_OF_TYPE[resource_type]] = end
 
         self.edit_state(age)
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import functools
 import json
 import os
 import runpy
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pulumi
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.sync_await import _sync_await
@@ -60,6 +63,14 @@ def config_with(**changes: Any) -> dict[str, Any]:
     return config
 
 
+@functools.cache
+def real_private_key_pem(name: str) -> str:
+    """A real P-256 key for each PrivateKey (one per name): the program makes users' certificate requests from it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
 def fake_pem(kind: str, name: str) -> str:
     body = base64.b64encode(f"fake-{name}".encode()).decode()
     return f"-----BEGIN {kind}-----\n{body}\n-----END {kind}-----\n"
@@ -77,7 +88,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.registered.append(args)
         state = dict(args.inputs)
         if args.typ == "tls:index/privateKey:PrivateKey":
-            state["privateKeyPem"] = fake_pem("PRIVATE KEY", args.name)
+            state["privateKeyPem"] = real_private_key_pem(args.name)
             state["publicKeyPem"] = fake_pem("PUBLIC KEY", args.name)
         elif args.typ == "tls:index/certRequest:CertRequest":
             state["certRequestPem"] = fake_pem("CERTIFICATE REQUEST", args.name)
@@ -150,10 +161,12 @@ def run_program(
     list_nodes: Any = None,
     cluster_reachable: bool = True,
     existing_objects: Mapping[str, Mapping[str, str]] | None = None,
+    missing_objects: Collection[str] = (),
 ) -> ProgramRun:
     """Run __main__.py with ``config`` (keys without namespace) and resolve every export. The cluster answers verify
     with ``service_cluster_ip`` and ``list_nodes``, and the read before cluster objects are applied with
-    ``existing_objects`` (reference -> annotations of what is there already; nothing by default)."""
+    ``existing_objects`` (reference -> annotations of what is there already; nothing by default); of the objects
+    kthw's need and does not make, the cluster has all but ``missing_objects``."""
     mocks = RecordingMocks(last_outputs)
     pulumi.runtime.set_mocks(mocks, project="kthw", stack="dev", preview=preview, organization="organization")
     pulumi.runtime.set_all_config(_config_values(config), [f"kthw:{key}" for key in secret_keys])
@@ -169,8 +182,10 @@ def run_program(
                 mock.patch("components.cluster.api.read_cluster",
                            lambda kubeconfig: (service_cluster_ip, lister(kubeconfig))), \
                 mock.patch("components.kubernetes.provider.reachable", lambda server: cluster_reachable), \
-                mock.patch("components.kubernetes.provider.read_existing", lambda kubeconfig, objects: {
-                    item.reference: (existing_objects or {}).get(item.reference) for item in objects}):
+                mock.patch("components.kubernetes.provider.read_existing",
+                           lambda kubeconfig, objects, prerequisites: (
+                               {item.reference: (existing_objects or {}).get(item.reference) for item in objects},
+                               {item.reference for item in prerequisites} & set(missing_objects))):
             runpy.run_path(str(MAIN), run_name="__kthw__")
             for name, value in exports.items():
                 if isinstance(value, pulumi.Output):
