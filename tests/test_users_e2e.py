@@ -5,7 +5,8 @@ A user bound to ``view`` reads and may not write; `kubectl auth whoami` shows th
 makes the same kubeconfig get 403 on the next `up`, and putting them back (warned of) makes it work again. The RBAC
 admin loses everything with its binding while the break-glass kubeconfig and kthw's own provider go on working, and
 the next `up` puts the binding back. A user with their own key, the tutorial's kubelet RBAC, a namespace or role
-the cluster lacks, an empty no-change preview and a renewal that touches one user's certificate alone.
+the cluster lacks, an empty no-change preview, a renewal that touches one user's certificate alone, and a change of
+role whose new binding is made before the old one is deleted.
 """
 
 from __future__ import annotations
@@ -180,6 +181,11 @@ def test_users_are_granted_revoked_and_restored_and_the_rbac_admin_has_a_way_bac
     pulumi_up(stack)
     assert files.of("userKubeconfigs", "alice", file="alice-renewed").read_text() != again.read_text()
     assert resource_version(apiserver, "clusterrolebinding", "kthw:user:alice:ClusterRole:view") == before
+
+    stack.project.update_config(users=[{**ALICE, "clusterRole": "edit"}])
+    said = pulumi_up(stack)
+    made = said.index("kthw:user:alice:ClusterRole:edit created")
+    assert made < said.index("kthw:user:alice:ClusterRole:view deleted"), "the new grant exists before the old goes"
     stack.project.destroy()
 
 
