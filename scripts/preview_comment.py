@@ -5,7 +5,9 @@ its cut marked plainly. The whole diff is the workflow run's artifact (.github/w
 
 The summary: the program's own line about the nodes (components/network/node_changes.py: added, removed, moved, or
 counts only when the node list is secret config), the outputs the preview changes (the top-level keys of its
-outputs section), the resource counts, and any warning or error lines. It reads only what the preview printed,
+outputs section), the lines the text tables of the outputs gain and lose (``- worker-2500 ...``: the CLI prints an
+object output's unchanged keys too, which put them a screen down), the resource counts, and any warning or error
+lines. It reads only what the preview printed,
 which shows secrets as [secret]. GitHub refuses a comment over 65,536 characters, and a diff cut without a word
 hides what comes after it (a removed node can be hundreds of kilobytes down): the comment stays under LIMIT bytes,
 says where it stops, and its summary is read from the whole diff.
@@ -26,6 +28,8 @@ from components.network.node_changes import SUMMARY_PREFIX
 
 LIMIT = 60_000
 """Bytes of the whole comment (GitHub's limit is 65,536 characters; a character is at least a byte)."""
+SHOWN_TABLE_LINES = 12
+"""Changed lines of the outputs' text tables quoted in the summary; past that, a count."""
 SHOWN_DIAGNOSTICS = 5
 """Warning and error lines quoted in the summary; past that, a count."""
 DIAGNOSTIC_CHARACTERS = 400
@@ -37,6 +41,9 @@ TOP_LEVEL_OUTPUT = re.compile(r"^(?:  ([-+~]) |    )([A-Za-z_][A-Za-z0-9_]*)\s*:
 RESOURCE_LINE = re.compile(r"^\s*(?:[-+~]+|\+-|-\+)?\s*[\w/.-]+:[\w/.-]*:[\w/.-]+: \(")
 """A resource's header line (``  ~ tls:index/privateKey:PrivateKey: (update)``): the outputs section has ended."""
 DIAGNOSTIC = re.compile(r"^\s*(warning|error): ")
+TABLE_LINE_CHANGE = re.compile(r"^\s+([-+]) ([^\s:\[\]]+(?: [^\s]+)+)$")
+"""A line a text table gains or loses (``- worker-2500 172.16.9.197 10.137.196.0/24``): fields separated by blanks,
+the first without a colon, so no ``key: value`` or ``[0]: value`` line of an object or list diff."""
 CHANGE_WORDS = {"~": "changed", "+": "added", "-": "removed", None: "new"}
 
 
@@ -52,6 +59,8 @@ class Summary:
     """The lines under ``Resources:`` (``~ 1 to update``, ``10 unchanged``)."""
     diagnostics: list[str] = field(default_factory=list)
     """Warning and error lines."""
+    table_lines: list[str] = field(default_factory=list)
+    """The lines the outputs' text tables gain (``+ ...``) or lose (``- ...``), in the preview's order."""
 
 
 def summarize(preview: str) -> Summary:
@@ -83,6 +92,8 @@ def summarize(preview: str) -> Summary:
             output = TOP_LEVEL_OUTPUT.match(line)
             if output:
                 summary.outputs.setdefault(CHANGE_WORDS[output.group(1)], []).append(output.group(2))
+            elif table_line := TABLE_LINE_CHANGE.match(line):
+                summary.table_lines.append(f"{table_line.group(1)} {table_line.group(2)}")
     return summary
 
 
@@ -98,6 +109,13 @@ def summary_lines(summary: Summary, status: int) -> list[str]:
             ", ".join(f"`{name}`" for name in names) + f" {word}" for word, names in summary.outputs.items()))
     else:
         lines.append("- **Outputs:** no change")
+    if summary.table_lines:
+        quoted = summary.table_lines[:SHOWN_TABLE_LINES]
+        more = len(summary.table_lines) - len(quoted)
+        fence = fence_for("\n".join(quoted))
+        lines += [f"- **Table lines:** {len(summary.table_lines)} changed" + (f", the first {len(quoted)}:" if more
+                                                                               else ":"),
+                  "", f"{fence}diff", *quoted, fence, ""]
     if summary.resources:
         lines.append("- **Resources:** " + ", ".join(summary.resources))
     shown = summary.diagnostics[:SHOWN_DIAGNOSTICS]

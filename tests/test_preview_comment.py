@@ -66,6 +66,7 @@ def test_the_summary_names_the_node_changes_outputs_and_resource_counts() -> Non
     assert summary.outputs == {"changed": ["network"], "added": ["newOutput"], "removed": ["oldOutput"]}
     assert summary.resources == ["10 unchanged"]
     assert summary.diagnostics == []
+    assert summary.table_lines == ["- worker-2500 172.16.9.197 10.137.196.0/24"]
 
 
 def test_a_new_stack_s_outputs_are_new_and_resource_properties_are_not_outputs() -> None:
@@ -100,6 +101,7 @@ def test_a_diff_that_fits_is_whole_and_says_where_the_artifact_is() -> None:
         "### `pulumi preview --diff` of the dev stack\n\n"
         "- **Nodes:** 4999 planned, 5000 deployed: 1 removed (worker-2500)\n"
         "- **Outputs:** `network` changed; `newOutput` added; `oldOutput` removed\n"
+        "- **Table lines:** 1 changed:\n\n```diff\n- worker-2500 172.16.9.197 10.137.196.0/24\n```\n\n"
         "- **Resources:** 10 unchanged\n\n"
         "The whole diff, 19 lines, is below and in the artifact `pulumi-preview-diff` of [this workflow run]"
         "(https://github.com/o/r/actions/runs/7).\n\n"
@@ -139,3 +141,17 @@ def test_the_run_link_comes_from_the_variables_of_every_actions_step() -> None:
     assert run_url({"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "9"}) \
         == "https://github.com/o/r/actions/runs/9"
     assert run_url({}) is None
+
+
+def test_table_lines_are_quoted_up_to_a_dozen_and_object_or_list_changes_are_not() -> None:
+    removed = "\n".join(f"          - worker-{index} 10.0.0.{index} 10.200.{index}.0/24" for index in range(20))
+    object_and_list_changes = ('      - serviceCidrs: [\n          - [0]: "10.32.0.0/24"\n        ]\n'
+                               '      + dns: "coredns"\n')
+    preview = REMOVAL.replace("          - worker-2500 172.16.9.197 10.137.196.0/24", removed).replace(
+        "    }\n", object_and_list_changes + "    }\n")
+    summary = summarize(preview)
+    assert len(summary.table_lines) == 20 and all(line.startswith("- worker-") for line in summary.table_lines)
+    text = comment(preview, status=0, stack="dev", artifact="a", run_url=None)
+    assert "- **Table lines:** 20 changed, the first 12:" in text
+    head = text.split("The whole diff")[0]
+    assert "worker-11 " in head and "worker-12 " not in head
