@@ -110,12 +110,11 @@ def summary_lines(summary: Summary, status: int) -> list[str]:
     else:
         lines.append("- **Outputs:** no change")
     if summary.table_lines:
-        quoted = summary.table_lines[:SHOWN_TABLE_LINES]
-        more = len(summary.table_lines) - len(quoted)
-        fence = fence_for("\n".join(quoted))
-        lines += [f"- **Table lines:** {len(summary.table_lines)} changed" + (f", the first {len(quoted)}:" if more
-                                                                               else ":"),
-                  "", f"{fence}diff", *quoted, fence, ""]
+        table = summary.table_lines[:SHOWN_TABLE_LINES]
+        first = f", the first {len(table)}" if len(table) < len(summary.table_lines) else ""
+        fence = fence_for("\n".join(table))
+        lines += [f"- **Table lines:** {len(summary.table_lines)} changed{first}:", "", f"{fence}diff", *table, fence,
+                  ""]
     if summary.resources:
         lines.append("- **Resources:** " + ", ".join(summary.resources))
     shown = summary.diagnostics[:SHOWN_DIAGNOSTICS]

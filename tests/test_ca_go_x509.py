@@ -29,6 +29,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 from components.config.errors import AnyConfigError, ConfigError
 from components.config.settings import parse_settings
 from components.pki import der
+from components.pki.ca_pem import check_ca_certificate
 from tests.helpers import pki
 from tests.helpers.engine import toolchain_script
 from tests.helpers.mock_program import DEV_CONFIG
@@ -280,12 +281,13 @@ def checker() -> Path:
     return Path(toolchain_script("checker.sh", "x509check")) / "x509check"
 
 
-def run_checker(pem: Pem, directory: Path, name: str) -> Verdict:
-    """Go's verdict on a CA: x509check run on its files."""
+def run_checker(pem: Pem, directory: Path, name: str, now: datetime.datetime | None = None) -> Verdict:
+    """Go's verdict on a CA: x509check run on its files, at ``now`` (by default the current time)."""
     cert, key_file = directory / f"{name}.pem", directory / f"{name}-key.pem"
     cert.write_text(pem.cert)
     key_file.write_text(pem.key)
-    result = subprocess.run([checker(), "-cert", cert, "-key", key_file], capture_output=True, text=True,
+    at = [] if now is None else ["-now", now.strftime("%Y-%m-%dT%H:%M:%SZ")]
+    result = subprocess.run([checker(), "-cert", cert, "-key", key_file, *at], capture_output=True, text=True,
                             timeout=60, check=True)
     found = json.loads(result.stdout)
     return Verdict(found["accepted"], f"{found.get('stage', '')}: {found.get('error', '')}")
@@ -351,6 +353,35 @@ def test_the_corpus_covers_every_kind_of_verdict(pem_directory: Path) -> None:
     stages = {verdict.detail.split(":", 1)[0] for verdict in verdicts if not verdict.accepted}
     assert stages == {"parse-cert", "parse-key", "sign", "verify"}
     assert sum(verdict.accepted for verdict in verdicts) >= 25
+
+
+# The edges of the validity period, to the second
+
+VALID_FROM = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
+VALID_TO = datetime.datetime(2031, 1, 1, tzinfo=datetime.UTC)
+SECOND = datetime.timedelta(seconds=1)
+
+
+@functools.cache
+def dated_ca() -> Pem:
+    """A good CA valid from VALID_FROM to VALID_TO."""
+    return make_ca(not_before=VALID_FROM, not_after=VALID_TO)
+
+
+@pytest.mark.parametrize(("now", "refusal"), [
+    (VALID_FROM - SECOND, "is not valid before 2030-01-01T00:00:00+00:00"),
+    (VALID_FROM, None),
+    (VALID_TO, None),
+    (VALID_TO + SECOND, "expired at 2031-01-01T00:00:00+00:00"),
+], ids=["a-second-before-not-before", "at-not-before", "at-not-after", "a-second-after-not-after"])
+def test_a_ca_at_the_edges_of_its_validity_is_judged_as_go_judges_it(now: datetime.datetime, refusal: str | None,
+                                                                      tmp_path: Path) -> None:
+    """crypto/x509 verify.go isValid refuses a certificate when the time is before its notBefore or after its
+    notAfter: both seconds themselves are inside its validity."""
+    go = run_checker(dated_ca(), tmp_path, "dated", now)
+    assert go.accepted is (refusal is None), go.detail
+    _, errors = check_ca_certificate(dated_ca().cert, now)
+    assert [error.problem for error in errors] == ([] if refusal is None else [refusal])
 
 
 # Byte flips: corners of Go's parser the corpus does not name

@@ -144,6 +144,46 @@ def test_kubectl_reads_back_the_names_yaml_misreads(tmp_path: Path) -> None:
     assert_kubectl_reads_back(MISREAD_NAMES, tmp_path)
 
 
+EDGE_NAMES = [
+    "0xFFFFFFFFFFFFFFFF", "0x10000000000000000", "0X1F", "0O17", "0B101",
+    "0b1" + "0" * 63, "0b" + "1" * 64, "0b1" + "0" * 64, "0b" + "1" * 65,
+    "2024-12-31", "2024-01-01", "2024-1-5T1:60:0Z", "2024-1-5T1:2:60Z", "2024-1-5T1:59:59Z",
+    "2024-1-5T1:2:3-24:00", "2024-1-5T1:2:3-25:00", "2024-1-5T1:2:3-00:60", "2024-1-5T1:2:3-00:61",
+]
+"""Names at the edges of what go-yaml reads as a number (strconv's 64-bit bounds, upper-case base prefixes, binary
+beyond 64 bits) or a timestamp (Go's time.Parse ranges: months, days, minutes, seconds, zone hours and minutes)."""
+
+
+def test_kubectl_reads_back_names_at_the_edges_of_numbers_and_timestamps(tmp_path: Path) -> None:
+    assert_kubectl_reads_back(EDGE_NAMES, tmp_path)
+
+
+RESOLVE_TABLE = [
+    "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+    "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+    "", "~", "null", "Null", "NULL",
+    ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
+    "<<",
+]
+"""Every word of go-yaml v2's resolve table (resolve.go ``resolveMapList``), in its order: booleans, nulls, special
+floats and the merge key."""
+
+
+def test_kubectl_reads_back_every_word_of_go_yamls_resolve_table(tmp_path: Path) -> None:
+    """As cluster, context and user names, each word is written as kubectl writes it: quoted where go-yaml would
+    read a bool, a null or a float (``name: false`` makes kubectl refuse the file: "cannot unmarshal bool"), plain
+    where it reads a string (``<<``: resolve.go looks up only texts that start with a character of its
+    ``resolveTable``)."""
+    assert_kubectl_reads_back(RESOLVE_TABLE, tmp_path)
+
+
+def test_every_alphabetic_word_of_the_resolve_table_is_a_valid_name() -> None:
+    """So each of them can reach the kubeconfig as clusterName and adminUser, and must be quoted there."""
+    for word in (word for word in RESOLVE_TABLE if word.isalpha()):
+        assert parse_name(word, "clusterName", CLUSTER_NAME_MAX) == word
+        assert parse_name(word, "adminUser", COMMON_NAME_MAX) == word
+
+
 @settings(max_examples=25, deadline=None)
 @given(names=st.lists(accepted_names(COMMON_NAME_MAX), min_size=1, max_size=12, unique=True))
 def test_kubectl_reads_back_every_accepted_name_as_written(tmp_path_factory: pytest.TempPathFactory,

@@ -7,7 +7,7 @@ import ipaddress
 from collections.abc import Sequence
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from components.config.errors import AnyConfigError, CollectedConfigError, ConfigError
@@ -18,6 +18,7 @@ from components.network.model import NetworkPlan, NetworkSpec, NodeSpec
 from components.network.output import flags, network_output, routes
 from components.network.rules import validate_families, validate_network
 from components.network.tables import routes_of
+from components.network.usable_address import unusable_address_reason
 from tests.helpers.network_specs import (
     DUAL_CLUSTER,
     DUAL_SERVICE,
@@ -680,7 +681,22 @@ def test_a_pin_cannot_move_a_node_off_its_previous_block() -> None:
     assert kept == {"worker-0": ("10.200.0.0/24",)}
 
 
+def groups(*values: int) -> int:
+    """An IPv6 address from its eight 16-bit groups."""
+    return int.from_bytes(b"".join(value.to_bytes(2, "big") for value in values), "big")
+
+
+ALL_GROUPS = 2**128 - 1
+"""A zero_mask that keeps every group of the value."""
+
+
 @given(st.integers(min_value=0, max_value=2**128 - 1), st.integers(min_value=0, max_value=2**128 - 1))
+@example(0, ALL_GROUPS)
+@example(groups(1, 0, 0, 1, 0, 0, 0, 1), ALL_GROUPS)  # the longer run of zero groups becomes "::"
+@example(groups(1, 0, 0, 0, 1, 0, 0, 1), ALL_GROUPS)
+@example(groups(0, 0, 1, 1, 1, 1, 0, 0), ALL_GROUPS)  # of equal runs, the first
+@example(groups(1, 0, 1, 1, 1, 1, 1, 1), ALL_GROUPS)  # one zero group stays "0"
+@example(groups(1, 1, 1, 1, 1, 1, 0, 0), ALL_GROUPS)
 def test_address_formatting_is_canonical(value: int, zero_mask: int) -> None:
     # RFC 5952 as Go's netip and Python's ipaddress write it; zero_mask makes runs of zero groups likely.
     sparse = value & zero_mask & int("".join(random_group_mask(zero_mask)), 2)
@@ -717,6 +733,16 @@ def test_node_address_kubelet_refuses_is_refused(address: str, reason: str) -> N
     assert error.key == "nodes[1].address"
     assert error.problem == f"{address} is {reason}, which kubelet refuses as a node IP"
     assert "not loopback, unspecified, multicast or link-local" in error.accepted
+
+
+@pytest.mark.parametrize("address", [
+    "0.0.0.1", "126.255.255.255", "223.255.255.255", "240.0.0.1", "169.253.255.255", "172.31.101.60",
+    "fec0::1", "::2", "fd00::20",
+    "::ffff:127.0.0.1",  # never reaches this check: node addresses refuse the IPv4-mapped form
+])
+def test_addresses_beside_the_ranges_kubelet_refuses_are_usable(address: str) -> None:
+    # Go's net.IP IsLoopback, IsMulticast, IsLinkLocalUnicast, IsUnspecified: each range and nothing next to it.
+    assert unusable_address_reason(ipaddress.ip_address(address)) is None
 
 
 @pytest.mark.parametrize("address", ["126.255.255.255", "128.0.0.0", "169.253.255.255", "169.255.0.0",

@@ -5,12 +5,14 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from components.config.errors import AnyConfigError, ConfigError
-from components.network.addresses import parse_ip
-from components.network.node_fields import parse_addresses
+from components.config.shown import shown
+from components.network.addresses import parse_cidr, parse_ip
+from components.network.blocks import PodBlock
+from components.network.node_fields import parse_addresses, parse_pod_blocks
 from components.network.options import parse_network
 
 
@@ -89,3 +91,57 @@ def test_the_fast_address_reader_agrees_with_parse_ip(text: str) -> None:
     except ConfigError as error:
         actual = str(error)
     assert actual == expected
+
+
+POD_BLOCK_TEXTS = st.one_of(
+    st.builds(lambda address, prefix: f"{address}/{prefix}", ADDRESS_TEXTS,
+              st.sampled_from(["0", "8", "24", "32", "33", "64", "120", "128", "129", "024", "", "-1", "2 "])),
+    st.integers(0, 2**32 - 1).flatmap(lambda value: st.integers(0, 32).map(
+        lambda prefix: str(ipaddress.IPv4Network((value >> (32 - prefix) << (32 - prefix), prefix))))),
+    st.integers(0, 2**128 - 1).flatmap(lambda value: st.integers(0, 128).map(
+        lambda prefix: str(ipaddress.IPv6Network((value >> (128 - prefix) << (128 - prefix), prefix))))),
+    ADDRESS_TEXTS,
+)
+"""Canonical blocks of every size, and texts near them: host bits, odd prefixes, mapped and dotted IPv6."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(POD_BLOCK_TEXTS)
+@example("10.200.0.0/24")
+@example("10.200.1.0/24")
+@example("10.200.0.1/24")
+@example("10.200.0.0/33")
+@example("fd00:10:244:1::/64")
+@example("fd00:10:244:1::1/64")
+@example("fd00::/129")
+@example("::ffff:10.200.0.0/120")
+@example("::10.200.0.0/120")
+@example("::/0")
+@example("0.0.0.0/0")
+@example("10.200.0.0")
+def test_the_fast_pod_cidr_reader_agrees_with_parse_cidr(text: str) -> None:
+    """parse_pod_blocks takes glibc's inet_pton for a canonical block; it accepts and refuses exactly what
+    parse_cidr does, with the same block and text."""
+    if "," in text:
+        return
+    try:
+        expected: object = (PodBlock.of(parse_cidr(text, "k")),)
+    except ConfigError as error:
+        expected = str(error)
+    try:
+        actual: object = parse_pod_blocks(text, "k")
+    except ConfigError as error:
+        actual = str(error)
+    assert actual == expected
+
+
+@pytest.mark.parametrize("pin", [24, ["10.200.0.0/24"], None, True])
+def test_a_pod_cidr_that_is_not_a_string_is_refused(pin: object) -> None:
+    node = {"name": "worker-0", "address": "172.31.0.1", "podCidr": pin}
+    if pin is None:
+        assert parse_network(None, [node]).nodes[0].pinned == ()
+        return
+    with pytest.raises(ConfigError) as caught:
+        parse_network(None, [node])
+    assert str(caught.value) == (f"invalid config kthw:nodes[0].podCidr: {shown(pin)} is not a string; expected one "
+                                 "CIDR, or two separated by a comma")

@@ -509,3 +509,81 @@ def test_any_secret_key_of_the_node_list_hides_the_path(
     assert [str(error) for error in caught.value.errors] == [
         "invalid config kthw:nodesFile (line 2, HOSTNAME): is already used by line 1 (the values come from secret "
         "config and are not shown)"]
+
+
+def whole_messages(tmp_path: Path, name: str, text: str | bytes) -> list[str]:
+    """Every whole message parse_network reports for a nodesFile ``name`` holding ``text``."""
+    return [str(error) for error in refusal(project_with(tmp_path, name, text), name)]
+
+
+PATH_ACCEPTED = ("expected a path relative to the project directory (where Pulumi.yaml is), such as machines.txt, "
+                 "that stays inside it through every '..' and symbolic link")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("missing.txt", f"'missing.txt' does not exist in the project directory PROJECT; {PATH_ACCEPTED}"),
+    (".", f"'.' is not a regular file; {PATH_ACCEPTED}"),
+])
+def test_a_path_that_names_no_file_says_where_it_looked(tmp_path: Path, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_network(None, None, value, tmp_path)
+    assert str(caught.value).replace(str(tmp_path), "PROJECT") == f"invalid config kthw:nodesFile: {message}"
+
+
+def test_a_file_larger_than_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    with (tmp_path / "machines.txt").open("wb") as file:
+        file.truncate(64 * 2**20 + 1)  # sparse: nothing is written
+    with pytest.raises(ConfigError) as caught:
+        parse_network(None, None, "machines.txt", tmp_path)
+    assert str(caught.value) == f"invalid config kthw:nodesFile: 'machines.txt' is larger than 64 MiB; {PATH_ACCEPTED}"
+
+
+def test_whole_messages_of_a_machines_txt(tmp_path: Path) -> None:
+    text = ("172.31.100.20 node-0.kubernetes.local node-0 10.200.0.0/24 extra\n"
+            "172.31.100.21 -x- node-1\n"
+            "172.31.100.22 node-2.kubernetes.local node-2 \xff\n")
+    assert whole_messages(tmp_path, "machines.txt", text.encode("latin-1")) == [
+        "invalid config kthw:nodesFile (machines.txt:3): is not UTF-8 text; expected a UTF-8 text file listing the "
+        "nodes"]
+    assert whole_messages(tmp_path, "machines.txt", text.replace(" \xff", "")) == [
+        "invalid config kthw:nodesFile (machines.txt:1): has 5 fields; expected IPV4_ADDRESS FQDN HOSTNAME "
+        "[POD_SUBNET], separated by spaces or tabs",
+        "invalid config kthw:nodesFile (machines.txt:2, FQDN): is not a DNS name; expected a fully qualified host "
+        "name such as node-0.kubernetes.local",
+    ]
+
+
+def test_yaml_items_that_are_not_plain_values_are_each_refused(tmp_path: Path) -> None:
+    # SafeLoader constructs no Python object: a tagged item is read as the mapping or scalar it is, a tagged value
+    # is refused; every such item is named, and the others are still read.
+    text = ("- !!python/object:os.system {}\n"
+            "- !!binary xyz\n"
+            "- {name: !!python/name:os.system '', address: 172.31.101.61}\n"
+            "- {name: worker-0, address: 172.31.101.600}\n")
+    item = "expected an object {name, address, podCidr?}"
+    assert whole_messages(tmp_path, "nodes.yaml", text) == [
+        f"invalid config kthw:nodesFile (nodes.yaml:1).name: is required; {item}",
+        f"invalid config kthw:nodesFile (nodes.yaml:1).address: is required; {item}",
+        f"invalid config kthw:nodesFile (nodes.yaml:2): is not an object; {item}",
+        "invalid config kthw:nodesFile (nodes.yaml:3).name: is not a plain YAML value; expected a string",
+        "invalid config kthw:nodesFile (nodes.yaml:4).address: has an IPv4 octet with a leading zero or above 255; "
+        "expected an IPv4 or IPv6 address such as 10.240.0.20 or fd00::20",
+    ]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # A character YAML does not allow is found again, to name its line.
+    ("- name: a\x07\n", "invalid config kthw:nodesFile (nodes.yaml:1): is not valid YAML: control characters are "
+                         "not allowed"),
+    ("name: a\n", "invalid config kthw:nodesFile (nodes.yaml:1): is not a YAML list"),
+])
+def test_whole_messages_of_a_yaml_file_that_cannot_be_read(tmp_path: Path, text: str, message: str) -> None:
+    assert whole_messages(tmp_path, "nodes.yaml", text) == [
+        f"{message}; expected a YAML list of {{name, address, podCidr?}} objects"]
+
+
+def test_a_yaml_node_s_problems_name_its_file_and_line(tmp_path: Path) -> None:
+    text = "- {name: w, address: 172.31.101.60}\n\n- {name: w, address: 172.31.101.61}\n"
+    assert whole_messages(tmp_path, "nodes.yaml", text) == [
+        "invalid config kthw:nodesFile (nodes.yaml:3).name: 'w' is already used by nodes.yaml:1; expected a unique "
+        "node name"]

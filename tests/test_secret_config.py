@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from cryptography import x509
 
+from components.pki.lifetimes import rfc3339
 from tests.helpers.mock_program import DEV_CONFIG, SECRET_SIGNATURE, config_with, plain_places, run_program
 from tests.helpers.pki import make_ca
 
@@ -26,13 +28,18 @@ SCENARIOS = [
     ), "lb.secret.example", id="loadBalancer"),
     pytest.param("tunnel", config_with(tunnel={"manage": True, "knownHostsFile": "/etc/secret-hosts"}),
                  "secret-hosts", id="tunnel"),
+    pytest.param("tunnel", config_with(tunnel={"localPort": 16443}), "16443", id="tunnel.localPort"),
     pytest.param("network", config_with(
         network={"clusterCidr": "10.123.0.0/16", "serviceCidr": "10.99.0.0/24"}, verify=True,
     ), "10.99.0.", id="network"),
     pytest.param("nodes", config_with(nodes=[{"name": "secret-node", "address": "172.31.101.60"}]), "secret-node",
                  id="nodes"),
+    pytest.param("pki", config_with(pki={"validityHours": 4321}), "4321", id="pki.validityHours"),
     pytest.param("caCertPem", config_with(caCertPem=CA.cert, caKeyPem=CA.key), CA.cert.splitlines()[1],
                  id="caCertPem"),
+    pytest.param("caCertPem", config_with(caCertPem=CA.cert, caKeyPem=CA.key),
+                 rfc3339(x509.load_pem_x509_certificate(CA.cert.encode()).not_valid_after_utc),
+                 id="caCertPem.notAfter"),
 ]
 
 
@@ -66,6 +73,22 @@ def test_secret_admin_user_makes_the_certificate_subject_secret() -> None:
     (request,) = run.of_type("tls:index/certRequest:CertRequest")
     assert request.inputs["subject"][SECRET_SIGNATURE]
     assert run.secret["adminUser"] and run.secret["adminCertPem"]
+
+
+def test_secret_tunnel_makes_the_server_url_and_the_command_secret() -> None:
+    """The local port is in apiServerUrl, the summary's server and the ssh command."""
+    run = run_program(config_with(tunnel={"localPort": 16443}), secret_keys=("tunnel",))
+    assert run.secret["apiServerUrl"] and run.secret["kubeconfigSummary"] and run.secret["tunnelCommand"]
+    assert run.outputs["apiServerUrl"] == "https://localhost:16443"
+
+
+def test_secret_pki_makes_the_certificate_its_expiry_and_its_inputs_secret() -> None:
+    """The validity is in the admin certificate (its notAfter), adminCertNotAfter and the certificate's inputs."""
+    run = run_program(config_with(pki={"validityHours": 4321}), secret_keys=("pki",))
+    assert run.secret["adminCertPem"] and run.secret["adminCertNotAfter"] and run.secret["kubeconfigSummary"]
+    assert run.secret["caCertNotAfter"]  # a generated CA's expiry: pki.caValidityHours
+    (certificate,) = run.of_type("tls:index/locallySignedCert:LocallySignedCert")
+    assert certificate.inputs["validityPeriodHours"][SECRET_SIGNATURE]
 
 
 def test_plain_config_keeps_only_the_kubeconfig_and_key_secret() -> None:

@@ -5,6 +5,7 @@ without connecting."""
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import subprocess
 
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from components.config.errors import ConfigError
+from components.config.shown import hiding_values
 from components.tunnel.ssh_files import expanded, home_directory, ssh_file_path
 
 SSH = shutil.which("ssh")
@@ -86,3 +88,62 @@ def test_dev_null_is_taken_literally_by_ssh_and_refused_here() -> None:
     """ssh uses /dev/null as given: an always-empty file, so with accept-new any host key is accepted."""
     assert resolved_known_hosts("/dev/null") == ["/dev/null"]
     assert not accepted("/dev/null")
+
+
+ACCEPTED_TEXT = ("expected an absolute path, or one starting with ~/ (ssh expands ~ to your home directory), of a "
+                 "regular file, without blanks, quotes, backslashes, '$', '%' or '#', e.g. ~/.ssh/known_hosts_kthw")
+KEY = "invalid config kthw:tunnel.knownHostsFile"
+SYSTEM_PATH = "a secret value is a device or system path, not a file"
+
+
+@pytest.mark.parametrize(("value", "problem", "secret_problem"), [
+    (7, "is an integer, not a path", None),
+    ("", "is empty", None),
+    ("/" + "k" * 4096, "is a string of 4097 characters, longer than a path can be (4096)",
+     "is a secret value, longer than a path can be (4096)"),
+    ("None", "'none' makes ssh use no file at all", None),
+    ("$HOME/k", "starts with $HOME/, which the tunnel's ssh does not expand as your shell would; write ~/... instead",
+     None),
+    ("${HOME}/k",
+     "starts with ${HOME}/, which the tunnel's ssh does not expand as your shell would; write ~/... instead", None),
+    ("~ops/k", "'~ops/k' is not a file in your home directory: write ~/...",
+     "a secret value is not a file in your home directory: write ~/..."),
+    ("etc/k", "'etc/k' is relative: ssh would read it from whatever directory it runs in",
+     "a secret value is relative: ssh would read it from whatever directory it runs in"),
+    ("/etc/kthw/", "'/etc/kthw/' names a directory", "a secret value names a directory"),
+    ("/dev", "'/dev' is a device or system path, not a file", SYSTEM_PATH),
+    ("/proc", "'/proc' is a device or system path, not a file", SYSTEM_PATH),
+    ("/sys", "'/sys' is a device or system path, not a file", SYSTEM_PATH),
+    ("/proc/self/../1/environ", "'/proc/self/../1/environ' is a device or system path, not a file", SYSTEM_PATH),
+    ("/etc", "'/etc' exists and is not a regular file", "a secret value exists and is not a regular file"),
+])
+def test_every_refusal_says_why_also_for_a_secret_value(value: object, problem: str,
+                                                        secret_problem: str | None) -> None:
+    """The same reason for a value set with --secret, where the message shows no part of the value."""
+    with pytest.raises(ConfigError) as caught:
+        ssh_file_path(value, "tunnel.knownHostsFile")
+    assert str(caught.value) == f"{KEY}: {problem}; {ACCEPTED_TEXT}"
+    with hiding_values(), pytest.raises(ConfigError) as hidden:
+        ssh_file_path(value, "tunnel.knownHostsFile")
+    assert str(hidden.value) == f"{KEY}: {secret_problem or problem}; {ACCEPTED_TEXT}"
+
+
+def test_a_path_with_ssh_syntax_says_which_character_unless_secret() -> None:
+    with pytest.raises(ConfigError) as caught:
+        ssh_file_path("/etc/a b", "tunnel.knownHostsFile")
+    assert str(caught.value) == (f"{KEY}: '/etc/a b' has ' ', which ssh reads as syntax (a comment, a variable, a "
+                                 f"token, a separator or a quote); {ACCEPTED_TEXT}")
+    with hiding_values(), pytest.raises(ConfigError) as hidden:
+        ssh_file_path("/etc/a b", "tunnel.knownHostsFile")
+    assert str(hidden.value) == (f"{KEY}: has a character ssh reads as syntax (the values come from secret config "
+                                 "and are not shown)")
+
+
+def test_without_a_password_database_entry_tilde_is_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ssh takes the home directory from the password database; a user without an entry falls back to $HOME."""
+    def no_entry(uid: int) -> object:
+        raise KeyError(uid)
+
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    monkeypatch.setenv("HOME", "/home/nobody-here")
+    assert expanded("~/.ssh/known_hosts") == "/home/nobody-here/.ssh/known_hosts"

@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import re
 import shlex
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -32,6 +34,7 @@ from components.tunnel.record import (
     TunnelRecord,
     down_reason,
     is_recorded_ssh,
+    machine_hash,
     opened,
     parse_record,
     read_local_record,
@@ -41,6 +44,7 @@ from components.tunnel.record import (
 )
 from components.tunnel.socket_directory import TunnelDirectoryError, tunnel_directory
 from tests.helpers.host_faults import bound_by_mode_bits, path_without
+from tests.helpers.named_process import sleeping_as
 
 TUTORIAL_LB = LoadBalancer(address="172.31.108.99", user="cloud_user")
 HOSTILE_PATH = "/tmp/known;touch${IFS}PWNED`id`$(id)&|"
@@ -383,6 +387,51 @@ def test_close_never_stops_a_process_the_record_does_not_describe(shell: Shell, 
         stranger.wait()
 
 
+@pytest.mark.parametrize(
+    ("argv0", "socket_argument", "counts"),
+    [
+        pytest.param("ssh", "control", True, id="ssh-with-the-socket"),
+        pytest.param("/usr/bin/ssh", "control", True, id="ssh-by-path-with-the-socket"),
+        pytest.param("python3", "control", False, id="not-ssh-with-the-socket"),
+        pytest.param("sshd", "control", False, id="sshd-with-the-socket"),
+        pytest.param("/usr/bin/ssh-agent", "control", False, id="ssh-agent-with-the-socket"),
+        pytest.param("/usr/bin/autossh", "control", False, id="autossh-with-the-socket"),
+        pytest.param("ssh", None, False, id="ssh-without-a-socket"),
+        pytest.param("ssh", "control.old", False, id="ssh-with-another-socket"),
+    ],
+)
+def test_only_an_ssh_with_the_recorded_socket_is_the_recorded_tunnel(
+    shell: Shell, argv0: str, socket_argument: str | None, counts: bool
+) -> None:
+    """A process with the recorded pid and start time is the tunnel only if it is an ssh (argv[0] ``ssh`` or
+    ``.../ssh``) with the recorded control socket as one of its arguments: the program's check (open or not) and
+    the close script's (stop it or leave it) agree."""
+    shell.directory.mkdir(parents=True)
+    control = f"{shell.directory}/control"
+    extra = [] if socket_argument is None else ["-S", f"{shell.directory}/{socket_argument}"]
+    process = sleeping_as(argv0, *extra)
+    try:
+        here = this_machine()
+        recorded = "\n".join([
+            "kthw-tunnel=1", "host=laptop", f"machine={here.machine}", f"boot={here.boot}", f"socket={control}",
+            f"trigger={TRIGGER}", f"pid={process.pid}", f"start={start_time(process.pid)}"]) + "\n"
+        record = parse_record(recorded)
+        assert record is not None
+        assert is_recorded_ssh(record) is counts
+        closed = shell.run("close", PULUMI_COMMAND_STDOUT=recorded)
+        assert closed.returncode == 0
+        if counts:
+            assert closed.stderr == ""
+            assert process.wait(timeout=10) == -signal.SIGTERM
+        else:
+            assert closed.stderr == (f"kthw: the tunnel was not running (ssh process {process.pid} has exited); "
+                                     "nothing to close\n")
+            assert process.poll() is None
+    finally:
+        process.kill()
+        process.wait()
+
+
 @pytest.mark.parametrize("recorded", ["", "/", "/home", "../kthw", "kthw-tunnel=1\npid=1\nsocket=/etc/passwd"])
 def test_close_with_no_valid_record_touches_nothing(shell: Shell, recorded: str) -> None:
     closed = shell.run("close", PULUMI_COMMAND_STDOUT=recorded)
@@ -508,3 +557,60 @@ def test_a_tunnel_that_is_not_open_gets_a_new_trigger_naming_the_machine_and_the
     first, second = tunnel_trigger(stdout, reason, "laptop-3"), tunnel_trigger(stdout, reason, "laptop-3")
     assert first.startswith("tunnel ") and first.endswith(" on laptop-3: opened because " + reason)
     assert len({first, second, TRIGGER}) == 3  # never the recorded one, so the Command is replaced
+
+
+# --- this machine, as the open and close scripts see it ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("files", "machine_id", "boot"), [
+    ({"etc/machine-id": "aaa\n", "var/lib/dbus/machine-id": "bbb\n", "proc/sys/kernel/random/boot_id": "b1\n"},
+     "aaa", "b1"),
+    ({"var/lib/dbus/machine-id": "bbb\n", "proc/sys/kernel/random/boot_id": "b1\n"}, "bbb", "b1"),
+    ({"etc/machine-id": "aaa\n"}, "aaa", "unknown"),
+    ({}, None, "unknown"),
+])
+def test_this_machine_falls_back_as_the_scripts_do(tmp_path: Path, files: dict[str, str], machine_id: str | None,
+                                                   boot: str) -> None:
+    """tunnel.sh's machine_id: /etc/machine-id, else /var/lib/dbus/machine-id, else `uname -n`; boot_id: the
+    kernel's, else "unknown"."""
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    expected = machine_hash(machine_id if machine_id is not None else os.uname().nodename)
+    assert this_machine(tmp_path) == MachineIdentity(expected, boot)
+
+
+def test_down_reason_reads_the_processes_of_the_proc_it_is_given(tmp_path: Path) -> None:
+    # A pid no process can have here (above the kernel's pid_max limit): only the given /proc knows it.
+    pid = 2**22 + 1
+    socket_path = tmp_path / "kthw" / "0123456789ab" / "control"
+    socket_path.parent.mkdir(parents=True)
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(socket_path))
+    proc = tmp_path / "proc"
+    (proc / str(pid)).mkdir(parents=True)
+    (proc / str(pid) / "stat").write_text(f"{pid} (ssh) S " + " ".join(["0"] * 18) + " 4242 0\n")
+    (proc / str(pid) / "cmdline").write_bytes(b"ssh\0-S\0" + str(socket_path).encode() + b"\0")
+    here = MachineIdentity("0123456789abcdef", "b1")
+    recorded = "\n".join(["kthw-tunnel=1", "host=laptop", f"machine={here.machine}", f"boot={here.boot}",
+                          f"socket={socket_path}", "trigger=t", f"pid={pid}", "start=4242"])
+    try:
+        assert down_reason(recorded, here, proc) is None
+        assert down_reason(recorded, here) == f"its ssh process (pid {pid}) has exited"
+    finally:
+        listener.close()
+
+
+def test_a_new_trigger_names_the_tunnel_with_six_hex_digits() -> None:
+    # The README's example: "tunnel 81d0e4 on laptop: opened because ...".
+    trigger = tunnel_trigger(None, "no tunnel of this stack is recorded on this machine", "laptop")
+    assert re.fullmatch(r"tunnel [0-9a-f]{6} on laptop: opened because no tunnel of this stack is recorded on this "
+                        r"machine", trigger)
+
+
+def test_without_a_state_or_home_directory_the_message_says_where_the_socket_lives() -> None:
+    with pytest.raises(TunnelDirectoryError) as caught:
+        tunnel_directory({"HOME": "relative"}, "/src/kthw", "o/k/dev")
+    assert str(caught.value) == (
+        "kthw:tunnel.manage: the managed tunnel keeps its control socket under $XDG_STATE_HOME or $HOME/.local/state, "
+        "and neither is set to an absolute path; set XDG_STATE_HOME to a writable directory")

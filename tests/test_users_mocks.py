@@ -60,7 +60,7 @@ def test_a_user_gets_a_key_a_certificate_for_their_name_and_groups_and_a_kubecon
         "groups": ["dev", "oncall"],
         "bindings": ["ClusterRoleBinding/kthw:user:alice:ClusterRole:view",
                      "RoleBinding/team-a/kthw:user:alice:ClusterRole:edit"],
-        "certNotAfter": None, "keyHeldBy": "kthw"}  # the mocks' certificate records no validity end
+        "certNotAfter": "2027-02-24T10:00:00Z", "keyHeldBy": "kthw"}  # 2160 hours after the mocks' now
 
 
 def test_a_user_s_bindings_grant_exactly_their_roles_to_their_name() -> None:

@@ -19,9 +19,10 @@ _KEYWORDS = frozenset({
     "n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE",
     "", "~", "null", "Null", "NULL",
     ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
-    "<<",
 })
-"""resolve.go's resolveMap: booleans, nulls, special floats and the merge key."""
+"""resolve.go's resolveMap: booleans, nulls and special floats. Its merge key ``<<`` is left out: ``resolve`` looks a
+text up only when its first character is in ``resolveTable`` (a sign, a digit, ``yYnNtTfFoO~`` or ``.``), so ``<<``
+reads as a string and kubectl writes it plain."""
 _NUMERIC_START = frozenset("+-0123456789")
 _YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _BASE60_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")

@@ -148,7 +148,9 @@ def _ca_refusals(cert: x509.Certificate, extensions: x509.Extensions, not_before
     if usage is not None and not usage.key_cert_sign:
         refusals.append(Refusal("has a keyUsage without keyCertSign: it may not sign certificates",
                                 "a CA certificate whose keyUsage includes keyCertSign, or that has no keyUsage"))
-    if not_after <= now:
+    # crypto/x509 verify.go isValid: refused only when now is after notAfter or before notBefore, so a CA is valid
+    # through both seconds themselves.
+    if not_after < now:
         refusals.append(Refusal(f"expired at {not_after.isoformat()}", VALID_NOW))
     if not_before > now:
         refusals.append(Refusal(f"is not valid before {not_before.isoformat()}", VALID_NOW))

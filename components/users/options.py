@@ -14,6 +14,7 @@ from components.config.errors import ConfigError, Problems
 from components.config.objects import OptionsObject, default_of
 from components.config.shown import key_text
 from components.config.values import boolean, decoded, integer_in, json_object, one_of
+from components.kubeconfig.options import COMMON_NAME_MAX, parse_name
 
 ADMIN_ACCESS = ("masters", "rbac")
 """masters: the tutorial's admin, O=system:masters (no RBAC can restrict or revoke it); rbac: the admin carries the
@@ -147,7 +148,8 @@ class AccessOptions:
     """A system:masters kubeconfig (``breakGlassKubeconfig``), valid BREAK_GLASS_VALIDITY_HOURS, renewed by the
     first `up` in its second half."""
     kubelet_api_user: str | None = None
-    """The user kube-apiserver presents to the kubelets (``kubernetes`` in the tutorial): bound to the ClusterRole
+    """The user kube-apiserver presents to the kubelets (the CN of its kubelet client certificate, a name as adminUser
+    is) (``kubernetes`` in the tutorial): bound to the ClusterRole
     system:kube-apiserver-to-kubelet, without which `kubectl logs` and `exec` fail."""
 
 
@@ -162,8 +164,7 @@ def parse_access(admin_access: Any, break_glass: Any, kubelet_api_user: Any) -> 
         break_glass=problems.check(lambda: boolean(False if break_glass in (None, "") else break_glass,
                                                    "breakGlass"), False),
         kubelet_api_user=None if kubelet_api_user in (None, "") else problems.check(
-            lambda: _text(kubelet_api_user, "kubeletApiUser", "the user name of kube-apiserver's kubelet client "
-                                                              "certificate (kubernetes in the tutorial)"), None),
+            lambda: parse_name(kubelet_api_user, "kubeletApiUser", COMMON_NAME_MAX), None),
     )
     problems.raise_any()
     return options

@@ -8,6 +8,7 @@ host_faults.py      a machine that lacks what the managed tunnel needs: a progra
 lab.py              the end-to-end lab: a stack pointed at it, kubectl with its kubeconfig alone, failed runs
 leaks.py            what a message about config set with --secret must not show of it
 mock_program.py     __main__.py under Pulumi mocks: resources, outputs and their secrecy; the dev config
+named_process.py    a process under another program's name (argv[0]), started once /proc shows its command line
 network_specs.py    network specs, plans and last deployments from short literals
 pki.py              real certificates made with cryptography: CAs good or unusual in one way, client certificates
 s3_client.py        the few S3 calls the harness makes against MinIO

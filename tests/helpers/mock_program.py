@@ -12,6 +12,7 @@ import runpy
 import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -22,6 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.sync_await import _sync_await
+
+from components.pki.lifetimes import rfc3339
+from components.tunnel.socket_directory import project_directory, tunnel_directory
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MAIN = PROJECT_DIR / "__main__.py"
@@ -35,6 +39,8 @@ DEV_CONFIG: dict[str, Any] = {
     "network": {"clusterCidr": "10.200.0.0/16", "serviceCidr": "10.32.0.0/24"},
 }
 
+MOCK_NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=UTC)
+"""When the mocked tls provider issues a certificate."""
 
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 """How the Pulumi wire format marks a secret value (the key of a {sig: ..., value: ...} object)."""
@@ -79,8 +85,10 @@ def fake_pem(kind: str, name: str) -> str:
 class RecordingMocks(pulumi.runtime.Mocks):
     """Answers like the providers would, and records every resource registered or read."""
 
-    def __init__(self, last_outputs: Mapping[str, Any] | None) -> None:
+    def __init__(self, last_outputs: Mapping[str, Any] | None, tunnel_failure: str | None = None) -> None:
         self.last_outputs = dict(last_outputs or {})
+        self.tunnel_failure = tunnel_failure
+        """ssh's message when the managed tunnel's open fails; None: it opens."""
         self.registered: list[pulumi.runtime.MockResourceArgs] = []
         self.calls: list[pulumi.runtime.MockCallArgs] = []
 
@@ -94,15 +102,22 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state["certRequestPem"] = fake_pem("CERTIFICATE REQUEST", args.name)
         elif args.typ in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):
             state["certPem"] = fake_pem("CERTIFICATE", args.name)
+            # As the provider computes it: issued now, valid for validityPeriodHours.
+            hours = args.inputs.get("validityPeriodHours")
+            if isinstance(hours, int | float):
+                state["validityEndTime"] = rfc3339(MOCK_NOW + timedelta(hours=hours))
         elif args.typ == "command:local:Command":
-            # What open records: the tunnel it started, with the trigger it was given.
+            # What open records: the tunnel it started, or its failed attempt, with the trigger it was given.
             environment = args.inputs["environment"]
             environment = environment.get("value", environment) if SECRET_SIGNATURE in environment else environment
             trigger = environment["KTHW_TUNNEL_TRIGGER"]
-            state["stdout"] = "\n".join([
-                "kthw-tunnel=1", "host=laptop", "machine=0123456789abcdef", "boot=b", "pid=4711", "start=1",
-                "socket=/home/ops/.local/state/kthw/0123456789ab/control", f"trigger={trigger}"])
-            state["stderr"] = ""
+            record = ["kthw-tunnel=1", "host=laptop", "machine=0123456789abcdef", "boot=b",
+                      "socket=/home/ops/.local/state/kthw/0123456789ab/control", f"trigger={trigger}"]
+            if self.tunnel_failure is None:
+                state["stdout"], state["stderr"] = "\n".join([*record, "pid=4711", "start=1"]), ""
+            else:
+                state["stdout"] = "\n".join([*record, "failed=ssh exited with status 255"])
+                state["stderr"] = self.tunnel_failure + "\n"
         return (args.resource_id or f"{args.name}-id"), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -120,6 +135,9 @@ class ProgramRun:
     urns: list[str] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     secret: dict[str, bool] = field(default_factory=dict)
+    requests: dict[str, Any] = field(default_factory=dict)
+    """Resource name -> the engine's RegisterResourceRequest: what mocks do not pass on (protect, ignoreChanges,
+    deleteBeforeReplace, replaceOnChanges, additionalSecretOutputs...)."""
 
     def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
         return [args for args in self.mocks.registered if args.typ == typ]
@@ -162,21 +180,32 @@ def run_program(
     cluster_reachable: bool = True,
     existing_objects: Mapping[str, Mapping[str, str]] | None = None,
     missing_objects: Collection[str] = (),
+    tunnel_record: Callable[[Path], str] | None = None,
+    tunnel_failure: str | None = None,
 ) -> ProgramRun:
     """Run __main__.py with ``config`` (keys without namespace) and resolve every export. The cluster answers verify
     with ``service_cluster_ip`` and ``list_nodes``, and the read before cluster objects are applied with
     ``existing_objects`` (reference -> annotations of what is there already; nothing by default); of the objects
-    kthw's need and does not make, the cluster has all but ``missing_objects``."""
-    mocks = RecordingMocks(last_outputs)
+    kthw's need and does not make, the cluster has all but ``missing_objects``. ``tunnel_record`` is given the
+    managed tunnel's directory on this machine and returns the record to keep there, as an earlier ``up`` would
+    have; ``tunnel_failure`` is ssh's message when the managed tunnel's open fails."""
+    mocks = RecordingMocks(last_outputs, tunnel_failure)
     pulumi.runtime.set_mocks(mocks, project="kthw", stack="dev", preview=preview, organization="organization")
     pulumi.runtime.set_all_config(_config_values(config), [f"kthw:{key}" for key in secret_keys])
     run = ProgramRun(mocks=mocks)
     exports: dict[str, Any] = {}
     lister: Callable[[str], dict[str, list[str]]] = list_nodes or (lambda kubeconfig: {})
+    monitor: Any = SETTINGS.monitor
+    register = monitor.RegisterResource
+
+    def recording(request: Any) -> Any:
+        run.requests[request.name] = request
+        return register(request)
 
     def program() -> None:
         # The managed tunnel looks for its record under $XDG_STATE_HOME: never the developer's own.
         with tempfile.TemporaryDirectory(prefix="kthw-mocks.") as state_home, \
+                mock.patch.object(monitor, "RegisterResource", recording), \
                 mock.patch.dict(os.environ, {"XDG_STATE_HOME": state_home}), \
                 mock.patch.object(pulumi, "export", exports.__setitem__), \
                 mock.patch("components.cluster.api.read_cluster",
@@ -186,6 +215,10 @@ def run_program(
                            lambda kubeconfig, objects, prerequisites: (
                                {item.reference: (existing_objects or {}).get(item.reference) for item in objects},
                                {item.reference for item in prerequisites} & set(missing_objects))):
+            if tunnel_record is not None:
+                directory = Path(tunnel_directory(os.environ, project_directory(), "organization/kthw/dev"))
+                directory.mkdir(parents=True)
+                (directory / "record").write_text(tunnel_record(directory))
             runpy.run_path(str(MAIN), run_name="__kthw__")
             for name, value in exports.items():
                 if isinstance(value, pulumi.Output):

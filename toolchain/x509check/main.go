@@ -2,7 +2,9 @@
 // parses both and signs the admin client certificate (tls.LocallySignedCert), then kube-apiserver verifies that
 // certificate against the CA for client authentication.
 //
-//	x509check -cert ca.pem -key ca-key.pem
+//	x509check -cert ca.pem -key ca-key.pem [-now 2030-01-02T03:04:05Z]
+//
+// -now checks at that time (RFC 3339) instead of the current time: the edges of the CA's validity.
 //
 // It prints one line of JSON, {"accepted": bool, "stage": "...", "error": "..."}, where stage names the step that
 // refused (parse-cert, parse-key, sign, verify) and error is Go's message. It exits 0 whenever it could read both
@@ -27,10 +29,20 @@ type Result struct {
 func main() {
 	certFile := flag.String("cert", "", "the CA certificate (PEM)")
 	keyFile := flag.String("key", "", "the CA private key (PEM)")
+	nowText := flag.String("now", "", "the time to check at, RFC 3339 (default: the current time)")
 	flag.Parse()
 	if *certFile == "" || *keyFile == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: x509check -cert ca.pem -key ca-key.pem")
+		fmt.Fprintln(os.Stderr, "usage: x509check -cert ca.pem -key ca-key.pem [-now RFC3339]")
 		os.Exit(2)
+	}
+	now := time.Now()
+	if *nowText != "" {
+		parsed, err := time.Parse(time.RFC3339, *nowText)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		now = parsed
 	}
 	certPEM, err := os.ReadFile(*certFile)
 	if err != nil {
@@ -42,7 +54,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	if err := json.NewEncoder(os.Stdout).Encode(check(certPEM, keyPEM, time.Now())); err != nil {
+	if err := json.NewEncoder(os.Stdout).Encode(check(certPEM, keyPEM, now)); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
