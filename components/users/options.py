@@ -148,9 +148,9 @@ class AccessOptions:
     """A system:masters kubeconfig (``breakGlassKubeconfig``), valid BREAK_GLASS_VALIDITY_HOURS, renewed by the
     first `up` in its second half."""
     kubelet_api_user: str | None = None
-    """The user kube-apiserver presents to the kubelets (the CN of its kubelet client certificate, a name as adminUser
-    is) (``kubernetes`` in the tutorial): bound to the ClusterRole
-    system:kube-apiserver-to-kubelet, without which `kubectl logs` and `exec` fail."""
+    """The user kube-apiserver presents to the kubelets, the CN of its kubelet client certificate (``kubernetes`` in
+    the tutorial): bound to the ClusterRole system:kube-apiserver-to-kubelet, without which `kubectl logs` and
+    `exec` fail."""
 
 
 def parse_access(admin_access: Any, break_glass: Any, kubelet_api_user: Any) -> AccessOptions:
