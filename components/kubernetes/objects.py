@@ -59,11 +59,6 @@ class ClusterObject:
             metadata["namespace"] = self.namespace
         return metadata
 
-    def manifest(self, stack: str, *, skip_await: bool = False) -> dict[str, Any]:
-        """The whole object as applied."""
-        return {"apiVersion": self.api_version, "kind": self.kind,
-                "metadata": self.metadata(stack, skip_await=skip_await), **self.body}
-
 
 def rule(groups: list[str], resources: list[str], verbs: list[str], names: list[str] | None = None) -> dict[str, Any]:
     """One RBAC policy rule."""

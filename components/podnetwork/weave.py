@@ -20,8 +20,6 @@ NAMESPACE = "kube-system"
 LABELS = {"name": NAME}
 KUBE_IMAGE = "docker.io/rajchaudhuri/weave-kube:2.9.0"
 NPC_IMAGE = "docker.io/rajchaudhuri/weave-npc:2.9.0"
-DEFAULT_RANGE = "10.32.0.0/12"
-"""launch.sh's IPALLOC_RANGE when none is given: never used here."""
 
 CLUSTER_RULES = [
     rule([""], ["pods", "namespaces", "nodes"], ["get", "list", "watch"]),
@@ -121,13 +119,3 @@ def weave_objects(ipalloc_range: str, kube_image: str = KUBE_IMAGE, npc_image: s
                       {"spec": daemon_set_spec(ipalloc_range, kube_image, npc_image)}, LABELS),
     ]
 
-
-def ipalloc_range(objects: list[ClusterObject]) -> str | None:
-    """The IPALLOC_RANGE the weave container of these objects sets (None without it)."""
-    for item in objects:
-        if item.kind == "DaemonSet" and item.name == NAME:
-            for container in item.body["spec"]["template"]["spec"]["containers"]:
-                for variable in container.get("env", []):
-                    if variable["name"] == "IPALLOC_RANGE":
-                        return str(variable["value"])
-    return None
