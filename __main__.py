@@ -40,11 +40,11 @@ raw = namespace_config()
 secret = secret_config(raw)
 last_outputs = last_deployment_outputs()
 settings, decision = read_settings(raw, secret, last_outputs)
+hide_network = secret.any(*NETWORK_KEYS)
 check_tunnel_host(settings.tunnel, hide_values=secret.any(*TUNNEL_KEYS))
-announce(decision, hide_names=secret.any(*NETWORK_KEYS))
-announce_pod_network(settings.pod_network, decision.plan, last_outputs.get(NETWORK_OUTPUT),
-                     hide_values=secret.any(*NETWORK_KEYS))
-announce_dns(settings.dns, decision.plan, last_outputs.get(NETWORK_OUTPUT), hide_values=secret.any(*NETWORK_KEYS))
+announce(decision, hide_names=hide_network)
+announce_pod_network(settings.pod_network, decision.plan, decision.last_output, hide_values=hide_network)
+announce_dns(settings.dns, decision.plan, decision.last_output, hide_values=hide_network)
 check_certificate_lifetimes(last_outputs, settings.pki, settings.ca_cert_not_after)
 
 for warning in reuse_warnings(settings.users, last_outputs):
@@ -78,7 +78,7 @@ network = ClusterNetwork(
     verify=settings.verify,
     kubeconfig=kubeconfig.kubeconfig,
     tunnel_opened=tunnel.opened,
-    hide_values=secret.any(*NETWORK_KEYS),
+    hide_values=hide_network,
     opts=secret.options("clusterName", *NETWORK_KEYS),
 )
 
@@ -99,7 +99,7 @@ if settings.needs_cluster:
     pod_objects = pod_network_objects(settings.pod_network, decision.plan)
     server_objects = dns_objects(settings.dns, decision.plan)
     grants = access_objects(settings.users, settings.access)
-    # The provider's identity: the admin's, unless RBAC grants the admin (provider.py's PROVIDER_USER says why).
+    # The provider's identity: the admin's, unless RBAC grants the admin (pki/component.py's PROVIDER_USER says why).
     provider_kubeconfig = (kubeconfig.kubeconfig if credentials.provider is None
                            else client_kubeconfig("provider-kubeconfig", PROVIDER_USER, credentials.provider))
     connection = ClusterConnection(

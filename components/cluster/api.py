@@ -20,11 +20,16 @@ from typing import Any
 import yaml
 
 
-def _context_from_kubeconfig(config: dict[str, Any]) -> tuple[str, ssl.SSLContext]:
-    current = config["current-context"]
-    context = next(c["context"] for c in config["contexts"] if c["name"] == current)
+def current_entries(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The cluster and the user of the kubeconfig's current context."""
+    context = next(c["context"] for c in config["contexts"] if c["name"] == config["current-context"])
     cluster = next(c["cluster"] for c in config["clusters"] if c["name"] == context["cluster"])
     user = next(u["user"] for u in config["users"] if u["name"] == context["user"])
+    return cluster, user
+
+
+def _context_from_kubeconfig(config: dict[str, Any]) -> tuple[str, ssl.SSLContext]:
+    cluster, user = current_entries(config)
     ssl_context = ssl.create_default_context(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
     with tempfile.TemporaryDirectory(prefix="kthw-verify.") as directory:
         cert_path = os.path.join(directory, "client.pem")

@@ -43,7 +43,8 @@ def someone_elses(found: Mapping[str, Mapping[str, str] | None], stack: str) -> 
 
 def refusal(references: Sequence[str], adopt: Sequence[str]) -> str | None:
     """What stops the update when objects of someone else's would be taken over; None when every one is adopted."""
-    taken = [reference for reference in references if reference not in set(adopt)]
+    adopted = set(adopt)
+    taken = [reference for reference in references if reference not in adopted]
     if not taken:
         return None
     commands = "; ".join(f"pulumi config set --path 'clusterObjects.adopt[{index}]' {reference}"

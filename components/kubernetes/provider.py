@@ -21,7 +21,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.cluster.api import ApiConnection, ClusterAccessError
+from components.cluster.api import ApiConnection, ClusterAccessError, current_entries
 from components.kubernetes.existing import Prerequisite, api_path, missing_prerequisites, refusal, someone_elses
 from components.kubernetes.objects import ClusterObject
 
@@ -35,9 +35,8 @@ class ClusterObjectsError(pulumi.RunError):
 
 def server_of(kubeconfig: str) -> str:
     """The server of the kubeconfig's current context."""
-    config = yaml.safe_load(kubeconfig)
-    context = next(c["context"] for c in config["contexts"] if c["name"] == config["current-context"])
-    return str(next(c["cluster"]["server"] for c in config["clusters"] if c["name"] == context["cluster"]))
+    cluster, _ = current_entries(yaml.safe_load(kubeconfig))
+    return str(cluster["server"])
 
 
 def reachable(server: str, timeout: float = REACH_TIMEOUT_SECONDS) -> bool:

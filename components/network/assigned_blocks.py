@@ -149,7 +149,7 @@ class ClusterNodes(AssignedBlocks):
 
     def _carried(self, names: list[str]) -> str:
         """``2 nodes carry in the cluster (a 10.200.1.0/24, b 10.200.0.0/24)``."""
-        carried = some_names([f"{name} {','.join(block.text for block in self.blocks[name])}" for name in names])
+        carried = some_names([f"{name} {_texts(self.blocks[name])}" for name in names])
         return f"{counted(len(names), 'node')} {plural(len(names), 'carries', 'carry')} in the cluster ({carried})"
 
     def moved(self, key: str, names: list[str], spec: NetworkSpec) -> ConfigError:

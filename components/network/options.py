@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from components.config.errors import ConfigError, Problems, raise_all
+from components.config.errors import ConfigError, Problems
 from components.config.objects import OptionsObject, known_keys
 from components.config.values import decoded, integer_in, json_object
 from components.network.addresses import cidr_list
@@ -15,7 +15,7 @@ from components.network.cycle_collection import without_cycle_collection
 from components.network.model import NetworkSpec, NodeSpec
 from components.network.node_fields import parse_node
 from components.network.nodes_file.reader import read_nodes_file
-from components.network.rules import network_problems
+from components.network.rules import validate_network
 
 _NODES_ACCEPTED = "a list of {name, address, podCidr?} objects, or nodesFile: a file of the project listing them"
 NETWORK_KEYS = ("network", "nodes")
@@ -70,5 +70,5 @@ def parse_network(value: Any, nodes: Any, nodes_file: Any = None, project_dir: P
         nodes=problems.check(lambda: parse_node_list(nodes, nodes_file, project_dir or Path.cwd()), ()),
     )
     problems.raise_any()
-    raise_all(network_problems(spec))
+    validate_network(spec)
     return spec

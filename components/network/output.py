@@ -30,6 +30,7 @@ from components.network.tables import (
     render_table,
 )
 from components.podnetwork.bridge import bridge_conf_line
+from components.podnetwork.options import APPLIES_POD_CIDRS
 
 ROUTED_BY_THE_PLAN = ("none", "bridge")
 """The pod networks whose pod traffic between nodes goes by the plan's routes (weave and flannel route their own)."""
@@ -70,7 +71,7 @@ def flags(plan: NetworkPlan) -> dict[str, list[str]]:
             f"--node-cidr-mask-size-ipv4={spec.node_cidr_mask_size}",
             f"--node-cidr-mask-size-ipv6={spec.node_cidr_mask_size_ipv6}",
         ]
-    allocate = "false" if spec.pod_network in ("flannel", "bridge") else "true"
+    allocate = "false" if spec.pod_network in APPLIES_POD_CIDRS else "true"
     privileged = ["--allow-privileged=true"] if spec.pod_network == "weave" else []
     return {
         "kubeApiserver": [f"--service-cluster-ip-range={service}", *privileged],

@@ -39,7 +39,6 @@ goes on working when it is removed, so it is system:masters, as kubeadm's super-
 EnsureAdminClusterRoleBinding. It adds nothing to what the state already grants: the state holds the CA's key."""
 BREAK_GLASS_USER = "kthw:break-glass"
 CA_ALLOWED_USES = ("cert_signing", "crl_signing", "digital_signature", "key_encipherment")
-CA_SUBJECT = GENERATED_CA_SUBJECT
 
 
 def check_certificate_lifetimes(last_outputs: Mapping[str, Any], pki: PkiOptions,
@@ -147,7 +146,7 @@ class AdminCredentials(pulumi.ComponentResource):
             f"{name}-ca",
             private_key_pem=key.private_key_pem,
             is_ca_certificate=True,
-            subject=tls.SelfSignedCertSubjectArgs(**CA_SUBJECT),
+            subject=tls.SelfSignedCertSubjectArgs(**GENERATED_CA_SUBJECT),
             allowed_uses=list(CA_ALLOWED_USES),
             validity_period_hours=pki.ca_validity_hours,
             early_renewal_hours=0,

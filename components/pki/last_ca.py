@@ -3,7 +3,7 @@
 It decides what a config without caCertPem means. After a generated CA it is that CA, kept. After the cluster's own
 CA it would be a new CA that kube-apiserver and every kubelet distrust: the admin certificate it signs, and the
 kubeconfig, would stop working. The ``caSource`` output records which; a stack deployed before that output existed
-is told by its ``caCertPem`` output: the CA kthw generates has exactly the subject CA_SUBJECT.
+is told by its ``caCertPem`` output: the CA kthw generates has exactly the subject GENERATED_CA_SUBJECT.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ from components.podnetwork.images import parse_image
 MODES = ("none", "weave", "flannel", "bridge")
 """none: nothing is applied to the cluster; weave and flannel: their objects; bridge: Kubernetes the Hard Way's
 10-bridge.conf on each node. Flannel and bridge also apply the plan's podCIDRs to the nodes."""
+APPLIES_POD_CIDRS = ("flannel", "bridge")
+"""The pod networks under which the nodes carry the plan's podCIDRs (flannel reads them, bridge hands them out), and
+kthw, not kube-controller-manager, gives them."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,8 @@ class PodNetworkOptions:
 
     @property
     def applies_pod_cidrs(self) -> bool:
-        """Whether the nodes carry the plan's podCIDRs in the cluster (flannel reads them, bridge hands them out)."""
-        return self.mode in ("flannel", "bridge")
+        """Whether the nodes carry the plan's podCIDRs in the cluster (APPLIES_POD_CIDRS)."""
+        return self.mode in APPLIES_POD_CIDRS
 
 
 def parse_weave(value: Any) -> WeaveOptions:

@@ -15,6 +15,7 @@ from components.config.objects import OptionsObject, default_of
 from components.config.shown import key_text
 from components.config.values import boolean, decoded, integer_in, json_object, one_of
 from components.kubeconfig.options import COMMON_NAME_MAX, parse_name
+from components.pki.options import VALIDITY_HOURS_MAX
 
 ADMIN_ACCESS = ("masters", "rbac")
 """masters: the tutorial's admin, O=system:masters (no RBAC can restrict or revoke it); rbac: the admin carries the
@@ -22,7 +23,6 @@ group kthw:cluster-admins, bound to cluster-admin (kubeadm's admin.conf since 1.
 ADMIN_RBAC_GROUP = "kthw:cluster-admins"
 BREAK_GLASS_VALIDITY_HOURS = 24
 """A day: system:masters cannot be revoked, so the break-glass credential expires on its own, soon."""
-VALIDITY_HOURS_MAX = 10 * 8784
 _USERS_ACCEPTED = "a list of {name, groups?, clusterRole?, roles?, csr?, validityHours?, earlyRenewalHours?} objects"
 
 
@@ -99,15 +99,14 @@ def _groups(value: Any, key: str) -> tuple[str, ...]:
     return tuple(parsed)
 
 
-def _early_renewal(value: Any, key: str, validity: int | None) -> int:
+def _early_renewal(value: Any, key: str, validity: int) -> int:
     """Below the validity, as pki.earlyRenewalHours: a window as long as the certificate would renew it at every
     `up`."""
-    longest = VALIDITY_HOURS_MAX if validity is None else validity - 1
     default = default_of(UserOptions, "early_renewal_hours")
-    if value is None and validity is not None and default >= validity:
+    if value is None and default >= validity:
         raise ConfigError(key, f"is unset, and its default {default} is not below the user's validityHours "
                           f"{validity}", f"earlyRenewalHours set below {validity}, say {validity // 10}", safe=True)
-    return default if value is None else integer_in(value, key, 0, longest)
+    return default if value is None else integer_in(value, key, 0, validity - 1)
 
 
 def parse_user(value: Any, index: int) -> UserOptions:
