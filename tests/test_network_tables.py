@@ -151,7 +151,7 @@ def _changes(before: list[str], after: list[str]) -> NodeChanges:
     output = network_output(first)
     previous = read_last_deployment(output)
     second = valid_plan(spec(nodes=[node(i, address[name], name=name) for i, name in enumerate(after)]), previous)
-    return node_changes(previous, output, second)
+    return node_changes(previous, second)
 
 
 def test_the_line_names_added_and_removed_nodes() -> None:
@@ -165,13 +165,13 @@ def test_a_node_with_other_pod_cidrs_is_moved_and_one_at_another_address_readdre
     output = network_output(first)
     moved = valid_plan(spec(nodes=[node(0, "172.31.100.1", "10.200.7.0/24"),
                                    node(1, "172.31.100.9", "10.200.1.0/24")]))
-    changes = node_changes(read_last_deployment(output), output, moved)
+    changes = node_changes(read_last_deployment(output), moved)
     assert summary_line(changes, hide_names=False) == (
         "kthw nodes: 2 planned, 2 deployed: 1 moved to new pod CIDRs (worker-0), 1 readdressed (worker-1)")
 
 
 def test_the_first_deployment_adds_every_node_and_many_names_are_counted() -> None:
-    changes = node_changes(None, None, valid_plan(spec(nodes=workers(12))))
+    changes = node_changes(None, valid_plan(spec(nodes=workers(12))))
     assert summary_line(changes, hide_names=False) == (
         "kthw nodes: 12 planned, none deployed yet: 12 added (worker-0, worker-1, worker-10, worker-11, worker-2, "
         "worker-3, worker-4, worker-5, worker-6, worker-7 and 2 more)")

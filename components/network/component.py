@@ -20,7 +20,7 @@ def announce(decision: NetworkDecision, *, hide_names: bool) -> None:
     if pulumi.runtime.is_dry_run():
         if decision.state_refusals:
             pulumi.log.warn(state_refusal_warning(decision.state_refusals))
-        pulumi.log.info(summary_line(node_changes(decision.last, decision.last_output, decision.plan),
+        pulumi.log.info(summary_line(node_changes(decision.last, decision.plan),
                                      hide_names=hide_names))
     for warning in decision.warnings:
         pulumi.log.warn(warning)

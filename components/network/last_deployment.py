@@ -11,7 +11,7 @@ integer arithmetic, not ``ipaddress``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from components.network.blocks import PodBlock, strict_block
@@ -63,6 +63,9 @@ class LastDeployment:
     """The node mask of each cluster range."""
     pod_cidrs: dict[str, tuple[PodBlock, ...]]
     """Node name -> the blocks it gave the node (none for a machine that runs no pods)."""
+    addresses: dict[str, str] = field(default_factory=dict, compare=False)
+    """Node name -> the node's addresses as recorded (comma-separated), where recorded as text: for the preview's
+    line of readdressed nodes, not part of the allocation (two deployments that gave out the same blocks are equal)."""
 
     def node_mask(self, version: int) -> int | None:
         """The node mask the last deployment used for one family, or None when it had no such range."""
@@ -120,20 +123,24 @@ def _node_blocks(name: str, position: int, texts: list[Any], hide_names: bool, t
         raise
 
 
-def _pod_cidrs_of(network_output: Mapping[str, Any], hide_names: bool) -> dict[str, tuple[PodBlock, ...]]:
-    """Each node's blocks: from the ``nodeTable`` text, or from the ``nodes`` object a deployment before the tables
-    recorded (``{NAME: {address, podCidrs}}``), so that the first update after the change keeps every block."""
+def _nodes_of(network_output: Mapping[str, Any], hide_names: bool,
+              ) -> tuple[dict[str, tuple[PodBlock, ...]], dict[str, str]]:
+    """Each node's blocks and addresses: from the ``nodeTable`` text, or from the ``nodes`` object a deployment before
+    the tables recorded (``{NAME: {address, podCidrs}}``), so that the first update after the change keeps every
+    block."""
     if NODE_TABLE in network_output:
         try:
             table = read_nodes(network_output[NODE_TABLE])
         except TableError as error:
             raise LastDeploymentError(str(error)) from None
-        return {name: _node_blocks(name, position, texts, hide_names, True)
-                for position, (name, (_, texts)) in enumerate(table.items())}
+        pod_cidrs = {name: _node_blocks(name, position, texts, hide_names, True)
+                     for position, (name, (_, texts)) in enumerate(table.items())}
+        return pod_cidrs, {name: addresses for name, (addresses, _) in table.items()}
     nodes = network_output.get("nodes")
     if not isinstance(nodes, Mapping):
         raise LastDeploymentError(f"it has neither {NODE_TABLE} nor a nodes object")
-    pod_cidrs: dict[str, tuple[PodBlock, ...]] = {}
+    pod_cidrs = {}
+    addresses: dict[str, str] = {}
     for position, (name, node) in enumerate(nodes.items()):
         if not isinstance(node, Mapping):
             raise LastDeploymentError(f"nodes.{_name_in_message(name, position, hide_names)} is not an object")
@@ -141,7 +148,9 @@ def _pod_cidrs_of(network_output: Mapping[str, Any], hide_names: bool) -> dict[s
         if type(texts) is not list:
             raise LastDeploymentError(f"nodes.{_name_in_message(name, position, hide_names)}.podCidrs is not a list")
         pod_cidrs[str(name)] = _node_blocks(str(name), position, texts, hide_names, False)
-    return pod_cidrs
+        if isinstance(node.get("address"), str):
+            addresses[str(name)] = node["address"]
+    return pod_cidrs, addresses
 
 
 def _list(value: object, where: str) -> list[Any]:
@@ -166,9 +175,10 @@ def read_last_deployment(network_output: object, hide_names: bool = False) -> La
     masks = _list(network_output.get("nodeCidrMaskSizes"), "nodeCidrMaskSizes")
     if len(masks) != len(clusters) or not all(type(mask) in (int, float) and mask == int(mask) for mask in masks):
         raise LastDeploymentError("nodeCidrMaskSizes does not hold one integer per cluster range")
-    pod_cidrs = _pod_cidrs_of(network_output, hide_names)
+    pod_cidrs, addresses = _nodes_of(network_output, hide_names)
     if len({block[:3] for blocks in pod_cidrs.values() for block in blocks}) < sum(map(len, pod_cidrs.values())):
         _raise_shared(pod_cidrs, hide_names, NODE_TABLE in network_output)
     return LastDeployment(
-        cluster_cidrs=clusters, node_masks=tuple(int(mask) for mask in masks), pod_cidrs=pod_cidrs
+        cluster_cidrs=clusters, node_masks=tuple(int(mask) for mask in masks), pod_cidrs=pod_cidrs,
+        addresses=addresses,
     )

@@ -8,13 +8,11 @@ secret config the line gives counts only: no name, address or CIDR.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from components.config.wording import some_names
 from components.network.last_deployment import LastDeployment
 from components.network.model import NetworkPlan
-from components.network.tables import NODE_TABLE, TableError, read_nodes
 
 SUMMARY_PREFIX = "kthw nodes:"
 """How the line starts: the workflow finds it by this."""
@@ -41,29 +39,11 @@ class NodeChanges(NamedTuple):
     """In both, with other addresses (sorted)."""
 
 
-def last_addresses(network_output: Any) -> dict[str, str]:
-    """Each node's addresses (comma-separated) as the last deployment's ``network`` output gives them, from its
-    ``nodeTable`` or the ``nodes`` object of a deployment before the tables; {} when it holds neither."""
-    if not isinstance(network_output, Mapping):
-        return {}
-    if NODE_TABLE in network_output:
-        try:
-            return {name: addresses for name, (addresses, _) in read_nodes(network_output[NODE_TABLE]).items()}
-        except TableError:
-            return {}
-    nodes = network_output.get("nodes")
-    if not isinstance(nodes, Mapping):
-        return {}
-    return {str(name): node["address"] for name, node in nodes.items()
-            if isinstance(node, Mapping) and isinstance(node.get("address"), str)}
-
-
-def node_changes(last: LastDeployment | None, last_output: Any, plan: NetworkPlan) -> NodeChanges:
-    """Compare the plan's nodes with the last deployment's: ``last``, its allocation (None: no deployment yet), and
-    ``last_output``, its ``network`` output."""
+def node_changes(last: LastDeployment | None, plan: NetworkPlan) -> NodeChanges:
+    """Compare the plan's nodes with the last deployment's (None: no deployment yet)."""
     blocks = {} if last is None else {name: tuple(block.text for block in node_blocks)
                                       for name, node_blocks in last.pod_cidrs.items()}
-    addresses = last_addresses(last_output)
+    addresses = {} if last is None else last.addresses
     planned = plan.pod_cidrs
     return NodeChanges(
         planned=len(planned),
