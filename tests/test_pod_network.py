@@ -12,15 +12,18 @@ from components.config.shown import hiding_values
 from components.dns.coredns import coredns_objects, corefile
 from components.dns.options import parse_dns
 from components.dns.rules import moved_dns_warning
-from components.kubernetes.existing import api_path, owned, refusal, someone_elses
+from components.kubernetes.existing import PLURALS, api_path, owned, refusal, someone_elses
 from components.kubernetes.objects import MANAGED_BY_LABEL, SKIP_AWAIT_ANNOTATION, STACK_ANNOTATION, ClusterObject
 from components.kubernetes.options import parse_cluster_objects
+from components.kubernetes.resources import RESOURCE_TYPES
 from components.podnetwork.bridge import bridge_conf
 from components.podnetwork.flannel import flannel_objects, net_conf
 from components.podnetwork.node_cidrs import node_objects
 from components.podnetwork.options import PodNetworkOptions, WeaveOptions, parse_pod_network
 from components.podnetwork.rules import pod_network_problems, switch_warning, weave_range_problem
 from components.podnetwork.weave import weave_objects
+from components.users.component import access_objects
+from components.users.options import AccessOptions, parse_users
 
 STACK = "organization/kthw/dev"
 
@@ -98,6 +101,17 @@ def test_every_object_carries_kthw_s_marks_and_skips_waits_when_asked() -> None:
     assert metadata["labels"][MANAGED_BY_LABEL] == "kthw" and metadata["annotations"][STACK_ANNOTATION] == STACK
     assert metadata["annotations"][SKIP_AWAIT_ANNOTATION] == "true"
     assert api_path(item) == "/apis/apps/v1/namespaces/kube-system/daemonsets/weave-net"
+
+
+def test_every_kind_kthw_makes_has_an_api_path_and_a_typed_resource() -> None:
+    users = parse_users([{"name": "alice", "clusterRole": "view", "roles": {"team-a": {"role": "deployer"}}}])
+    made = [*weave_objects("10.200.0.0/16"), *flannel_objects({4: "10.200.0.0/16"}, {4: 24}),
+            *coredns_objects("10.32.0.10", "cluster.local"), *node_objects({"w": ("10.200.0.0/24",)}),
+            *access_objects(users, AccessOptions(admin_access="rbac", kubelet_api_user="kubernetes"))]
+    kinds = {(item.api_version, item.kind) for item in made}
+    assert {kind for _, kind in kinds} <= set(PLURALS)
+    assert kinds <= set(RESOURCE_TYPES)
+    assert set(PLURALS) == {kind for _, kind in RESOURCE_TYPES}
 
 
 def test_only_someone_else_s_objects_are_refused_and_adopt_lets_them_through() -> None:

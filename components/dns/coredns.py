@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.kubernetes.objects import RBAC, ClusterObject, role_ref, rule, service_account_subject
+from components.kubernetes.objects import ClusterObject, rule, service_account_with_rbac
 
 NAMESPACE = "kube-system"
 SERVICE = "kube-dns"
@@ -109,11 +109,7 @@ def coredns_objects(cluster_dns_ip: str, cluster_domain: str, *, image: str = IM
     Service kube-dns at ``cluster_dns_ip`` (all in kube-system)."""
     service_labels = {**APP_LABELS, "kubernetes.io/name": "CoreDNS"}
     return [
-        ClusterObject("v1", "ServiceAccount", "coredns", NAMESPACE, {}),
-        ClusterObject(RBAC, "ClusterRole", CLUSTER_ROLE, None, {"rules": CLUSTER_RULES}),
-        ClusterObject(RBAC, "ClusterRoleBinding", CLUSTER_ROLE, None, {
-            "roleRef": role_ref("ClusterRole", CLUSTER_ROLE),
-            "subjects": [service_account_subject("coredns", NAMESPACE)]}),
+        *service_account_with_rbac("coredns", NAMESPACE, CLUSTER_RULES, {}, cluster_role_name=CLUSTER_ROLE),
         ClusterObject("v1", "ConfigMap", "coredns", NAMESPACE, {"data": {"Corefile": corefile(cluster_domain)}}),
         ClusterObject("apps/v1", "Deployment", "coredns", NAMESPACE, {"spec": _deployment_spec(image, replicas)},
                       service_labels),

@@ -68,28 +68,36 @@ def rule(groups: list[str], resources: list[str], verbs: list[str], names: list[
     return policy
 
 
+RBAC_GROUP = "rbac.authorization.k8s.io"
+RBAC = f"{RBAC_GROUP}/v1"
+
+
 def service_account_subject(name: str, namespace: str) -> dict[str, str]:
     return {"kind": "ServiceAccount", "name": name, "namespace": namespace}
 
 
+def rbac_subject(kind: str, name: str) -> dict[str, str]:
+    """A binding's subject that is a ``User`` or a ``Group``."""
+    return {"apiGroup": RBAC_GROUP, "kind": kind, "name": name}
+
+
 def role_ref(kind: str, name: str) -> dict[str, str]:
-    return {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": name}
-
-
-RBAC = "rbac.authorization.k8s.io/v1"
+    return {"apiGroup": RBAC_GROUP, "kind": kind, "name": name}
 
 
 def service_account_with_rbac(
     name: str, namespace: str, cluster_rules: list[dict[str, Any]], labels: Mapping[str, str],
-    role_rules: list[dict[str, Any]] | None = None,
+    role_rules: list[dict[str, Any]] | None = None, cluster_role_name: str | None = None,
 ) -> list[ClusterObject]:
-    """A ServiceAccount and the ClusterRole (and Role) bound to it, all named ``name``."""
+    """A ServiceAccount and the ClusterRole (and Role) bound to it, all named ``name`` but the ClusterRole and its
+    binding where ``cluster_role_name`` is given."""
     subject = [service_account_subject(name, namespace)]
+    cluster_role = cluster_role_name or name
     objects = [
         ClusterObject("v1", "ServiceAccount", name, namespace, {}, labels),
-        ClusterObject(RBAC, "ClusterRole", name, None, {"rules": cluster_rules}, labels),
-        ClusterObject(RBAC, "ClusterRoleBinding", name, None,
-                      {"roleRef": role_ref("ClusterRole", name), "subjects": subject}, labels),
+        ClusterObject(RBAC, "ClusterRole", cluster_role, None, {"rules": cluster_rules}, labels),
+        ClusterObject(RBAC, "ClusterRoleBinding", cluster_role, None,
+                      {"roleRef": role_ref("ClusterRole", cluster_role), "subjects": subject}, labels),
     ]
     if role_rules:
         objects += [

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from components.kubernetes.existing import Prerequisite
-from components.kubernetes.objects import RBAC, ClusterObject, role_ref, rule
+from components.kubernetes.objects import RBAC, ClusterObject, rbac_subject, role_ref, rule
 from components.users.options import ADMIN_RBAC_GROUP, Binding, UserOptions
 
 KUBELET_API_ROLE = "system:kube-apiserver-to-kubelet"
@@ -29,7 +29,7 @@ def binding_name(user: str, binding: Binding) -> str:
 
 
 def user_subject(name: str) -> dict[str, str]:
-    return {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": name}
+    return rbac_subject("User", name)
 
 
 def user_bindings(user: UserOptions) -> list[ClusterObject]:
@@ -44,9 +44,9 @@ def user_bindings(user: UserOptions) -> list[ClusterObject]:
 
 def admin_binding() -> ClusterObject:
     """The RBAC admin: the group kthw:cluster-admins bound to cluster-admin."""
-    group = {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": ADMIN_RBAC_GROUP}
     return ClusterObject(RBAC, "ClusterRoleBinding", ADMIN_BINDING, None,
-                         {"roleRef": role_ref("ClusterRole", "cluster-admin"), "subjects": [group]})
+                         {"roleRef": role_ref("ClusterRole", "cluster-admin"),
+                          "subjects": [rbac_subject("Group", ADMIN_RBAC_GROUP)]})
 
 
 def kubelet_api_objects(api_server_user: str) -> list[ClusterObject]:
