@@ -1,6 +1,7 @@
 """A client certificate signed by the cluster CA, for client authentication only: a tls PrivateKey, CertRequest and
 LocallySignedCert named ``<prefix>-key``, ``-csr`` and ``-cert``. The admin, the provider's identity and the break-glass
-credential are each one.
+credential are each one; a user's certificate (components/users/component.py) is signed by the same
+sign_client_certificate.
 
 Inputs hold no timestamps or random values, so an unchanged stack previews with no changes; inside
 ``early_renewal_hours`` of its expiry (or once expired, with 0) the tls provider issues the certificate again on the
@@ -67,14 +68,20 @@ def issue_client_certificate(
         subject=tls.CertRequestSubjectArgs(common_name=common_name, organization=organization),
         opts=child,
     )
-    cert = tls.LocallySignedCert(
+    cert = sign_client_certificate(prefix, request.cert_request_pem, ca, validity_hours, early_renewal_hours, child)
+    return ClientCertificate(cert.cert_pem, cert.validity_end_time, pulumi.Output.secret(key.private_key_pem))
+
+
+def sign_client_certificate(prefix: str, request_pem: pulumi.Input[str], ca: SigningCa, validity_hours: int,
+                            early_renewal_hours: int, opts: pulumi.ResourceOptions) -> tls.LocallySignedCert:
+    """``<prefix>-cert``: the request signed by ``ca`` for client authentication only."""
+    return tls.LocallySignedCert(
         f"{prefix}-cert",
-        cert_request_pem=request.cert_request_pem,
+        cert_request_pem=request_pem,
         ca_cert_pem=ca.cert_pem,
         ca_private_key_pem=ca.key_pem,
         allowed_uses=list(CLIENT_ALLOWED_USES),
         validity_period_hours=validity_hours,
         early_renewal_hours=early_renewal_hours,
-        opts=child,
+        opts=opts,
     )
-    return ClientCertificate(cert.cert_pem, cert.validity_end_time, pulumi.Output.secret(key.private_key_pem))

@@ -17,7 +17,7 @@ import pulumi_tls as tls
 from components.kubeconfig.component import Kubeconfig
 from components.kubernetes.component import ObjectGroup
 from components.kubernetes.objects import ClusterObject
-from components.pki.client import CLIENT_ALLOWED_USES, SigningCa, private_key_args
+from components.pki.client import SigningCa, private_key_args, sign_client_certificate
 from components.pki.options import PkiOptions
 from components.users.bindings import admin_binding, kubelet_api_objects, user_bindings
 from components.users.csr import certificate_request
@@ -66,16 +66,7 @@ class UserCredentials(pulumi.ComponentResource):
             key_pem = pulumi.Output.secret(key.private_key_pem)
             request = pulumi.Output.unsecret(key_pem.apply(
                 lambda pem: certificate_request(pem, user.name, user.groups)))
-        cert = tls.LocallySignedCert(
-            f"{user.name}-cert",
-            cert_request_pem=request,
-            ca_cert_pem=ca.cert_pem,
-            ca_private_key_pem=ca.key_pem,
-            allowed_uses=list(CLIENT_ALLOWED_USES),
-            validity_period_hours=user.validity_hours,
-            early_renewal_hours=user.early_renewal_hours,
-            opts=child,
-        )
+        cert = sign_client_certificate(user.name, request, ca, user.validity_hours, user.early_renewal_hours, child)
         self.cert_pem = cert.cert_pem
         self.cert_not_after = cert.validity_end_time
         self.kubeconfig = Kubeconfig(
