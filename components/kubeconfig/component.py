@@ -27,16 +27,9 @@ class Kubeconfig(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("kthw:index:Kubeconfig", name, None, opts)
-        rendered = pulumi.Output.all(cluster_name, user, server, ca_cert_pem, client_cert_pem, client_key_pem).apply(
-            lambda values: render_kubeconfig(
-                cluster_name=values[0],
-                user=values[1],
-                server=values[2],
-                ca_cert_pem=values[3],
-                client_cert_pem=values[4],
-                client_key_pem=values[5],
-                context_name=context_name,
-            )
-        )
+        rendered = pulumi.Output.all(
+            cluster_name=cluster_name, user=user, server=server, ca_cert_pem=ca_cert_pem,
+            client_cert_pem=client_cert_pem, client_key_pem=client_key_pem,
+        ).apply(lambda values: render_kubeconfig(**values, context_name=context_name))
         self.kubeconfig = pulumi.Output.secret(rendered)
         self.register_outputs({})  # none of its own: the stack's outputs are the record (see secret_config)

@@ -33,7 +33,5 @@ def summary(*, server: str, cluster_name: str, user: str, ca_cert_pem: str, clie
 def kubeconfig_summary(*, server: pulumi.Input[str], cluster_name: pulumi.Input[str], user: pulumi.Input[str],
                        ca_cert_pem: pulumi.Input[str], client_cert_pem: pulumi.Input[str]) -> pulumi.Output[Any]:
     """``summary`` of Outputs: secret only where one of its inputs is."""
-    return pulumi.Output.all(server, cluster_name, user, ca_cert_pem, client_cert_pem).apply(
-        lambda values: summary(server=values[0], cluster_name=values[1], user=values[2], ca_cert_pem=values[3],
-                               client_cert_pem=values[4])
-    )
+    return pulumi.Output.all(server=server, cluster_name=cluster_name, user=user, ca_cert_pem=ca_cert_pem,
+                             client_cert_pem=client_cert_pem).apply(lambda values: summary(**values))
