@@ -183,7 +183,7 @@ def test_destroy_keeps_the_protected_ca_and_the_outputs_of_the_last_update(tmp_p
     CA and the same pod CIDRs; only a destroy after `pulumi state unprotect --all` clears them."""
     project = EngineProject(tmp_path)
     project.up()
-    before = json.loads(project.cli("stack", "output", "--json", "--show-secrets").stdout)
+    before = project.shown_outputs()
     resources = project.resources()
 
     refused = project.cli("destroy", "--yes", check=False)
@@ -193,15 +193,15 @@ def test_destroy_keeps_the_protected_ca_and_the_outputs_of_the_last_update(tmp_p
     project.cli("destroy", "--exclude-protected", "--yes")
     kept = {resource["urn"].rsplit("::", 1)[1] for resource in project.resources()}
     assert kept == {"kthw-dev", "admin", "default_5_6_2", "admin-ca-key", "admin-ca"}, kept
-    assert json.loads(project.cli("stack", "output", "--json", "--show-secrets").stdout) == before
+    assert project.shown_outputs() == before
     # A run of the program on that state has no admin key to give: Pulumi writes its unknown-value placeholder.
     project.cli("refresh", "--run-program", "--yes")
-    refreshed = json.loads(project.cli("stack", "output", "--json", "--show-secrets").stdout)
+    refreshed = project.shown_outputs()
     assert refreshed["adminKeyPem"] == refreshed["kubeconfig"] == UNKNOWN
     assert refreshed["caCertPem"] == before["caCertPem"]
 
     project.up()
-    renewed = json.loads(project.cli("stack", "output", "--json", "--show-secrets").stdout)
+    renewed = project.shown_outputs()
     assert renewed["caCertPem"] == before["caCertPem"]
     assert renewed["adminKeyPem"] != before["adminKeyPem"] and renewed["kubeconfig"] != before["kubeconfig"]
     assert renewed["network"] == before["network"], "the kept network output keeps the pod CIDR allocation"

@@ -18,10 +18,6 @@ def kubernetes_types(run: ProgramRun) -> list[str]:
     return [typ for typ in run.types() if typ.startswith("kubernetes:")]
 
 
-def plain(value: Any) -> Any:
-    return value.get("value", value) if isinstance(value, dict) and SECRET_SIGNATURE in value else value
-
-
 def test_none_puts_nothing_into_the_cluster_and_needs_no_provider() -> None:
     run = run_program(DEV_CONFIG)
     assert kubernetes_types(run) == [] and PROVIDER not in run.types()

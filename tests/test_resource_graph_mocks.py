@@ -8,7 +8,6 @@ import subprocess
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from unittest import mock
 
 import pulumi
@@ -26,13 +25,9 @@ from tests.helpers.mock_program import (
     fake_pem,
     real_private_key_pem,
     run_program,
+    unwrap_secret,
 )
 from tests.helpers.named_process import sleeping_as
-
-
-def plain(value: Any) -> Any:
-    """An input as the program set it, whether or not it is marked secret."""
-    return value["value"] if isinstance(value, dict) and SECRET_SIGNATURE in value else value
 
 
 def test_the_generated_ca_is_protected_and_no_later_pki_change_reaches_it() -> None:
@@ -56,14 +51,14 @@ def test_the_generated_ca_key_has_the_urn_the_readme_replaces_to_rotate_it() -> 
 def test_each_key_signs_what_it_should() -> None:
     run = run_program(DEV_CONFIG)
     by_name = {args.name: args for args in run.mocks.registered}
-    assert plain(by_name["admin-ca"].inputs["privateKeyPem"]) == real_private_key_pem("admin-ca-key")
-    assert plain(by_name["admin-admin-csr"].inputs["privateKeyPem"]) == real_private_key_pem("admin-admin-key")
+    assert unwrap_secret(by_name["admin-ca"].inputs["privateKeyPem"]) == real_private_key_pem("admin-ca-key")
+    assert unwrap_secret(by_name["admin-admin-csr"].inputs["privateKeyPem"]) == real_private_key_pem("admin-admin-key")
     assert real_private_key_pem("admin-ca-key") != real_private_key_pem("admin-admin-key")
     certificate = by_name["admin-admin-cert"].inputs
-    assert plain(certificate["certRequestPem"]) == fake_pem("CERTIFICATE REQUEST", "admin-admin-csr")
-    assert plain(certificate["caCertPem"]) == fake_pem("CERTIFICATE", "admin-ca")
+    assert unwrap_secret(certificate["certRequestPem"]) == fake_pem("CERTIFICATE REQUEST", "admin-admin-csr")
+    assert unwrap_secret(certificate["caCertPem"]) == fake_pem("CERTIFICATE", "admin-ca")
     assert certificate["caPrivateKeyPem"][SECRET_SIGNATURE]
-    assert plain(certificate["caPrivateKeyPem"]) == real_private_key_pem("admin-ca-key")
+    assert unwrap_secret(certificate["caPrivateKeyPem"]) == real_private_key_pem("admin-ca-key")
     assert run.outputs["adminKeyPem"] == real_private_key_pem("admin-admin-key")
 
 
@@ -173,7 +168,8 @@ def test_a_secret_admin_user_reaches_the_certificate_request_as_a_secret_and_its
     run = run_program({**DEV_CONFIG, "adminUser": "ops"}, secret_keys=("adminUser",))
     by_name = {args.name: args for args in run.mocks.registered}
     subject = by_name["admin-admin-csr"].inputs["subject"]
-    assert subject[SECRET_SIGNATURE] and plain(subject) == {"commonName": "ops", "organization": "system:masters"}
+    assert subject[SECRET_SIGNATURE]
+    assert unwrap_secret(subject) == {"commonName": "ops", "organization": "system:masters"}
     assert "certRequestPem" in run.requests["admin-admin-csr"].additionalSecretOutputs
     assert "certPem" in run.requests["admin-admin-cert"].additionalSecretOutputs
 

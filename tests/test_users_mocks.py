@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from components.users.csr import request_identity
-from tests.helpers.mock_program import SECRET_SIGNATURE, ProgramRun, config_with, run_program
+from tests.helpers.mock_program import SECRET_SIGNATURE, ProgramRun, config_with, run_program, unwrap_secret
 
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 CERT_REQUEST = "tls:index/certRequest:CertRequest"
@@ -27,13 +27,9 @@ ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
 ALICE = {"name": "alice", "groups": ["dev", "oncall"], "clusterRole": "view", "roles": {"team-a": "edit"}}
 
 
-def plain(value: Any) -> Any:
-    return value.get("value", value) if isinstance(value, dict) and SECRET_SIGNATURE in value else value
-
-
 def named(run: ProgramRun, typ: str, name: str) -> dict[str, Any]:
     (args,) = [args for args in run.of_type(typ) if args.name == name]
-    return {key: plain(value) for key, value in args.inputs.items()}
+    return {key: unwrap_secret(value) for key, value in args.inputs.items()}
 
 
 def own_request(name: str, groups: list[str]) -> str:
@@ -71,7 +67,7 @@ def test_a_user_s_bindings_grant_exactly_their_roles_to_their_name() -> None:
     namespaced = named(run, ROLE_BINDING, "team-a.kthw:user:alice:ClusterRole:edit")
     assert namespaced["metadata"]["namespace"] == "team-a"
     (provider,) = run.of_type(PROVIDER)
-    user = yaml.safe_load(plain(provider.inputs["kubeconfig"]))["users"][0]
+    user = yaml.safe_load(unwrap_secret(provider.inputs["kubeconfig"]))["users"][0]
     assert user["name"] == "admin", "with the tutorial's admin, the provider is the admin"
 
 
@@ -95,7 +91,7 @@ def test_the_rbac_admin_is_bound_and_the_provider_has_an_identity_of_its_own() -
     assert named(run, CERT_REQUEST, "admin-provider-csr")["subject"] == {"commonName": "kthw:provider",
                                                                          "organization": "system:masters"}
     (provider,) = run.of_type(PROVIDER)
-    config = yaml.safe_load(plain(provider.inputs["kubeconfig"]))
+    config = yaml.safe_load(unwrap_secret(provider.inputs["kubeconfig"]))
     assert provider.inputs["kubeconfig"][SECRET_SIGNATURE]
     assert config["users"][0]["name"] == "kthw:provider"
     cert = base64.b64decode(config["users"][0]["user"]["client-certificate-data"]).decode()
@@ -124,7 +120,7 @@ def test_the_kubelet_api_rbac_binds_the_tutorial_s_role_to_the_api_server_s_user
     run = run_program(config_with(kubeletApiUser="kubernetes"))
     (role,) = [args for args in run.of_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")]
     assert role.name == "system:kube-apiserver-to-kubelet"
-    assert "nodes/proxy" in plain(role.inputs["rules"])[0]["resources"]
+    assert "nodes/proxy" in unwrap_secret(role.inputs["rules"])[0]["resources"]
     binding = named(run, CLUSTER_ROLE_BINDING, "system:kube-apiserver")
     assert binding["subjects"][0]["name"] == "kubernetes"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from components.pki.api_server_sans import api_server_cert_sans
-from tests.helpers.cluster import Cluster, Etcd, KubeApiserver, Pki, Sshd, free_port, tool_env
+from tests.helpers.cluster import Cluster, Etcd, KubeApiserver, Pki, Sshd, free_port
 from tests.helpers.engine import EngineProject
-from tests.helpers.lab import PULUMI_PROGRAM_ERROR, Access, diagnostics_of
+from tests.helpers.lab import PULUMI_PROGRAM_ERROR, Access, admin_connection, diagnostics_of, kubectl
 
 NO_WAIT = {"waitSeconds": 0}
 UNREACHABLE = "kthw: the cluster objects cannot be applied"
@@ -48,11 +48,7 @@ def shared_lab() -> Iterator[Shared]:
 
 def admin_kubectl(apiserver: KubeApiserver, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """kubectl straight to the lab's kube-apiserver as the harness's admin (no stack, no tunnel)."""
-    pki = apiserver.pki
-    return subprocess.run(
-        ["kubectl", f"--server=https://127.0.0.1:{apiserver.port}", f"--certificate-authority={pki.ca.cert}",
-         f"--client-certificate={pki.admin.cert}", f"--client-key={pki.admin.key}", "--request-timeout=10s", *args],
-        env=tool_env(), input=stdin, capture_output=True, text=True, timeout=60, check=False)
+    return kubectl(admin_connection(apiserver.port, apiserver.pki), *args, stdin=stdin)
 
 
 def get_json(apiserver: KubeApiserver, *args: str) -> dict[str, Any]:

@@ -269,3 +269,8 @@ class EngineProject:
 
     def outputs(self) -> dict[str, Any]:
         return {name: value.value for name, value in self.stack.outputs().items()}
+
+    def shown_outputs(self) -> dict[str, Any]:
+        """Every output as `pulumi stack output --json --show-secrets` prints it."""
+        shown: dict[str, Any] = json.loads(self.cli("stack", "output", "--json", "--show-secrets").stdout)
+        return shown

@@ -4,7 +4,6 @@ kubeconfig, and what a failed run must and must not say."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from dataclasses import dataclass
@@ -46,9 +45,13 @@ class Lab:
 
     def kubectl(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """kubectl straight to the lab's kube-apiserver as the harness's admin, through no stack or tunnel."""
-        return kubectl([f"--server=https://127.0.0.1:{self.apiserver.port}",
-                        f"--certificate-authority={self.pki.ca.cert}", f"--client-certificate={self.pki.admin.cert}",
-                        f"--client-key={self.pki.admin.key}"], *args, stdin=stdin)
+        return kubectl(admin_connection(self.apiserver.port, self.pki), *args, stdin=stdin)
+
+
+def admin_connection(port: int, pki: Pki) -> list[str]:
+    """kubectl's flags to reach the kube-apiserver on ``port`` as the harness's admin of ``pki``."""
+    return [f"--server=https://127.0.0.1:{port}", f"--certificate-authority={pki.ca.cert}",
+            f"--client-certificate={pki.admin.cert}", f"--client-key={pki.admin.key}"]
 
 
 def kubectl(connection: list[str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -110,8 +113,7 @@ class Access:
 
     def shown_outputs(self) -> dict[str, Any]:
         """Every output as `pulumi stack output --json --show-secrets` prints it."""
-        shown: dict[str, Any] = json.loads(self.project.cli("stack", "output", "--json", "--show-secrets").stdout)
-        return shown
+        return self.project.shown_outputs()
 
     def up_fails(self) -> str:
         """`pulumi up` must fail: its whole output."""

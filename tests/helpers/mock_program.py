@@ -46,6 +46,11 @@ SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 """How the Pulumi wire format marks a secret value (the key of a {sig: ..., value: ...} object)."""
 
 
+def unwrap_secret(value: Any) -> Any:
+    """A value as the program set it, whether or not the engine was told it is secret."""
+    return value.get("value", value) if isinstance(value, dict) and SECRET_SIGNATURE in value else value
+
+
 def plain_strings(value: Any) -> Iterator[str]:
     """Every key and scalar in ``value``, as text, that is not inside a secret (a config value, an output, a
     resource's inputs)."""
@@ -108,8 +113,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 state["validityEndTime"] = rfc3339(MOCK_NOW + timedelta(hours=hours))
         elif args.typ == "command:local:Command":
             # What open records: the tunnel it started, or its failed attempt, with the trigger it was given.
-            environment = args.inputs["environment"]
-            environment = environment.get("value", environment) if SECRET_SIGNATURE in environment else environment
+            environment = unwrap_secret(args.inputs["environment"])
             trigger = environment["KTHW_TUNNEL_TRIGGER"]
             record = ["kthw-tunnel=1", "host=laptop", "machine=0123456789abcdef", "boot=b",
                       "socket=/home/ops/.local/state/kthw/0123456789ab/control", f"trigger={trigger}"]
