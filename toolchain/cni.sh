@@ -18,19 +18,11 @@ VERSION=${KTHW_CNI_VERSION:-v1.10.0}
 DIR=$KTHW_CACHE/cni/$VERSION
 BIN=$DIR/bin
 
-build_host_local() {
-	rm -rf "$DIR/gobin"
-	mkdir -p "$DIR/gobin" "$BIN"
-	GOBIN=$DIR/gobin go install -trimpath -ldflags "-s -w" \
-		"github.com/containernetworking/plugins/plugins/ipam/host-local@$VERSION"
-	mv -f "$DIR/gobin/host-local" "$BIN/host-local" # atomic: a half build is never cached
-	rmdir "$DIR/gobin"
-}
-
 lock_cache "$DIR/.lock"
 if [[ ! -x $BIN/host-local ]]; then
 	STEPS=1
 	go_env
-	run_step "CNI host-local $VERSION from its Go module" 60 "$DIR/build.log" build_host_local
+	run_step "CNI host-local $VERSION from its Go module" 60 "$DIR/build.log" \
+		go_install_cached "$DIR" "github.com/containernetworking/plugins/plugins/ipam/host-local@$VERSION"
 fi
 echo "$BIN"

@@ -70,6 +70,18 @@ go_env() {
 	export PATH GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
 }
 
+# go_install_cached DIR PACKAGE@VERSION: `go install` the package's command, then move it into DIR/bin at once (a
+# half build is never cached); the command is named after the package's last path element, as Go names it.
+go_install_cached() {
+	local dir=$1 package=$2 name
+	name=$(basename "${package%@*}")
+	rm -rf "$dir/gobin"
+	mkdir -p "$dir/gobin" "$dir/bin"
+	GOBIN=$dir/gobin go install -trimpath -ldflags "-s -w" "$package"
+	mv -f "$dir/gobin/$name" "$dir/bin/$name"
+	rmdir "$dir/gobin"
+}
+
 # go_mod_field FIELD MODULE@VERSION: a field of `go mod download -json` (Dir, GoMod...); downloads the module.
 go_mod_field() {
 	go mod download -json "$2" | sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}\$/\1/p"

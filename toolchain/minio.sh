@@ -20,18 +20,11 @@ VERSION=${KTHW_MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}
 DIR=$KTHW_CACHE/minio/$VERSION
 BIN=$DIR/bin
 
-build_minio() {
-	rm -rf "$DIR/gobin"
-	mkdir -p "$DIR/gobin" "$BIN"
-	GOBIN=$DIR/gobin go install -trimpath -ldflags "-s -w" "github.com/minio/minio@$VERSION"
-	mv -f "$DIR/gobin/minio" "$BIN/minio" # atomic: a half build is never cached
-	rmdir "$DIR/gobin"
-}
-
 lock_cache "$DIR/.lock"
 if [[ ! -x $BIN/minio ]]; then
 	STEPS=1
 	go_env
-	run_step "MinIO $VERSION from its Go module" 270 "$DIR/build.log" build_minio
+	run_step "MinIO $VERSION from its Go module" 270 "$DIR/build.log" \
+		go_install_cached "$DIR" "github.com/minio/minio@$VERSION"
 fi
 echo "$BIN"
