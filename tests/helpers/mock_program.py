@@ -18,14 +18,13 @@ from typing import Any
 from unittest import mock
 
 import pulumi
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.sync_await import _sync_await
 
 from components.pki.lifetimes import rfc3339
 from components.tunnel.socket_directory import project_directory, tunnel_directory
+from tests.helpers.pki import ec_key, key_pem
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MAIN = PROJECT_DIR / "__main__.py"
@@ -77,9 +76,7 @@ def config_with(**changes: Any) -> dict[str, Any]:
 @functools.cache
 def real_private_key_pem(name: str) -> str:
     """A real P-256 key for each PrivateKey (one per name): the program makes users' certificate requests from it."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key_pem(ec_key())
 
 
 def fake_pem(kind: str, name: str) -> str:
