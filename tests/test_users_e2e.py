@@ -21,15 +21,12 @@ from typing import Any
 
 import pytest
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
-from tests.helpers.cluster import ClusterError, KubeApiserver, wait_until
+from tests.helpers.cluster import ClusterError, KubeApiserver, wait_until, write_private
 from tests.helpers.cluster_stack import Shared, Stack, admin_kubectl, get_json, shared_lab
 from tests.helpers.engine import ADMIN_CERT_TYPE
 from tests.helpers.lab import kubectl
+from tests.helpers.pki import csr_pem, ec_key, key_pem
 
 pytestmark = pytest.mark.e2e
 
@@ -53,8 +50,7 @@ class Kubeconfigs:
 
     def save(self, name: str, text: str) -> Path:
         path = self.directory / f"{name}.kubeconfig"
-        path.touch(mode=0o600)
-        path.write_text(text)
+        write_private(path, text)
         return path
 
     def of(self, output: str, key: str | None = None, file: str | None = None) -> Path:
@@ -94,14 +90,10 @@ def pulumi_up(stack: Stack) -> str:
 
 
 def own_key_and_request(name: str, directory: Path) -> tuple[Path, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = ec_key()
     path = directory / f"{name}.key"
-    path.touch(mode=0o600)
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    request = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
-    return path, request.public_bytes(serialization.Encoding.PEM).decode()
+    write_private(path, key_pem(key))
+    return path, csr_pem(key, name)
 
 
 def key_of(kubeconfig: str) -> str:

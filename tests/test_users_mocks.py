@@ -10,13 +10,10 @@ from typing import Any
 
 import pytest
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from components.users.csr import request_identity
 from tests.helpers.mock_program import SECRET_SIGNATURE, ProgramRun, config_with, run_program, unwrap_secret
+from tests.helpers.pki import csr_pem, ec_key
 
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 CERT_REQUEST = "tls:index/certRequest:CertRequest"
@@ -33,11 +30,7 @@ def named(run: ProgramRun, typ: str, name: str) -> dict[str, Any]:
 
 
 def own_request(name: str, groups: list[str]) -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([*(x509.NameAttribute(NameOID.ORGANIZATION_NAME, group) for group in groups),
-                         x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    request = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
-    return request.public_bytes(serialization.Encoding.PEM).decode()
+    return csr_pem(ec_key(), name, groups)
 
 
 def test_a_user_gets_a_key_a_certificate_for_their_name_and_groups_and_a_kubeconfig_of_their_own() -> None:

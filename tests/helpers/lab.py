@@ -26,6 +26,7 @@ from tests.helpers.cluster import (
     processes_mentioning,
     stop_pid,
     tool_env,
+    write_private,
 )
 from tests.helpers.engine import EngineProject, diff_lines
 
@@ -169,8 +170,7 @@ class Access:
         """The stack's kubeconfig as `pulumi stack output kubeconfig --show-secrets` prints it, in a 0600 file."""
         text = self.project.cli("stack", "output", "kubeconfig", "--show-secrets").stdout
         path = self.directory / "kubeconfig"
-        path.touch(mode=0o600)
-        path.write_text(text)
+        write_private(path, text)
         return path
 
     def kubectl(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

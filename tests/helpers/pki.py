@@ -40,6 +40,14 @@ def ec_key(curve: ec.EllipticCurve | None = None) -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(curve or ec.SECP256R1())
 
 
+def csr_pem(key: ec.EllipticCurvePrivateKey, common_name: str, groups: Sequence[str] = ()) -> str:
+    """A certificate request for CN ``common_name`` and one O per group, as a user would make with openssl req."""
+    subject = x509.Name([*(x509.NameAttribute(NameOID.ORGANIZATION_NAME, group) for group in groups),
+                         x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    return x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256()).public_bytes(
+        serialization.Encoding.PEM).decode()
+
+
 def rsa_key(bits: int, exponent: int = 65537) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=exponent, key_size=bits)
 
