@@ -204,36 +204,38 @@ def run_program(
         return register(request)
 
     def program() -> None:
-        # The managed tunnel looks for its record under $XDG_STATE_HOME: never the developer's own.
-        with tempfile.TemporaryDirectory(prefix="kthw-mocks.") as state_home, \
-                mock.patch.object(monitor, "RegisterResource", recording), \
-                mock.patch.dict(os.environ, {"XDG_STATE_HOME": state_home}), \
-                mock.patch.object(pulumi, "export", exports.__setitem__), \
-                mock.patch("components.cluster.api.read_cluster",
-                           lambda kubeconfig: (service_cluster_ip, lister(kubeconfig))), \
-                mock.patch("components.kubernetes.provider.reachable", lambda server: cluster_reachable), \
-                mock.patch("components.kubernetes.provider.read_existing",
-                           lambda kubeconfig, objects, prerequisites: (
-                               {item.reference: (existing_objects or {}).get(item.reference) for item in objects},
-                               {item.reference for item in prerequisites} & set(missing_objects))):
-            if tunnel_record is not None:
-                directory = Path(tunnel_directory(os.environ, project_directory(), "organization/kthw/dev"))
-                directory.mkdir(parents=True)
-                (directory / "record").write_text(tunnel_record(directory))
-            runpy.run_path(str(MAIN), run_name="__kthw__")
-            for name, value in exports.items():
-                if isinstance(value, pulumi.Output):
-                    run.outputs[name] = _sync_await(value.future())
-                    run.secret[name] = _sync_await(value.is_secret())
-                else:
-                    run.outputs[name], run.secret[name] = value, False
+        if tunnel_record is not None:
+            directory = Path(tunnel_directory(os.environ, project_directory(), "organization/kthw/dev"))
+            directory.mkdir(parents=True)
+            (directory / "record").write_text(tunnel_record(directory))
+        runpy.run_path(str(MAIN), run_name="__kthw__")
+        for name, value in exports.items():
+            if isinstance(value, pulumi.Output):
+                run.outputs[name] = _sync_await(value.future())
+                run.secret[name] = _sync_await(value.is_secret())
+            else:
+                run.outputs[name], run.secret[name] = value, False
 
     loop = asyncio.get_event_loop()
     loop.set_exception_handler(_quiet_about_unretrieved_failures)
-    try:
-        pulumi.runtime.mocks.test(program)()  # type: ignore[no-untyped-call]
-    finally:
-        monitor = SETTINGS.monitor
-        if isinstance(monitor, pulumi_mocks.MockMonitor):
-            run.urns = list(monitor.get_registered_resources())
+    # The patches hold until the engine's last registration is done, not only until the program returns: an apply
+    # the provider waits for may run after that. The managed tunnel looks for its record under $XDG_STATE_HOME:
+    # never the developer's own.
+    with tempfile.TemporaryDirectory(prefix="kthw-mocks.") as state_home, \
+            mock.patch.object(monitor, "RegisterResource", recording), \
+            mock.patch.dict(os.environ, {"XDG_STATE_HOME": state_home}), \
+            mock.patch.object(pulumi, "export", exports.__setitem__), \
+            mock.patch("components.cluster.api.read_cluster",
+                       lambda kubeconfig: (service_cluster_ip, lister(kubeconfig))), \
+            mock.patch("components.kubernetes.provider.reachable", lambda server: cluster_reachable), \
+            mock.patch("components.kubernetes.provider.read_existing",
+                       lambda kubeconfig, objects, prerequisites: (
+                           {item.reference: (existing_objects or {}).get(item.reference) for item in objects},
+                           {item.reference for item in prerequisites} & set(missing_objects))):
+        try:
+            pulumi.runtime.mocks.test(program)()  # type: ignore[no-untyped-call]
+        finally:
+            monitor = SETTINGS.monitor
+            if isinstance(monitor, pulumi_mocks.MockMonitor):
+                run.urns = list(monitor.get_registered_resources())
     return run
