@@ -5,14 +5,23 @@ of removed users, and what is refused before any resource."""
 from __future__ import annotations
 
 import base64
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
 
 from components.users.csr import request_identity
-from tests.helpers.mock_program import SECRET_SIGNATURE, ProgramRun, config_with, run_program, unwrap_secret
+from tests.helpers.mock_program import (
+    SECRET_SIGNATURE,
+    ProgramRun,
+    RecordingMocks,
+    config_with,
+    run_program,
+    unwrap_secret,
+)
 from tests.helpers.pki import csr_pem, ec_key
 
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
@@ -173,3 +182,19 @@ def test_a_secret_admin_user_does_not_show_through_a_user_of_the_same_name() -> 
     with pytest.raises(Exception) as caught:
         run_program(config_with(adminUser="root-ops", users=[{"name": "root-ops"}]), secret_keys=("adminUser",))
     assert "is the admin's name" in str(caught.value) and "root-ops" not in str(caught.value)
+
+
+def test_the_provider_s_cluster_check_runs_under_the_harness_s_cluster_however_late_it_comes() -> None:
+    """The provider's identity is exported by nothing, so its check may run after the program's exports resolve: a
+    slow certificate makes it come last, and it still sees the mocks' cluster, never a real one."""
+    new_resource = RecordingMocks.new_resource
+
+    def slow_provider_certificate(self: RecordingMocks, args: Any) -> Any:
+        if args.name == "admin-provider-cert":
+            time.sleep(0.5)
+        return new_resource(self, args)
+
+    with mock.patch.object(RecordingMocks, "new_resource", slow_provider_certificate):
+        run = run_program(config_with(adminAccess="rbac"))
+    (provider,) = run.of_type(PROVIDER)
+    assert yaml.safe_load(unwrap_secret(provider.inputs["kubeconfig"]))["users"][0]["name"] == "kthw:provider"
