@@ -105,7 +105,8 @@ def still_there(apiserver: KubeApiserver, names: Sequence[str]) -> list[dict[str
     """Of ``names`` (kubectl's kind/name in kube-system), the objects the API server still holds."""
     found = admin_kubectl(apiserver, "get", *names, "-n", "kube-system", "--ignore-not-found", "-o", "json")
     assert found.returncode == 0, found.stderr
-    items: list[dict[str, Any]] = json.loads(found.stdout or '{"items": []}').get("items", [])
+    # kubectl prints a List for several names, and nothing at all when none is found.
+    items: list[dict[str, Any]] = json.loads(found.stdout)["items"] if found.stdout else []
     return items
 
 

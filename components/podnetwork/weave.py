@@ -118,4 +118,3 @@ def weave_objects(ipalloc_range: str, kube_image: str = KUBE_IMAGE, npc_image: s
         ClusterObject("apps/v1", "DaemonSet", NAME, NAMESPACE,
                       {"spec": daemon_set_spec(ipalloc_range, kube_image, npc_image)}, LABELS),
     ]
-

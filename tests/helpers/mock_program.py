@@ -235,7 +235,7 @@ def run_program(
         try:
             pulumi.runtime.mocks.test(program)()  # type: ignore[no-untyped-call]
         finally:
-            monitor = SETTINGS.monitor
-            if isinstance(monitor, pulumi_mocks.MockMonitor):
-                run.urns = list(monitor.get_registered_resources())
+            finished = SETTINGS.monitor
+            if isinstance(finished, pulumi_mocks.MockMonitor):
+                run.urns = list(finished.get_registered_resources())
     return run
